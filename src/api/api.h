@@ -1,0 +1,84 @@
+/*
+ * api.h - the JSON API: the route table, authentication, and thin handlers that parse,
+ * call the domain and hand back a result.
+ *
+ * A handler gets a `struct call` whose ctx is ready (connection, actor, time), whose `in`
+ * is the parsed JSON body (an empty object when there is none), and returns 0 after setting
+ * `out` (and `status` when not 200), or a negative enum err. The dispatcher in routes.c does
+ * the rest once, for every route: matching, authentication, CSRF, the forced password change,
+ * the role check, the transaction (committed only on success), and the reply.
+ */
+#ifndef SHENPI_API_H
+#define SHENPI_API_H
+
+#include <jansson.h>
+
+#include "db/db.h"
+#include "domain/ctx.h"
+#include "http/http.h"
+
+struct app {
+	struct db *db;
+	const char *web_root; /* web/dist, or NULL */
+	int secure_cookie;    /* add Secure to the session cookie (behind TLS) */
+};
+
+struct call {
+	struct req *r;
+	struct app *app;
+	struct ctx ctx;
+	struct actor actor;
+	json_t *in;
+	json_t *out;	  /* reply body; NULL with status 204 */
+	int status;	  /* default 200 */
+	const char *text; /* a text reply instead of JSON (with text_type) */
+	size_t text_len;
+	const char *text_type;
+};
+
+#define SESSION_COOKIE "shenpi_session"
+
+/* The request handler given to http_serve. */
+void api_handle(struct req *r);
+
+/* Authenticate the request into k->actor: 0, or E_UNAUTHENTICATED / E_SESSION_EXPIRED /
+ * E_ACCOUNT_DISABLED / E_CSRF. */
+int api_auth(struct call *k);
+
+/* Path parameter i as a positive id, or E_NOT_FOUND. */
+int api_id(struct call *k, int i, int64_t *id);
+/* A query parameter as a non-negative integer (0 when absent or malformed). */
+int64_t api_query_int(struct call *k, const char *name);
+
+/* handlers, one file per resource group */
+int api_session_login(struct call *k);
+int api_session_logout(struct call *k);
+int api_session_me(struct call *k);
+int api_session_password(struct call *k);
+int api_tokens_create(struct call *k);
+int api_tokens_list(struct call *k);
+int api_tokens_delete(struct call *k);
+
+int api_regions_list(struct call *k);
+int api_regions_create(struct call *k);
+int api_regions_update(struct call *k);
+int api_centers_list(struct call *k);
+int api_centers_get(struct call *k);
+int api_centers_create(struct call *k);
+int api_centers_update(struct call *k);
+int api_units_list(struct call *k);
+int api_units_get(struct call *k);
+int api_units_create(struct call *k);
+int api_units_update(struct call *k);
+
+int api_users_list(struct call *k);
+int api_users_get(struct call *k);
+int api_users_create(struct call *k);
+int api_users_update(struct call *k);
+int api_users_reset_password(struct call *k);
+
+int api_events_list(struct call *k);
+int api_ops_healthz(struct call *k);
+int api_ops_metrics(struct call *k);
+
+#endif

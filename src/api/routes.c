@@ -1,0 +1,206 @@
+/*
+ * routes.c - every route of the API with the roles it needs, and the one dispatcher that
+ * wraps every handler (see api.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "core/err.h"
+#include "core/log.h"
+
+enum route_flags {
+	R_PUBLIC = 1,	/* no authentication */
+	R_WRITE = 2,	/* run in one write transaction, committed only on success */
+	R_OWN_TX = 4,	/* the domain call runs its own transaction(s) */
+	R_BEFORE_PW = 8 /* allowed while the initial password is still unchanged */
+};
+
+struct route {
+	const char *method, *pattern;
+	int (*fn)(struct call *k);
+	unsigned roles; /* any of these; 0 = every signed-in user */
+	unsigned flags;
+};
+
+#define ADMINS (ROLE_SYSADMIN | ROLE_CENTER_ADMIN)
+
+static const struct route routes[] = {
+	{"POST", "/api/v1/session", api_session_login, 0, R_PUBLIC | R_OWN_TX},
+	{"DELETE", "/api/v1/session", api_session_logout, 0, R_WRITE | R_BEFORE_PW},
+	{"GET", "/api/v1/me", api_session_me, 0, R_BEFORE_PW},
+	{"POST", "/api/v1/session/password", api_session_password, 0, R_OWN_TX | R_BEFORE_PW},
+	{"POST", "/api/v1/tokens", api_tokens_create, 0, R_WRITE},
+	{"GET", "/api/v1/tokens", api_tokens_list, 0, 0},
+	{"DELETE", "/api/v1/tokens/{id}", api_tokens_delete, 0, R_WRITE},
+
+	{"GET", "/api/v1/regions", api_regions_list, 0, 0},
+	{"POST", "/api/v1/regions", api_regions_create, ROLE_SYSADMIN, R_WRITE},
+	{"PUT", "/api/v1/regions/{code}", api_regions_update, ROLE_SYSADMIN, R_WRITE},
+	{"GET", "/api/v1/centers", api_centers_list, 0, 0},
+	{"POST", "/api/v1/centers", api_centers_create, ROLE_SYSADMIN, R_WRITE},
+	{"GET", "/api/v1/centers/{id}", api_centers_get, 0, 0},
+	{"PUT", "/api/v1/centers/{id}", api_centers_update, ADMINS, R_WRITE},
+	{"GET", "/api/v1/units", api_units_list, 0, 0},
+	{"POST", "/api/v1/units", api_units_create, ADMINS, R_WRITE},
+	{"GET", "/api/v1/units/{id}", api_units_get, 0, 0},
+	{"PUT", "/api/v1/units/{id}", api_units_update, ADMINS, R_WRITE},
+
+	{"GET", "/api/v1/users", api_users_list, ADMINS | ROLE_UNIT_ADMIN | ROLE_SUPERVISOR, 0},
+	{"POST", "/api/v1/users", api_users_create, ADMINS, R_WRITE},
+	{"GET", "/api/v1/users/{id}", api_users_get, ADMINS | ROLE_UNIT_ADMIN | ROLE_SUPERVISOR, 0},
+	{"PUT", "/api/v1/users/{id}", api_users_update, ADMINS, R_WRITE},
+	{"POST", "/api/v1/users/{id}/reset-password", api_users_reset_password, ADMINS, R_WRITE},
+
+	{"GET", "/api/v1/events", api_events_list, ROLE_SYSADMIN | ROLE_SUPERVISOR, 0},
+	{"GET", "/healthz", api_ops_healthz, 0, R_PUBLIC},
+	{"GET", "/metrics", api_ops_metrics, 0, R_PUBLIC},
+};
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+/* Does path match pattern? Fills params with the {...} segments. */
+static int match(struct req *r, const char *pattern, const char *path)
+{
+	int n = 0;
+	while (*pattern && *path) {
+		if (*pattern == '{') {
+			const char *end = strchr(path, '/');
+			size_t len = end ? (size_t)(end - path) : strlen(path);
+			if (!len || n == HTTP_MAX_PARAMS)
+				return 0;
+			r->params[n++] = arena_strndup(&r->arena, path, len);
+			pattern = strchr(pattern, '}') + 1;
+			path += len;
+		} else if (*pattern++ != *path++) {
+			return 0;
+		}
+	}
+	return !*pattern && !*path;
+}
+
+static void reply_err(struct req *r, struct ctx *c, int e)
+{
+	http_reply_error(r, err_status(e), err_code(e),
+			 c && c->fail_message ? c->fail_message : err_message(e),
+			 c ? c->fail_field : NULL);
+}
+
+static int unsafe(const char *method)
+{
+	return strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "OPTIONS");
+}
+
+static int parse_body(struct call *k)
+{
+	struct req *r = k->r;
+	if (!r->body.len) {
+		k->in = json_object();
+		return E_OK;
+	}
+	json_error_t je;
+	k->in = json_loadb(r->body.buf, r->body.len, JSON_REJECT_DUPLICATES, &je);
+	if (!k->in || !json_is_object(k->in)) {
+		json_decref(k->in);
+		k->in = NULL;
+		return E_BAD_JSON;
+	}
+	return E_OK;
+}
+
+/* Authentication, CSRF, the forced password change and the role check. */
+static int admit(struct call *k, const struct route *rt)
+{
+	int rc;
+	if (rt->flags & R_PUBLIC)
+		return E_OK;
+	if ((rc = api_auth(k)) < 0)
+		return rc;
+	k->ctx.actor = &k->actor;
+	k->r->user = k->actor.username;
+	if (k->actor.must_change && !(rt->flags & R_BEFORE_PW))
+		return E_PASSWORD_CHANGE;
+	if (rt->roles && !(k->actor.roles & rt->roles))
+		return E_FORBIDDEN;
+	return E_OK;
+}
+
+static int run(struct call *k, const struct route *rt)
+{
+	struct dbc *db = k->ctx.db;
+	int rc;
+	if ((rc = admit(k, rt)) < 0 || (unsafe(k->r->method) && (rc = parse_body(k)) < 0))
+		return rc;
+	if (!k->in)
+		k->in = json_object();
+	if (rt->flags & (R_OWN_TX | R_PUBLIC))
+		return rt->fn(k);
+	rc = (rt->flags & R_WRITE) ? db_begin_write(db) : db_begin_read(db);
+	if ((rc = ctx_db(&k->ctx, rc)) < 0)
+		return rc;
+	if ((rc = rt->fn(k)) < 0) {
+		db_rollback(db);
+		return rc;
+	}
+	return ctx_db(&k->ctx, db_commit(db));
+}
+
+void api_handle(struct req *r)
+{
+	struct app *app = r->app;
+	const struct route *rt = NULL;
+	int path_known = 0;
+	for (size_t i = 0; i < NROUTES && !rt; i++) {
+		if (!match(r, routes[i].pattern, r->path))
+			continue;
+		path_known = 1;
+		if (!strcmp(routes[i].method, r->method))
+			rt = &routes[i];
+	}
+	if (!rt) {
+		if (!path_known && strncmp(r->path, "/api/", 5) && !strcmp(r->method, "GET"))
+			http_reply_file(r, app->web_root, r->path);
+		else
+			reply_err(r, NULL, path_known ? E_METHOD : E_NO_ROUTE);
+		return;
+	}
+	r->route = rt->pattern;
+
+	struct call k = {.r = r, .app = app, .status = 200};
+	k.ctx.db = db_acquire(app->db);
+	k.ctx.arena = &r->arena;
+	k.ctx.now = (int64_t)time(NULL);
+	k.ctx.ip = http_client_ip(r);
+	int rc = run(&k, rt);
+	db_release(k.ctx.db);
+	json_decref(k.in);
+	if (rc < 0) {
+		json_decref(k.out);
+		reply_err(r, &k.ctx, rc);
+	} else if (k.text) {
+		http_reply_text(r, k.status, k.text_type, k.text, k.text_len);
+	} else if (k.out) {
+		http_reply_json(r, k.status, k.out);
+	} else {
+		http_reply_empty(r, 204);
+	}
+}
+
+int api_id(struct call *k, int i, int64_t *id)
+{
+	const char *s = k->r->params[i];
+	char *end;
+	long long v = s ? strtoll(s, &end, 10) : 0;
+	if (!s || *end || v <= 0 || strlen(s) > 18)
+		return ctx_fail(&k->ctx, E_NOT_FOUND, NULL, NULL);
+	*id = v;
+	return E_OK;
+}
+
+int64_t api_query_int(struct call *k, const char *name)
+{
+	const char *s = http_query(k->r, name);
+	if (!s || !*s || strlen(s) > 18 || strspn(s, "0123456789") != strlen(s))
+		return 0;
+	return strtoll(s, NULL, 10);
+}

@@ -1,0 +1,285 @@
+/*
+ * db.c - the backend-neutral half of db.h: URL dispatch, the connection pool, forwarding
+ * calls through the backend table, and the migration runner.
+ */
+#include "db/db.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+
+struct db {
+	const struct db_backend *be;
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	struct dbc *free_list;
+	struct dbc **all;
+	int size;
+};
+
+#define HEAD(c) ((struct dbc_head *)(c))
+
+static const struct db_backend *backend_for(const char *url)
+{
+	if (!strncmp(url, "sqlite:", 7))
+		return &db_sqlite_backend;
+	if (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11))
+		return &db_pg_backend;
+	return NULL;
+}
+
+int db_open(struct db **out, const char *url, int size)
+{
+	const struct db_backend *be = backend_for(url);
+	char err[512] = "";
+	*out = NULL;
+	if (!be) {
+		log_msg(LOG_ERROR, "unknown database URL (use sqlite:PATH or postgresql://...)",
+			json_pack("{s:s}", "url", url));
+		return DB_ERROR;
+	}
+	if (size < 1)
+		size = 1;
+	struct db *db = calloc(1, sizeof(*db));
+	if (!db || !(db->all = calloc((size_t)size, sizeof(*db->all))))
+		abort();
+	db->be = be;
+	pthread_mutex_init(&db->lock, NULL);
+	pthread_cond_init(&db->freed, NULL);
+	for (int i = 0; i < size; i++) {
+		struct dbc *c;
+		if (be->connect(&c, url, err, sizeof(err)) < 0) {
+			log_msg(LOG_ERROR, "cannot open database",
+				json_pack("{s:s,s:s}", "kind", be->kind, "error", err));
+			db->size = i;
+			db_close(db);
+			return DB_UNAVAILABLE;
+		}
+		HEAD(c)->be = be;
+		HEAD(c)->pool = db;
+		HEAD(c)->next_free = db->free_list;
+		db->free_list = c;
+		db->all[i] = c;
+	}
+	db->size = size;
+	*out = db;
+	return DB_OK;
+}
+
+void db_close(struct db *db)
+{
+	if (!db)
+		return;
+	for (int i = 0; i < db->size; i++)
+		db->be->disconnect(db->all[i]);
+	pthread_mutex_destroy(&db->lock);
+	pthread_cond_destroy(&db->freed);
+	free(db->all);
+	free(db);
+}
+
+const char *db_kind(const struct db *db)
+{
+	return db->be->kind;
+}
+
+struct dbc *db_acquire(struct db *db)
+{
+	pthread_mutex_lock(&db->lock);
+	while (!db->free_list)
+		pthread_cond_wait(&db->freed, &db->lock);
+	struct dbc *c = db->free_list;
+	db->free_list = HEAD(c)->next_free;
+	pthread_mutex_unlock(&db->lock);
+	return c;
+}
+
+void db_release(struct dbc *c)
+{
+	if (!c)
+		return;
+	if (HEAD(c)->in_tx)
+		db_rollback(c);
+	struct db *db = HEAD(c)->pool;
+	pthread_mutex_lock(&db->lock);
+	HEAD(c)->next_free = db->free_list;
+	db->free_list = c;
+	pthread_cond_signal(&db->freed);
+	pthread_mutex_unlock(&db->lock);
+}
+
+static int begin(struct dbc *c, int write)
+{
+	int rc = HEAD(c)->be->begin(c, write);
+	if (rc == DB_OK)
+		HEAD(c)->in_tx = 1;
+	return rc;
+}
+
+int db_begin_read(struct dbc *c)
+{
+	return begin(c, 0);
+}
+
+int db_begin_write(struct dbc *c)
+{
+	return begin(c, 1);
+}
+
+int db_commit(struct dbc *c)
+{
+	int rc = HEAD(c)->be->commit(c);
+	if (rc < 0)
+		HEAD(c)->be->rollback(c);
+	HEAD(c)->in_tx = 0;
+	return rc;
+}
+
+void db_rollback(struct dbc *c)
+{
+	HEAD(c)->be->rollback(c);
+	HEAD(c)->in_tx = 0;
+}
+
+int db_exec(struct dbc *c, const char *sql, const struct db_val *params, int n, int64_t *changes)
+{
+	return HEAD(c)->be->exec(c, sql, params, n, changes);
+}
+
+#define RBE(r) (HEAD(((struct db_res_head *)(r))->conn)->be)
+
+int db_query(struct dbc *c, struct db_res **out, const char *sql, const struct db_val *params,
+	     int n)
+{
+	return HEAD(c)->be->query(c, out, sql, params, n);
+}
+
+int db_next(struct db_res *r)
+{
+	return RBE(r)->next(r);
+}
+
+int64_t db_int(struct db_res *r, int col)
+{
+	return RBE(r)->get_int(r, col);
+}
+
+const char *db_text(struct db_res *r, int col)
+{
+	return RBE(r)->get_text(r, col);
+}
+
+int db_isnull(struct db_res *r, int col)
+{
+	return RBE(r)->isnull(r, col);
+}
+
+void db_res_free(struct db_res *r)
+{
+	if (r)
+		RBE(r)->res_free(r);
+}
+
+int db_script(struct dbc *c, const char *sql)
+{
+	return HEAD(c)->be->script(c, sql);
+}
+
+int db_check(struct dbc *c, char *why, size_t len)
+{
+	return HEAD(c)->be->check(c, why, len);
+}
+
+const char *db_errmsg(struct dbc *c)
+{
+	return HEAD(c)->be->errmsg(c);
+}
+
+static int applied_version(struct dbc *c, int64_t *version)
+{
+	struct db_res *r;
+	int rc = db_query(c, &r, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", NULL,
+			  0);
+	if (rc < 0)
+		return rc;
+	rc = db_next(r);
+	*version = rc > 0 ? db_int(r, 0) : 0;
+	db_res_free(r);
+	return rc < 0 ? rc : DB_OK;
+}
+
+/* The migration text with every @ID@ replaced by the backend's id column; malloc'd. */
+static char *expand(const char *sql, const char *id)
+{
+	static const char tok[] = "@ID@";
+	size_t tl = sizeof(tok) - 1, il = strlen(id), n = 0;
+	for (const char *p = sql; (p = strstr(p, tok)); p += tl)
+		n++;
+	char *out = malloc(strlen(sql) + n * il + 1), *o = out;
+	if (!out)
+		abort();
+	for (const char *p = sql, *q;; p = q + tl) {
+		size_t len = (q = strstr(p, tok)) ? (size_t)(q - p) : strlen(p);
+		memcpy(o, p, len);
+		o += len;
+		if (!q)
+			break;
+		memcpy(o, id, il);
+		o += il;
+	}
+	*o = '\0';
+	return out;
+}
+
+int db_migrate(struct db *db, int *applied)
+{
+	struct dbc *c = db_acquire(db);
+	const struct db_backend *be = db->be;
+	int rc, count = 0;
+
+	if ((rc = be->lock_migrations(c)) < 0)
+		goto out_unlocked;
+	rc = db_script(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+			  "version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+	for (int i = 0; rc == DB_OK && i < db_migrations_count; i++) {
+		const struct db_migration *m = &db_migrations[i];
+		int64_t have = 0;
+		/* re-read inside the write transaction: another process may have migrated */
+		if ((rc = db_begin_write(c)) < 0 || (rc = applied_version(c, &have)) < 0)
+			break;
+		if (m->version <= have) {
+			db_rollback(c);
+			continue;
+		}
+		char *sql = expand(m->sql, be->id_column);
+		rc = db_script(c, sql);
+		free(sql);
+		struct db_val p[] = {DBI(m->version), DBT(m->name), DBI(time(NULL))};
+		if (rc == DB_OK)
+			rc = db_exec(c,
+				     "INSERT INTO schema_migrations (version, name, applied_at) "
+				     "VALUES (?, ?, ?)",
+				     p, 3, NULL);
+		if (rc == DB_OK)
+			rc = db_commit(c);
+		if (rc < 0) {
+			log_msg(LOG_ERROR, "migration failed",
+				json_pack("{s:i,s:s,s:s}", "version", m->version, "name", m->name,
+					  "error", db_errmsg(c)));
+			break;
+		}
+		count++;
+	}
+	be->unlock_migrations(c);
+out_unlocked:
+	if (rc < 0 && count == 0)
+		log_msg(LOG_ERROR, "cannot migrate database", json_pack("{s:s}", "error", db_errmsg(c)));
+	db_release(c); /* rolls back a transaction left open by a failure */
+	if (applied)
+		*applied = count;
+	return rc < 0 ? rc : DB_OK;
+}

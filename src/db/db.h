@@ -1,0 +1,149 @@
+/*
+ * db.h - the one storage interface of shenpi.
+ *
+ * A `struct db` is a pool of connections to one database, chosen by URL:
+ *   sqlite:PATH              embedded SQLite (WAL, synchronous=FULL, foreign keys on)
+ *   postgresql://...         PostgreSQL through libpq (also postgres://)
+ * Each backend fills a `struct db_backend` table of functions (db_sqlite.c, db_pg.c); nothing
+ * above this header knows which one runs.
+ *
+ * SQL is written once for both backends: positional parameters are `?` (the PostgreSQL
+ * backend rewrites them to $1, $2, ...), values are integers, text or NULL, times are Unix
+ * seconds in BIGINT columns and booleans are 0/1 integers. Migration scripts may use the
+ * tokens @ID@ (an auto-increment BIGINT primary key) which each backend expands.
+ *
+ * Errors: every function returns 0 on success or a negative `enum db_err`. The message of
+ * the last failure of a connection is kept in db_errmsg() for the log; it never reaches users.
+ */
+#ifndef SHENPI_DB_H
+#define SHENPI_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum db_err {
+	DB_OK = 0,
+	DB_ERROR = -1,	    /* anything else: logged, reported to users as internal */
+	DB_UNIQUE = -2,	    /* a unique or primary-key constraint was violated */
+	DB_FOREIGN = -3,    /* a foreign-key constraint was violated */
+	DB_BUSY = -4,	    /* the database stayed locked past the busy timeout */
+	DB_UNAVAILABLE = -5 /* cannot connect / connection lost */
+};
+
+enum db_type { DB_NULL, DB_INT, DB_TEXT };
+
+/* One bound parameter. Build them with the DBI/DBT/DBN macros below. */
+struct db_val {
+	enum db_type type;
+	int64_t i;
+	const char *s; /* DB_TEXT: NUL-terminated UTF-8; NULL is bound as SQL NULL */
+};
+#define DBI(v) ((struct db_val){.type = DB_INT, .i = (int64_t)(v)})
+#define DBT(v) ((struct db_val){.type = DB_TEXT, .s = (v)})
+#define DBN ((struct db_val){.type = DB_NULL})
+
+struct db;     /* a pool of connections */
+struct dbc;    /* one connection, used by one thread at a time */
+struct db_res; /* the rows of one query */
+
+/* Open a pool of `size` connections (at least 1) to `url`. */
+int db_open(struct db **out, const char *url, int size);
+/* Close every connection; all must have been released. */
+void db_close(struct db *db);
+/* "sqlite" or "postgresql". */
+const char *db_kind(const struct db *db);
+
+/* Take a connection from the pool, waiting for one if all are in use; give it back. A
+ * connection is released outside any transaction (an open one is rolled back). */
+struct dbc *db_acquire(struct db *db);
+void db_release(struct dbc *c);
+
+/* Transactions. db_begin_write takes the write lock at once (BEGIN IMMEDIATE on SQLite) so
+ * that concurrent writers queue instead of failing on lock upgrade. */
+int db_begin_read(struct dbc *c);
+int db_begin_write(struct dbc *c);
+int db_commit(struct dbc *c);
+void db_rollback(struct dbc *c);
+
+/* Run one statement that returns no rows; *changes (may be NULL) gets the rows affected. */
+int db_exec(struct dbc *c, const char *sql, const struct db_val *params, int n, int64_t *changes);
+/* Run one statement and step through its rows:
+ *   struct db_res *r; if (db_query(c, &r, sql, p, n) < 0) ...
+ *   while ((rc = db_next(r)) > 0) { db_int(r, 0); db_text(r, 1); }
+ *   db_res_free(r);
+ * db_next returns 1 for a row, 0 at the end, a negative db_err on failure. Column values stay
+ * valid until the next db_next or db_res_free. db_text returns "" for NULL; db_isnull tells. */
+int db_query(struct dbc *c, struct db_res **out, const char *sql, const struct db_val *params,
+	     int n);
+int db_next(struct db_res *r);
+int64_t db_int(struct db_res *r, int col);
+const char *db_text(struct db_res *r, int col);
+int db_isnull(struct db_res *r, int col);
+void db_res_free(struct db_res *r);
+
+/* Run several ;-separated statements without parameters (migrations). */
+int db_script(struct dbc *c, const char *sql);
+
+/* Check the database's own integrity (SQLite: integrity_check and foreign_key_check).
+ * 0 when sound; otherwise DB_ERROR with a description in why. */
+int db_check(struct dbc *c, char *why, size_t len);
+
+/* The text of the last failure on this connection, for logs. */
+const char *db_errmsg(struct dbc *c);
+
+/* Apply the embedded migrations (src/db/migrations/NNN_name.sql) that are not yet applied,
+ * each in its own transaction, serialised across processes. *applied gets how many ran. */
+int db_migrate(struct db *db, int *applied);
+
+/* The backend function table; one per backend file. */
+struct db_backend {
+	const char *kind;
+	/* connect one connection; errbuf gets a message on failure */
+	int (*connect)(struct dbc **out, const char *url, char *errbuf, size_t errlen);
+	void (*disconnect)(struct dbc *c);
+	int (*begin)(struct dbc *c, int write);
+	int (*commit)(struct dbc *c);
+	void (*rollback)(struct dbc *c);
+	int (*exec)(struct dbc *c, const char *sql, const struct db_val *p, int n, int64_t *changes);
+	int (*query)(struct dbc *c, struct db_res **out, const char *sql, const struct db_val *p,
+		     int n);
+	int (*next)(struct db_res *r);
+	int64_t (*get_int)(struct db_res *r, int col);
+	const char *(*get_text)(struct db_res *r, int col);
+	int (*isnull)(struct db_res *r, int col);
+	void (*res_free)(struct db_res *r);
+	int (*script)(struct dbc *c, const char *sql);
+	const char *(*errmsg)(struct dbc *c);
+	int (*check)(struct dbc *c, char *why, size_t len);
+	/* what @ID@ in a migration becomes: an auto-increment BIGINT primary key */
+	const char *id_column;
+	/* take / release a cross-process lock held while migrating */
+	int (*lock_migrations)(struct dbc *c);
+	void (*unlock_migrations)(struct dbc *c);
+};
+
+extern const struct db_backend db_sqlite_backend;
+extern const struct db_backend db_pg_backend;
+
+/* Every backend connection struct starts with this header so db.c can pool it, and every
+ * backend result struct starts with a `struct db_res_head` so db.c finds its backend. */
+struct dbc_head {
+	const struct db_backend *be;
+	struct db *pool;
+	struct dbc *next_free;
+	int in_tx;
+};
+struct db_res_head {
+	struct dbc *conn;
+};
+
+/* The embedded migrations, generated at build time from src/db/migrations/. */
+struct db_migration {
+	int version;
+	const char *name;
+	const char *sql;
+};
+extern const struct db_migration db_migrations[];
+extern const int db_migrations_count;
+
+#endif

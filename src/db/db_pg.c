@@ -1,0 +1,770 @@
+/*
+ * db_pg.c - the PostgreSQL backend of db.h, through libpq.
+ *
+ * SQL arrives with `?` placeholders and is rewritten to $1, $2, ... Each connection prepares
+ * a statement the first time it sees its text and reuses the prepared statement afterwards
+ * (an open-addressing table keyed by the text, so SQL built at run time is safe too).
+ * Parameters and results travel in text format; the server infers parameter types.
+ *
+ * A lost connection fails the call with DB_UNAVAILABLE; the next call made outside a
+ * transaction resets it once (a transaction cut off by a lost connection stays failed until
+ * it is rolled back, so no statement silently runs outside the transaction it belongs to).
+ */
+#include "db.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#define PG_MAX_STMTS	  1024	/* prepared statements kept per connection; more run unnamed */
+#define PG_STACK_PARAMS	  16	/* parameters converted without a heap allocation */
+#define PG_MAX_PARAMS	  65535 /* the wire protocol's limit */
+#define PG_MIGRATION_LOCK 0x7368656e7069LL /* "shenpi": the advisory lock key of db_migrate */
+
+struct pg_stmt {
+	char *sql;     /* owned copy of the statement text; NULL marks a free slot */
+	uint64_t hash; /* of sql */
+	unsigned id;   /* prepared as "s<id>" on the current session; 0 = not prepared */
+	int nparams;   /* placeholders counted when it was prepared */
+};
+
+struct pg_conn {
+	struct dbc_head head; /* must come first: db.c pools connections through it */
+	PGconn *pg;
+	int tx; /* inside a transaction begun by pg_begin */
+	unsigned next_id;
+	struct pg_stmt *stmts; /* open-addressing table, `cap` slots, a power of two */
+	size_t cap, used;
+	char err[512];
+};
+
+struct pg_res {
+	struct db_res_head head; /* must come first: db.c finds the backend through it */
+	PGresult *res;
+	int row, nrows;
+};
+
+static inline struct pg_conn *pg_conn(struct dbc *c)
+{
+	return (struct pg_conn *)c;
+}
+
+static inline struct pg_res *pg_res(struct db_res *r)
+{
+	return (struct pg_res *)r;
+}
+
+static void pg_notice_ignore(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+/* Remember `msg` (with an optional SQLSTATE prefix) as the connection's last error, on one
+ * line for the log. */
+static void pg_seterr(struct pg_conn *c, const char *state, const char *msg)
+{
+	size_t len;
+	char *p;
+
+	if (!msg || !*msg)
+		msg = "unknown error";
+	if (state)
+		snprintf(c->err, sizeof(c->err), "%s: %s", state, msg);
+	else
+		snprintf(c->err, sizeof(c->err), "%s", msg);
+	for (p = c->err; *p; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	len = strlen(c->err);
+	while (len > 0 && c->err[len - 1] == ' ')
+		c->err[--len] = '\0';
+}
+
+/* Record a failed result: SQLSTATE, the primary message and the constraint involved. Values
+ * from the DETAIL field stay out: they may hold personal data. */
+static void pg_seterr_res(struct pg_conn *c, const PGresult *res)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *cons = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+	char buf[sizeof(c->err)];
+
+	if (!msg) {
+		pg_seterr(c, state, PQresultErrorMessage(res));
+		return;
+	}
+	if (cons)
+		snprintf(buf, sizeof(buf), "%s (constraint %s)", msg, cons);
+	else
+		snprintf(buf, sizeof(buf), "%s", msg);
+	pg_seterr(c, state, buf);
+}
+
+/* Map a SQLSTATE to a db_err. */
+static int pg_map_state(const char *state)
+{
+	static const char *const busy[] = {"40001", "40P01", "55P03"};
+	size_t i;
+
+	if (!state)
+		return DB_ERROR;
+	if (!strcmp(state, "23505"))
+		return DB_UNIQUE;
+	if (!strcmp(state, "23503"))
+		return DB_FOREIGN;
+	for (i = 0; i < sizeof(busy) / sizeof(busy[0]); i++)
+		if (!strcmp(state, busy[i]))
+			return DB_BUSY;
+	/* connection exceptions and server shutdowns */
+	if (!strncmp(state, "08", 2) || !strncmp(state, "57P0", 4))
+		return DB_UNAVAILABLE;
+	return DB_ERROR;
+}
+
+/* Turn a result into 0 or a db_err, recording the error. Does not free `res`. */
+static int pg_check(struct pg_conn *c, const PGresult *res)
+{
+	const char *state;
+	int rc;
+
+	if (!res) {
+		pg_seterr(c, NULL, PQerrorMessage(c->pg));
+		return PQstatus(c->pg) == CONNECTION_OK ? DB_ERROR : DB_UNAVAILABLE;
+	}
+	switch (PQresultStatus(res)) {
+	case PGRES_COMMAND_OK:
+	case PGRES_TUPLES_OK:
+	case PGRES_EMPTY_QUERY:
+		return 0;
+	default:
+		break;
+	}
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	pg_seterr_res(c, res);
+	rc = pg_map_state(state);
+	if (PQstatus(c->pg) != CONNECTION_OK)
+		rc = DB_UNAVAILABLE;
+	return rc;
+}
+
+/* Run a parameterless command; 0 or a db_err. */
+static int pg_command(struct pg_conn *c, const char *sql)
+{
+	PGresult *res = PQexec(c->pg, sql);
+	int rc = pg_check(c, res);
+
+	PQclear(res);
+	return rc;
+}
+
+/* Per-session settings, after connect and after every reset. */
+static int pg_session_setup(struct pg_conn *c)
+{
+	return pg_command(c, "SET TIME ZONE 'UTC'");
+}
+
+/* Make sure the connection is usable: reset it once if it was lost outside a transaction.
+ * A reset session has no prepared statements, so every cached statement is marked stale. */
+static int pg_ready(struct pg_conn *c)
+{
+	size_t i;
+
+	if (PQstatus(c->pg) == CONNECTION_OK)
+		return 0;
+	if (c->tx) {
+		pg_seterr(c, NULL, "connection lost inside a transaction");
+		return DB_UNAVAILABLE;
+	}
+	PQreset(c->pg);
+	if (PQstatus(c->pg) != CONNECTION_OK) {
+		pg_seterr(c, NULL, PQerrorMessage(c->pg));
+		return DB_UNAVAILABLE;
+	}
+	for (i = 0; i < c->cap; i++)
+		c->stmts[i].id = 0;
+	return pg_session_setup(c);
+}
+
+/*
+ * Rewrite `?` placeholders to $1, $2, ... outside string literals, quoted identifiers and
+ * comments. *out gets malloc'd text, *count the number of placeholders.
+ */
+static int pg_rewrite(const char *sql, char **out, int *count)
+{
+	size_t len = strlen(sql), marks = 0, cap;
+	const char *s;
+	char *o, *buf;
+	int n = 0;
+
+	for (s = sql; *s; s++)
+		marks += *s == '?';
+	/* each mark grows to at most "$65535" */
+	cap = len + marks * 5 + 1;
+	buf = malloc(cap);
+	if (!buf)
+		return DB_ERROR;
+	for (s = sql, o = buf; *s;) {
+		if (*s == '\'' || *s == '"') {
+			/* a doubled quote inside reads as closing and reopening: same result */
+			char q = *s;
+
+			*o++ = *s++;
+			while (*s && *s != q)
+				*o++ = *s++;
+			if (*s)
+				*o++ = *s++;
+		} else if (s[0] == '-' && s[1] == '-') {
+			while (*s && *s != '\n')
+				*o++ = *s++;
+		} else if (s[0] == '/' && s[1] == '*') {
+			*o++ = *s++;
+			*o++ = *s++;
+			while (*s && !(s[0] == '*' && s[1] == '/'))
+				*o++ = *s++;
+			if (*s) {
+				*o++ = *s++;
+				*o++ = *s++;
+			}
+		} else if (*s == '?') {
+			if (n == PG_MAX_PARAMS) {
+				free(buf);
+				return DB_ERROR;
+			}
+			o += snprintf(o, cap - (size_t)(o - buf), "$%d", ++n);
+			s++;
+		} else {
+			*o++ = *s++;
+		}
+	}
+	*o = '\0';
+	*out = buf;
+	*count = n;
+	return 0;
+}
+
+static uint64_t pg_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot for `sql` (hash h) in a table of `cap` slots: its entry or the free slot where it
+ * belongs. The table is never full (load stays at or below one half). */
+static struct pg_stmt *pg_slot(struct pg_stmt *tab, size_t cap, const char *sql, uint64_t h)
+{
+	size_t i = (size_t)h & (cap - 1);
+
+	while (tab[i].sql && (tab[i].hash != h || strcmp(tab[i].sql, sql)))
+		i = (i + 1) & (cap - 1);
+	return &tab[i];
+}
+
+static int pg_stmts_grow(struct pg_conn *c)
+{
+	size_t cap = c->cap ? c->cap * 2 : 64, i;
+	struct pg_stmt *tab = calloc(cap, sizeof(*tab));
+
+	if (!tab)
+		return DB_ERROR;
+	for (i = 0; i < c->cap; i++)
+		if (c->stmts[i].sql)
+			*pg_slot(tab, cap, c->stmts[i].sql, c->stmts[i].hash) = c->stmts[i];
+	free(c->stmts);
+	c->stmts = tab;
+	c->cap = cap;
+	return 0;
+}
+
+/* The cache entry for `sql`, added (unprepared) when new. *st is NULL when the cache is full
+ * and the statement must run unnamed. */
+static int pg_stmt_find(struct pg_conn *c, const char *sql, struct pg_stmt **st)
+{
+	uint64_t h = pg_hash(sql);
+	struct pg_stmt *e;
+
+	*st = NULL;
+	if (c->cap) {
+		e = pg_slot(c->stmts, c->cap, sql, h);
+		if (e->sql) {
+			*st = e;
+			return 0;
+		}
+	}
+	if (c->used >= PG_MAX_STMTS)
+		return 0;
+	if ((c->used + 1) * 2 > c->cap && pg_stmts_grow(c) < 0)
+		goto oom;
+	e = pg_slot(c->stmts, c->cap, sql, h);
+	e->sql = strdup(sql);
+	if (!e->sql)
+		goto oom;
+	e->hash = h;
+	e->id = 0;
+	c->used++;
+	*st = e;
+	return 0;
+oom:
+	pg_seterr(c, NULL, "out of memory");
+	return DB_ERROR;
+}
+
+static void pg_stmt_name(char *name, size_t len, unsigned id)
+{
+	snprintf(name, len, "s%u", id);
+}
+
+/* Prepare the cached statement on this session under a fresh name. */
+static int pg_stmt_prepare(struct pg_conn *c, struct pg_stmt *st)
+{
+	char name[16], *text = NULL;
+	PGresult *res = NULL;
+	unsigned id = ++c->next_id;
+	int rc, n;
+
+	if (!id)
+		id = ++c->next_id;
+	rc = pg_rewrite(st->sql, &text, &n);
+	if (rc < 0) {
+		pg_seterr(c, NULL, "cannot rewrite placeholders (out of memory or too many)");
+		goto out;
+	}
+	pg_stmt_name(name, sizeof(name), id);
+	res = PQprepare(c->pg, name, text, 0, NULL);
+	rc = pg_check(c, res);
+	if (rc < 0)
+		goto out;
+	st->id = id;
+	st->nparams = n;
+out:
+	PQclear(res);
+	free(text);
+	return rc;
+}
+
+/* True when a prepared statement is gone or outdated on the server, so preparing it again
+ * may help: it was deallocated, or the schema changed its result type. */
+static int pg_stale(const PGresult *res)
+{
+	const char *state, *msg;
+
+	if (!res)
+		return 0;
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	if (!state)
+		return 0;
+	if (!strcmp(state, "26000"))
+		return 1;
+	return !strcmp(state, "0A000") && msg && strstr(msg, "cached plan must not change");
+}
+
+static int pg_count_error(struct pg_conn *c, int want, int got)
+{
+	char msg[96];
+
+	snprintf(msg, sizeof(msg), "statement has %d parameters, %d given", want, got);
+	pg_seterr(c, NULL, msg);
+	return DB_ERROR;
+}
+
+/* Run a statement through a one-off unnamed prepared statement (the cache is full). */
+static int pg_run_unnamed(struct pg_conn *c, const char *sql, const char *const *vals, int n,
+			  PGresult **out)
+{
+	char *text = NULL;
+	int rc, count;
+
+	rc = pg_rewrite(sql, &text, &count);
+	if (rc < 0) {
+		pg_seterr(c, NULL, "cannot rewrite placeholders (out of memory or too many)");
+		goto out;
+	}
+	if (count != n) {
+		rc = pg_count_error(c, count, n);
+		goto out;
+	}
+	*out = PQexecParams(c->pg, text, n, NULL, vals, NULL, NULL, 0);
+	rc = pg_check(c, *out);
+out:
+	free(text);
+	return rc;
+}
+
+/* Run a cached statement, preparing it when needed; a stale statement is prepared again and,
+ * outside a transaction (where the failure aborted nothing), retried once. */
+static int pg_run_cached(struct pg_conn *c, struct pg_stmt *st, const char *const *vals, int n,
+			 PGresult **out)
+{
+	char name[16];
+	int rc, attempt;
+
+	for (attempt = 0;; attempt++) {
+		if (!st->id) {
+			rc = pg_stmt_prepare(c, st);
+			if (rc < 0)
+				return rc;
+		}
+		if (st->nparams != n)
+			return pg_count_error(c, st->nparams, n);
+		pg_stmt_name(name, sizeof(name), st->id);
+		*out = PQexecPrepared(c->pg, name, n, vals, NULL, NULL, 0);
+		rc = pg_check(c, *out);
+		if (rc == 0 || !pg_stale(*out))
+			return rc;
+		if (PQtransactionStatus(c->pg) == PQTRANS_IDLE) {
+			/* frees the old name if it still exists; failure is harmless */
+			char sql[32];
+
+			snprintf(sql, sizeof(sql), "DEALLOCATE %s", name);
+			PQclear(PQexec(c->pg, sql));
+		}
+		st->id = 0;
+		if (attempt > 0 || PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+			return rc;
+		PQclear(*out);
+		*out = NULL;
+	}
+}
+
+/* Run one statement with parameters; *out gets the result (also on failure, may be NULL),
+ * which the caller frees with PQclear. */
+static int pg_run(struct pg_conn *c, const char *sql, const struct db_val *p, int n, PGresult **out)
+{
+	const char *stack_vals[PG_STACK_PARAMS], **vals = stack_vals;
+	char stack_ints[PG_STACK_PARAMS][24], (*ints)[24] = stack_ints;
+	struct pg_stmt *st;
+	int rc, i;
+
+	*out = NULL;
+	if (n < 0 || n > PG_MAX_PARAMS || (n > 0 && !p)) {
+		pg_seterr(c, NULL, "bad parameter list");
+		return DB_ERROR;
+	}
+	rc = pg_ready(c);
+	if (rc < 0)
+		return rc;
+	if (n > PG_STACK_PARAMS) {
+		vals = malloc((size_t)n * sizeof(*vals));
+		ints = malloc((size_t)n * sizeof(*ints));
+		if (!vals || !ints) {
+			pg_seterr(c, NULL, "out of memory");
+			rc = DB_ERROR;
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		switch (p[i].type) {
+		case DB_INT:
+			snprintf(ints[i], sizeof(ints[i]), "%" PRId64, p[i].i);
+			vals[i] = ints[i];
+			break;
+		case DB_TEXT:
+			vals[i] = p[i].s;
+			break;
+		default:
+			vals[i] = NULL;
+			break;
+		}
+	}
+	rc = pg_stmt_find(c, sql, &st);
+	if (rc < 0)
+		goto out;
+	if (st)
+		rc = pg_run_cached(c, st, vals, n, out);
+	else
+		rc = pg_run_unnamed(c, sql, vals, n, out);
+out:
+	if (vals != stack_vals)
+		free(vals);
+	if (ints != stack_ints)
+		free(ints);
+	return rc;
+}
+
+static int pg_connect(struct dbc **out, const char *url, char *errbuf, size_t errlen)
+{
+	/* keywords after "dbname" override the URL's, those before it are defaults */
+	static const char *const keys[] = {"connect_timeout", "fallback_application_name", "dbname",
+					   "client_encoding", NULL};
+	const char *vals[] = {"10", "shenpi", url, "UTF8", NULL};
+	struct pg_conn *c;
+	int rc;
+
+	*out = NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(errbuf, errlen, "out of memory");
+		return DB_ERROR;
+	}
+	c->head.be = &db_pg_backend;
+	c->pg = PQconnectdbParams(keys, vals, 1);
+	if (!c->pg) {
+		snprintf(errbuf, errlen, "out of memory");
+		rc = DB_ERROR;
+		goto fail;
+	}
+	if (PQstatus(c->pg) != CONNECTION_OK) {
+		pg_seterr(c, NULL, PQerrorMessage(c->pg));
+		rc = DB_UNAVAILABLE;
+		goto fail_msg;
+	}
+	PQsetNoticeProcessor(c->pg, pg_notice_ignore, NULL);
+	rc = pg_session_setup(c);
+	if (rc < 0)
+		goto fail_msg;
+	*out = (struct dbc *)c;
+	return 0;
+fail_msg:
+	snprintf(errbuf, errlen, "%s", c->err);
+fail:
+	PQfinish(c->pg);
+	free(c);
+	return rc;
+}
+
+static void pg_disconnect(struct dbc *dbc)
+{
+	struct pg_conn *c = pg_conn(dbc);
+	size_t i;
+
+	if (!c)
+		return;
+	PQfinish(c->pg);
+	for (i = 0; i < c->cap; i++)
+		free(c->stmts[i].sql);
+	free(c->stmts);
+	free(c);
+}
+
+/* Writers use READ COMMITTED and serialise on the rows they update. Readers get one snapshot
+ * for the whole transaction, as on SQLite; READ ONLY makes a write there fail loudly on
+ * PostgreSQL instead of racing. */
+static int pg_begin(struct dbc *dbc, int write)
+{
+	struct pg_conn *c = pg_conn(dbc);
+	int rc;
+
+	/* whatever transaction a lost session had is gone: a new one may reset it */
+	if (PQstatus(c->pg) != CONNECTION_OK)
+		c->tx = 0;
+	rc = pg_ready(c);
+	if (rc < 0)
+		return rc;
+	rc = pg_command(c, write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+	if (rc == 0)
+		c->tx = 1;
+	return rc;
+}
+
+/* COMMIT of a transaction that an error aborted succeeds on the server as a ROLLBACK; report
+ * that as the failure it is. The transaction is over either way. */
+static int pg_commit(struct dbc *dbc)
+{
+	struct pg_conn *c = pg_conn(dbc);
+	PGresult *res = NULL;
+	int rc;
+
+	if (PQstatus(c->pg) != CONNECTION_OK) {
+		c->tx = 0;
+		pg_seterr(c, NULL, "connection lost before commit");
+		return DB_UNAVAILABLE;
+	}
+	if (PQtransactionStatus(c->pg) == PQTRANS_INERROR) {
+		pg_command(c, "ROLLBACK");
+		pg_seterr(c, NULL, "transaction aborted by an earlier error, rolled back");
+		rc = DB_ERROR;
+		goto out;
+	}
+	res = PQexec(c->pg, "COMMIT");
+	rc = pg_check(c, res);
+	if (rc == 0 && strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+		pg_seterr(c, NULL, "transaction rolled back at commit");
+		rc = DB_ERROR;
+	}
+out:
+	c->tx = 0;
+	PQclear(res);
+	return rc;
+}
+
+static void pg_rollback(struct dbc *dbc)
+{
+	struct pg_conn *c = pg_conn(dbc);
+
+	if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+		pg_command(c, "ROLLBACK");
+	c->tx = 0;
+}
+
+static int pg_exec(struct dbc *dbc, const char *sql, const struct db_val *p, int n,
+		   int64_t *changes)
+{
+	struct pg_conn *c = pg_conn(dbc);
+	PGresult *res;
+	int rc = pg_run(c, sql, p, n, &res);
+
+	if (rc == 0 && changes)
+		*changes = strtoll(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return rc;
+}
+
+static int pg_query(struct dbc *dbc, struct db_res **out, const char *sql, const struct db_val *p,
+		    int n)
+{
+	struct pg_conn *c = pg_conn(dbc);
+	struct pg_res *r = NULL;
+	PGresult *res;
+	int rc;
+
+	*out = NULL;
+	rc = pg_run(c, sql, p, n, &res);
+	if (rc < 0)
+		goto fail;
+	r = malloc(sizeof(*r));
+	if (!r) {
+		pg_seterr(c, NULL, "out of memory");
+		rc = DB_ERROR;
+		goto fail;
+	}
+	r->head.conn = dbc;
+	r->res = res;
+	r->row = -1;
+	r->nrows = PQntuples(res);
+	*out = (struct db_res *)r;
+	return 0;
+fail:
+	PQclear(res);
+	return rc;
+}
+
+static int pg_next(struct db_res *dbr)
+{
+	struct pg_res *r = pg_res(dbr);
+
+	if (r->row < r->nrows)
+		r->row++;
+	return r->row < r->nrows;
+}
+
+/* The current row's value at `col`, or NULL when there is no such field. */
+static const char *pg_value(struct pg_res *r, int col)
+{
+	if (r->row < 0 || r->row >= r->nrows || col < 0 || col >= PQnfields(r->res))
+		return NULL;
+	return PQgetvalue(r->res, r->row, col);
+}
+
+/* Integers parse as decimal; booleans read as 0/1 so `SELECT a = b` works as on SQLite. */
+static int64_t pg_get_int(struct db_res *dbr, int col)
+{
+	const char *v = pg_value(pg_res(dbr), col);
+
+	if (!v)
+		return 0;
+	if (v[0] == 't' && !v[1])
+		return 1;
+	return strtoll(v, NULL, 10);
+}
+
+static const char *pg_get_text(struct db_res *dbr, int col)
+{
+	const char *v = pg_value(pg_res(dbr), col);
+
+	return v ? v : "";
+}
+
+static int pg_isnull(struct db_res *dbr, int col)
+{
+	struct pg_res *r = pg_res(dbr);
+
+	if (!pg_value(r, col))
+		return 1;
+	return PQgetisnull(r->res, r->row, col);
+}
+
+static void pg_res_free(struct db_res *dbr)
+{
+	struct pg_res *r = pg_res(dbr);
+
+	if (!r)
+		return;
+	PQclear(r->res);
+	free(r);
+}
+
+static int pg_script(struct dbc *dbc, const char *sql)
+{
+	struct pg_conn *c = pg_conn(dbc);
+	int rc = pg_ready(c);
+
+	if (rc < 0)
+		return rc;
+	return pg_command(c, sql);
+}
+
+static const char *pg_errmsg(struct dbc *dbc)
+{
+	return pg_conn(dbc)->err;
+}
+
+/* PostgreSQL enforces its constraints on every write; page-level checks (amcheck) are the
+ * DBA's tool, described in docs/deploy.md, not something to run on a live server. */
+static int pg_check_db(struct dbc *dbc, char *why, size_t len)
+{
+	(void)why;
+	(void)len;
+	return pg_script(dbc, "SELECT 1");
+}
+
+static int pg_lock_migrations(struct dbc *dbc)
+{
+	struct pg_conn *c = pg_conn(dbc);
+	char sql[64];
+	int rc = pg_ready(c);
+
+	if (rc < 0)
+		return rc;
+	snprintf(sql, sizeof(sql), "SELECT pg_advisory_lock(%lld)", PG_MIGRATION_LOCK);
+	return pg_command(c, sql);
+}
+
+static void pg_unlock_migrations(struct dbc *dbc)
+{
+	struct pg_conn *c = pg_conn(dbc);
+	char sql[64];
+
+	if (PQstatus(c->pg) != CONNECTION_OK)
+		return; /* a lost session released its locks */
+	snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock(%lld)", PG_MIGRATION_LOCK);
+	pg_command(c, sql);
+}
+
+const struct db_backend db_pg_backend = {
+	.kind = "postgresql",
+	.connect = pg_connect,
+	.disconnect = pg_disconnect,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.exec = pg_exec,
+	.query = pg_query,
+	.next = pg_next,
+	.get_int = pg_get_int,
+	.get_text = pg_get_text,
+	.isnull = pg_isnull,
+	.res_free = pg_res_free,
+	.script = pg_script,
+	.errmsg = pg_errmsg,
+	.id_column = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+	.check = pg_check_db,
+	.lock_migrations = pg_lock_migrations,
+	.unlock_migrations = pg_unlock_migrations,
+};

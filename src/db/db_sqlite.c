@@ -1,0 +1,322 @@
+/*
+ * db_sqlite.c - the embedded SQLite backend of db.h.
+ *
+ * One sqlite3 handle per pooled connection, in WAL mode with synchronous=FULL (a commit is
+ * on disk when it returns) and foreign keys on. Writers take the lock with BEGIN IMMEDIATE
+ * and wait on the busy timeout, so concurrent requests queue instead of failing. Prepared
+ * statements are cached per connection, looked up by the address of their SQL text (usually
+ * a string literal) and confirmed by comparing the text.
+ */
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db.h"
+
+#define STMT_CACHE 128 /* slots, a power of two */
+#define BUSY_TIMEOUT_MS 10000
+
+struct sq_conn {
+	struct dbc_head head;
+	sqlite3 *h;
+	struct {
+		const char *key; /* the caller's pointer */
+		char *sql;	 /* a copy, so a reused buffer never finds a stale statement */
+		sqlite3_stmt *st;
+	} cache[STMT_CACHE];
+	char err[256];
+};
+
+struct sq_res {
+	struct db_res_head head;
+	sqlite3_stmt *st;
+	int owned; /* not from the cache: finalize instead of reset */
+};
+
+#define SQ(c) ((struct sq_conn *)(c))
+
+static int map_error(struct sq_conn *c, int rc)
+{
+	snprintf(c->err, sizeof(c->err), "%s", sqlite3_errmsg(c->h));
+	switch (rc & 0xff) {
+	case SQLITE_CONSTRAINT:
+		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+			return DB_UNIQUE;
+		if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+			return DB_FOREIGN;
+		return DB_ERROR;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return DB_BUSY;
+	case SQLITE_CANTOPEN:
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_READONLY:
+		return DB_UNAVAILABLE;
+	default:
+		return DB_ERROR;
+	}
+}
+
+static int sq_connect(struct dbc **out, const char *url, char *errbuf, size_t errlen)
+{
+	const char *path = url + strlen("sqlite:");
+	struct sq_conn *c = calloc(1, sizeof(*c));
+	if (!c)
+		abort();
+	int rc = sqlite3_open_v2(path, &c->h,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+				 NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_extended_result_codes(c->h, 1);
+		sqlite3_busy_timeout(c->h, BUSY_TIMEOUT_MS);
+		rc = sqlite3_exec(c->h,
+				  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+				  "PRAGMA foreign_keys=ON;",
+				  NULL, NULL, NULL);
+	}
+	if (rc != SQLITE_OK) {
+		snprintf(errbuf, errlen, "%s: %s", path, c->h ? sqlite3_errmsg(c->h) : "cannot open");
+		sqlite3_close(c->h);
+		free(c);
+		return DB_UNAVAILABLE;
+	}
+	*out = (struct dbc *)c;
+	return DB_OK;
+}
+
+static void sq_disconnect(struct dbc *dc)
+{
+	struct sq_conn *c = SQ(dc);
+	for (int i = 0; i < STMT_CACHE; i++) {
+		sqlite3_finalize(c->cache[i].st);
+		free(c->cache[i].sql);
+	}
+	sqlite3_close(c->h);
+	free(c);
+}
+
+/* A statement for sql, from the cache when it is free; *owned is set when the caller must
+ * finalize it (cache slot taken by another statement still being stepped). */
+static int prepare(struct sq_conn *c, const char *sql, sqlite3_stmt **st, int *owned)
+{
+	size_t slot = ((uintptr_t)sql >> 3) & (STMT_CACHE - 1);
+	*owned = 0;
+	if (c->cache[slot].key == sql && !strcmp(c->cache[slot].sql, sql) &&
+	    !sqlite3_stmt_busy(c->cache[slot].st)) {
+		*st = c->cache[slot].st;
+		return DB_OK;
+	}
+	int rc = sqlite3_prepare_v3(c->h, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+	if (rc != SQLITE_OK)
+		return map_error(c, rc);
+	if (c->cache[slot].st && sqlite3_stmt_busy(c->cache[slot].st)) {
+		*owned = 1;
+	} else {
+		sqlite3_finalize(c->cache[slot].st);
+		free(c->cache[slot].sql);
+		c->cache[slot].key = sql;
+		c->cache[slot].sql = strdup(sql);
+		c->cache[slot].st = *st;
+		if (!c->cache[slot].sql)
+			abort();
+	}
+	return DB_OK;
+}
+
+static int bind(struct sq_conn *c, sqlite3_stmt *st, const struct db_val *p, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int rc;
+		if (p[i].type == DB_INT)
+			rc = sqlite3_bind_int64(st, i + 1, p[i].i);
+		else if (p[i].type == DB_TEXT && p[i].s)
+			rc = sqlite3_bind_text(st, i + 1, p[i].s, -1, SQLITE_STATIC);
+		else
+			rc = sqlite3_bind_null(st, i + 1);
+		if (rc != SQLITE_OK)
+			return map_error(c, rc);
+	}
+	return DB_OK;
+}
+
+static void done(sqlite3_stmt *st, int owned)
+{
+	if (owned) {
+		sqlite3_finalize(st);
+	} else {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+}
+
+static int sq_exec(struct dbc *dc, const char *sql, const struct db_val *p, int n,
+		   int64_t *changes)
+{
+	struct sq_conn *c = SQ(dc);
+	sqlite3_stmt *st;
+	int owned, rc = prepare(c, sql, &st, &owned);
+	if (rc < 0)
+		return rc;
+	if ((rc = bind(c, st, p, n)) == DB_OK) {
+		int s;
+		while ((s = sqlite3_step(st)) == SQLITE_ROW)
+			;
+		rc = s == SQLITE_DONE ? DB_OK : map_error(c, sqlite3_extended_errcode(c->h));
+		if (rc == DB_OK && changes)
+			*changes = sqlite3_changes64(c->h);
+	}
+	done(st, owned);
+	return rc;
+}
+
+static int sq_query(struct dbc *dc, struct db_res **out, const char *sql, const struct db_val *p,
+		    int n)
+{
+	struct sq_conn *c = SQ(dc);
+	sqlite3_stmt *st;
+	int owned, rc = prepare(c, sql, &st, &owned);
+	*out = NULL;
+	if (rc < 0)
+		return rc;
+	if ((rc = bind(c, st, p, n)) < 0) {
+		done(st, owned);
+		return rc;
+	}
+	struct sq_res *r = calloc(1, sizeof(*r));
+	if (!r)
+		abort();
+	r->head.conn = dc;
+	r->st = st;
+	r->owned = owned;
+	*out = (struct db_res *)r;
+	return DB_OK;
+}
+
+static int sq_next(struct db_res *dr)
+{
+	struct sq_res *r = (struct sq_res *)dr;
+	int s = sqlite3_step(r->st);
+	if (s == SQLITE_ROW)
+		return 1;
+	if (s == SQLITE_DONE)
+		return 0;
+	struct sq_conn *c = SQ(r->head.conn);
+	return map_error(c, sqlite3_extended_errcode(c->h));
+}
+
+static int64_t sq_int(struct db_res *dr, int col)
+{
+	return sqlite3_column_int64(((struct sq_res *)dr)->st, col);
+}
+
+static const char *sq_text(struct db_res *dr, int col)
+{
+	const unsigned char *s = sqlite3_column_text(((struct sq_res *)dr)->st, col);
+	return s ? (const char *)s : "";
+}
+
+static int sq_isnull(struct db_res *dr, int col)
+{
+	return sqlite3_column_type(((struct sq_res *)dr)->st, col) == SQLITE_NULL;
+}
+
+static void sq_res_free(struct db_res *dr)
+{
+	struct sq_res *r = (struct sq_res *)dr;
+	done(r->st, r->owned);
+	free(r);
+}
+
+static int sq_script(struct dbc *dc, const char *sql)
+{
+	struct sq_conn *c = SQ(dc);
+	int rc = sqlite3_exec(c->h, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? DB_OK : map_error(c, sqlite3_extended_errcode(c->h));
+}
+
+static int sq_begin(struct dbc *dc, int write)
+{
+	return sq_script(dc, write ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+
+static int sq_commit(struct dbc *dc)
+{
+	return sq_script(dc, "COMMIT");
+}
+
+static void sq_rollback(struct dbc *dc)
+{
+	struct sq_conn *c = SQ(dc);
+	if (!sqlite3_get_autocommit(c->h))
+		sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static const char *sq_errmsg(struct dbc *dc)
+{
+	return SQ(dc)->err;
+}
+
+static int sq_check(struct dbc *dc, char *why, size_t len)
+{
+	static const char *const checks[] = {"PRAGMA integrity_check", "PRAGMA foreign_key_check"};
+	struct sq_conn *c = SQ(dc);
+	for (size_t i = 0; i < 2; i++) {
+		sqlite3_stmt *st;
+		int rc = sqlite3_prepare_v2(c->h, checks[i], -1, &st, NULL);
+		if (rc != SQLITE_OK)
+			return map_error(c, rc);
+		int bad = 0;
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			/* integrity_check says "ok"; foreign_key_check lists violations */
+			const char *t = (const char *)sqlite3_column_text(st, 0);
+			bad = i == 1 || !t || strcmp(t, "ok");
+			if (bad)
+				snprintf(why, len, "%s: %s", checks[i], t ? t : "?");
+		} else if (rc != SQLITE_DONE) {
+			rc = map_error(c, sqlite3_extended_errcode(c->h));
+			sqlite3_finalize(st);
+			return rc;
+		}
+		sqlite3_finalize(st);
+		if (bad)
+			return DB_ERROR;
+	}
+	return DB_OK;
+}
+
+/* Migrations run in BEGIN IMMEDIATE transactions, which already exclude other writers. */
+static int sq_lock_migrations(struct dbc *dc)
+{
+	(void)dc;
+	return DB_OK;
+}
+
+static void sq_unlock_migrations(struct dbc *dc)
+{
+	(void)dc;
+}
+
+const struct db_backend db_sqlite_backend = {
+	.kind = "sqlite",
+	.connect = sq_connect,
+	.disconnect = sq_disconnect,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.exec = sq_exec,
+	.query = sq_query,
+	.next = sq_next,
+	.get_int = sq_int,
+	.get_text = sq_text,
+	.isnull = sq_isnull,
+	.res_free = sq_res_free,
+	.script = sq_script,
+	.errmsg = sq_errmsg,
+	.check = sq_check,
+	.id_column = "INTEGER PRIMARY KEY",
+	.lock_migrations = sq_lock_migrations,
+	.unlock_migrations = sq_unlock_migrations,
+};

@@ -1,0 +1,51 @@
+/*
+ * access.c - scope checks; see access.h.
+ */
+#include "domain/access.h"
+
+#include <string.h>
+
+const char *access_region_like(struct ctx *c, const char *region)
+{
+	size_t n = strlen(region);
+	/* a province covers XX...., a city XXYY.., a county itself */
+	while (n > 2 && region[n - 1] == '0' && region[n - 2] == '0')
+		n -= 2;
+	return arena_printf(c->arena, "%.*s%%", (int)n, region);
+}
+
+int64_t access_own_center(const struct ctx *c)
+{
+	const struct actor *a = c->actor;
+	if (!a || actor_has(a, ROLE_SYSADMIN | ROLE_SUPERVISOR))
+		return 0;
+	return a->center_id ? a->center_id : -1; /* -1 matches no center */
+}
+
+int access_center(struct ctx *c, int64_t center_id, enum access_mode mode)
+{
+	const struct actor *a = c->actor;
+	struct db_res *r;
+	struct db_val p[] = {DBI(center_id)};
+	int rc = db_query(c->db, &r, "SELECT region_code FROM centers WHERE id = ?", p, 1);
+	if (rc < 0)
+		return ctx_db(c, rc);
+	if ((rc = db_next(r)) <= 0) {
+		db_res_free(r);
+		return rc < 0 ? ctx_db(c, rc) : ctx_fail(c, E_NOT_FOUND, NULL, "政务服务中心不存在");
+	}
+	int ok;
+	if (!a || actor_has(a, ROLE_SYSADMIN))
+		ok = 1;
+	else if (mode == ACCESS_WRITE)
+		ok = (a->roles & ROLE_CENTER_ADMIN) && a->center_id == center_id;
+	else if (a->center_id == center_id)
+		ok = 1;
+	else if (a->roles & ROLE_SUPERVISOR) {
+		const char *like = access_region_like(c, a->scope_region);
+		ok = strncmp(db_text(r, 0), like, strlen(like) - 1) == 0;
+	} else
+		ok = 0;
+	db_res_free(r);
+	return ok ? E_OK : ctx_fail(c, E_FORBIDDEN, NULL, "无权访问其他政务服务中心的数据");
+}

@@ -1,0 +1,30 @@
+/*
+ * event.h - the hash-chained event log (DESIGN.md section 7).
+ *
+ * Every change appends one event in the same transaction as the change itself:
+ *   (seq, at, center, actor, case, type, payload, prev_hash, hash)
+ * with hash = SHA-256 over the previous hash and the record, so editing or deleting any row
+ * breaks the chain at that row. Nothing updates or deletes an event.
+ */
+#ifndef SHENPI_EVENT_H
+#define SHENPI_EVENT_H
+
+#include <jansson.h>
+
+#include "domain/ctx.h"
+
+/* Append an event inside the caller's write transaction. center_id/case_id 0 = none; the
+ * actor is c->actor (NULL = system). payload is consumed. */
+int event_append(struct ctx *c, int64_t center_id, int64_t case_id, const char *type,
+		 json_t *payload);
+
+/* Events with seq > after, at most size of them (capped at 1000), that the actor may see:
+ * {"items":[...],"next_after":N}. */
+int event_list(struct ctx *c, int64_t after, int64_t size, json_t **out);
+
+/* Recompute the whole chain. Returns 0 when intact; otherwise E_INTERNAL with *bad_seq set
+ * to the first record that does not verify and *why to a short Chinese reason.
+ * *count gets the number of events checked. */
+int event_verify(struct ctx *c, int64_t *count, int64_t *bad_seq, const char **why);
+
+#endif

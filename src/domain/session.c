@@ -1,0 +1,267 @@
+/*
+ * session.c - sessions, API tokens and login throttling; see session.h.
+ */
+#include "domain/session.h"
+
+#include <string.h>
+
+#include "domain/event.h"
+#include "domain/field.h"
+#include "domain/user.h"
+
+int64_t session_idle = 2 * 3600;
+int64_t session_max = 12 * 3600;
+
+#define SEEN_EVERY 60 /* refresh seen_at at most once a minute: reads stay reads */
+
+static int throttled(struct ctx *c, const char *username)
+{
+	struct db_val p[] = {DBT(username), DBI(c->now - LOGIN_WINDOW)};
+	int64_t n;
+	int rc = ctx_int(c,
+			 "SELECT failures FROM login_failures WHERE username = ? AND window_start > ?",
+			 p, 2, &n);
+	if (rc < 0)
+		return rc;
+	return n >= LOGIN_MAX_FAILURES ? E_THROTTLED : E_OK;
+}
+
+static int record_failure(struct ctx *c, const char *username)
+{
+	int64_t old = c->now - LOGIN_WINDOW;
+	struct db_val p[] = {DBT(username), DBI(c->now), DBI(old), DBI(old), DBI(c->now)};
+	return ctx_db(c, db_exec(c->db,
+				 "INSERT INTO login_failures (username, failures, window_start) "
+				 "VALUES (?, 1, ?) ON CONFLICT (username) DO UPDATE SET "
+				 "failures = CASE WHEN login_failures.window_start <= ? THEN 1 "
+				 "ELSE login_failures.failures + 1 END, "
+				 "window_start = CASE WHEN login_failures.window_start <= ? THEN ? "
+				 "ELSE login_failures.window_start END",
+				 p, 5, NULL));
+}
+
+int session_login(struct ctx *c, const char *username, const char *password,
+		  char token[TOKEN_HEX], char csrf[TOKEN_HEX], json_t **user)
+{
+	char hash[256] = "", token_hash[TOKEN_HEX];
+	int64_t id = 0, center = 0;
+	int disabled = 0, rc;
+	struct db_res *r;
+	if ((rc = throttled(c, username)) < 0)
+		return rc;
+	struct db_val p[] = {DBT(username)};
+	if ((rc = db_query(c->db, &r,
+			   "SELECT id, password_hash, disabled, COALESCE(center_id, 0) FROM users "
+			   "WHERE username = ?",
+			   p, 1)) < 0)
+		return ctx_db(c, rc);
+	if ((rc = db_next(r)) > 0) {
+		id = db_int(r, 0);
+		snprintf(hash, sizeof(hash), "%s", db_text(r, 1));
+		disabled = (int)db_int(r, 2);
+		center = db_int(r, 3);
+	}
+	db_res_free(r);
+	if (rc < 0)
+		return ctx_db(c, rc);
+	/* an unknown name costs the same hash as a known one: no account probing by timing */
+	if (user_password_verify(id ? hash : user_initial_hash(), password) < 0 || !id) {
+		if ((rc = record_failure(c, username)) < 0)
+			return rc;
+		return E_BAD_CREDENTIALS;
+	}
+	if (disabled)
+		return E_ACCOUNT_DISABLED;
+
+	token_random(token);
+	token_random(csrf);
+	token_sha256(token, strlen(token), token_hash);
+	struct db_val s[] = {DBT(token_hash), DBI(id),	     DBT(csrf),
+			     DBI(c->now),     DBI(c->now), DBI(c->now + session_max)};
+	struct actor a = {.id = id, .center_id = center};
+	const struct actor *saved = c->actor;
+	c->actor = &a; /* the event's actor is the user logging in */
+	if ((rc = ctx_db(c, db_begin_write(c->db))) < 0)
+		goto out;
+	if ((rc = ctx_db(c, db_exec(c->db, "DELETE FROM login_failures WHERE username = ?", p, 1,
+				    NULL))) < 0 ||
+	    (rc = ctx_db(c, db_exec(c->db,
+				    "INSERT INTO sessions (token_hash, user_id, csrf, created_at, "
+				    "seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+				    s, 6, NULL))) < 0 ||
+	    (rc = event_append(c, center, 0, "session.login",
+			       json_pack("{s:s}", "ip", c->ip ? c->ip : ""))) < 0 ||
+	    (rc = ctx_db(c, db_commit(c->db))) < 0) {
+		db_rollback(c->db);
+		goto out;
+	}
+	rc = user_get(c, id, user);
+out:
+	c->actor = saved;
+	return rc;
+}
+
+#define ACTOR_COLS                                                                             \
+	"u.id, u.username, u.name, u.roles, COALESCE(u.center_id, 0), COALESCE(u.unit_id, 0), " \
+	"COALESCE(u.scope_region, ''), u.must_change, u.disabled "
+
+static void fill_actor(struct ctx *c, struct db_res *r, struct actor *a)
+{
+	a->id = db_int(r, 0);
+	a->username = arena_strdup(c->arena, db_text(r, 1));
+	a->name = arena_strdup(c->arena, db_text(r, 2));
+	a->roles = (unsigned)db_int(r, 3);
+	a->center_id = db_int(r, 4);
+	a->unit_id = db_int(r, 5);
+	a->scope_region = arena_strdup(c->arena, db_text(r, 6));
+	a->must_change = (int)db_int(r, 7);
+}
+
+int session_from_cookie(struct ctx *c, const char *secret, struct actor *a)
+{
+	char h[TOKEN_HEX];
+	struct db_res *r;
+	int64_t seen = 0, expires = 0;
+	int disabled = 0;
+	token_sha256(secret, strlen(secret), h);
+	struct db_val p[] = {DBT(h)};
+	int rc = db_query(c->db, &r,
+			  "SELECT " ACTOR_COLS ", s.csrf, s.seen_at, s.expires_at FROM sessions s "
+			  "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
+			  p, 1);
+	if (rc < 0)
+		return ctx_db(c, rc);
+	if ((rc = db_next(r)) > 0) {
+		fill_actor(c, r, a);
+		disabled = (int)db_int(r, 8);
+		a->csrf = arena_strdup(c->arena, db_text(r, 9));
+		seen = db_int(r, 10);
+		expires = db_int(r, 11);
+	}
+	db_res_free(r);
+	if (rc < 0)
+		return ctx_db(c, rc);
+	if (!rc || seen + session_idle < c->now || expires < c->now)
+		return E_SESSION_EXPIRED;
+	if (disabled)
+		return E_ACCOUNT_DISABLED;
+	memcpy(a->session_hash, h, sizeof(h));
+	if (c->now - seen >= SEEN_EVERY) {
+		struct db_val u[] = {DBI(c->now), DBT(h)};
+		if ((rc = db_exec(c->db, "UPDATE sessions SET seen_at = ? WHERE token_hash = ?", u,
+				  2, NULL)) < 0)
+			return ctx_db(c, rc);
+	}
+	return E_OK;
+}
+
+int session_from_token(struct ctx *c, const char *secret, struct actor *a)
+{
+	char h[TOKEN_HEX];
+	struct db_res *r;
+	int64_t expires = 0, used = 0;
+	int disabled = 0;
+	token_sha256(secret, strlen(secret), h);
+	struct db_val p[] = {DBT(h)};
+	int rc = db_query(c->db, &r,
+			  "SELECT " ACTOR_COLS ", t.expires_at, COALESCE(t.last_used_at, 0) "
+			  "FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
+			  p, 1);
+	if (rc < 0)
+		return ctx_db(c, rc);
+	if ((rc = db_next(r)) > 0) {
+		fill_actor(c, r, a);
+		disabled = (int)db_int(r, 8);
+		expires = db_int(r, 9);
+		used = db_int(r, 10);
+	}
+	db_res_free(r);
+	if (rc < 0)
+		return ctx_db(c, rc);
+	if (!rc || expires < c->now)
+		return E_SESSION_EXPIRED;
+	if (disabled)
+		return E_ACCOUNT_DISABLED;
+	a->by_token = 1;
+	a->csrf = "";
+	if (c->now - used >= SEEN_EVERY) {
+		struct db_val u[] = {DBI(c->now), DBT(h)};
+		if ((rc = db_exec(c->db, "UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?",
+				  u, 2, NULL)) < 0)
+			return ctx_db(c, rc);
+	}
+	return E_OK;
+}
+
+int session_logout(struct ctx *c)
+{
+	const struct actor *a = c->actor;
+	if (a->by_token)
+		return E_OK; /* a token is revoked with DELETE /tokens/{id}, not by logging out */
+	struct db_val p[] = {DBT(a->session_hash)};
+	int rc = ctx_db(c, db_exec(c->db, "DELETE FROM sessions WHERE token_hash = ?", p, 1, NULL));
+	if (rc < 0)
+		return rc;
+	return event_append(c, a->center_id, 0, "session.logout", NULL);
+}
+
+static json_t *token_row(struct db_res *r)
+{
+	return json_pack("{s:I,s:s,s:I,s:I,s:o}", "id", (json_int_t)db_int(r, 0), "name",
+			 db_text(r, 1), "created_at", (json_int_t)db_int(r, 2), "expires_at",
+			 (json_int_t)db_int(r, 3), "last_used_at", ctx_id_json(r, 4));
+}
+
+int session_token_create(struct ctx *c, json_t *in, json_t **out)
+{
+	const struct actor *a = c->actor;
+	const char *name = NULL;
+	int64_t days = 90, id;
+	char secret[TOKEN_HEX], h[TOKEN_HEX];
+	int rc;
+	if ((rc = field_text(c, in, "name", "令牌名称", 1, 1, 64, &name, NULL)) < 0 ||
+	    (rc = field_int(c, in, "days", "有效天数", 0, 1, 365, &days, NULL)) < 0)
+		return rc;
+	token_random(secret);
+	const char *token = arena_printf(c->arena, TOKEN_PREFIX "%s", secret);
+	token_sha256(token, strlen(token), h);
+	int64_t expires = c->now + days * 86400;
+	struct db_val p[] = {DBT(h), DBI(a->id), DBT(name), DBI(c->now), DBI(expires)};
+	if ((rc = ctx_int(c,
+			  "INSERT INTO api_tokens (token_hash, user_id, name, created_at, expires_at) "
+			  "VALUES (?, ?, ?, ?, ?) RETURNING id",
+			  p, 5, &id)) < 0 ||
+	    (rc = event_append(c, a->center_id, 0, "token.create",
+			       json_pack("{s:I,s:s}", "id", (json_int_t)id, "name", name))) < 0)
+		return rc;
+	*out = json_pack("{s:I,s:s,s:s,s:I}", "id", (json_int_t)id, "name", name, "token", token,
+			 "expires_at", (json_int_t)expires);
+	return E_OK;
+}
+
+int session_token_list(struct ctx *c, json_t **out)
+{
+	struct db_val p[] = {DBI(c->actor->id)};
+	json_t *items;
+	int rc = ctx_rows(c,
+			  "SELECT id, name, created_at, expires_at, last_used_at FROM api_tokens "
+			  "WHERE user_id = ? ORDER BY id",
+			  p, 1, token_row, &items);
+	if (rc == E_OK)
+		*out = json_pack("{s:o}", "items", items);
+	return rc;
+}
+
+int session_token_delete(struct ctx *c, int64_t id)
+{
+	struct db_val p[] = {DBI(id), DBI(c->actor->id)};
+	int64_t n = 0;
+	int rc = ctx_db(c, db_exec(c->db, "DELETE FROM api_tokens WHERE id = ? AND user_id = ?", p,
+				   2, &n));
+	if (rc < 0)
+		return rc;
+	if (!n)
+		return ctx_fail(c, E_NOT_FOUND, NULL, "令牌不存在");
+	return event_append(c, c->actor->center_id, 0, "token.delete",
+			    json_pack("{s:I}", "id", (json_int_t)id));
+}

@@ -1,0 +1,415 @@
+/*
+ * main.c - the shenpi command line: dispatch to init, serve, user, verify. Only argument
+ * handling lives here; the work is done by the domain and http layers.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "core/log.h"
+#include "core/token.h"
+#include "domain/demo.h"
+#include "domain/event.h"
+#include "domain/session.h"
+#include "domain/user.h"
+
+#define DEFAULT_DB "sqlite:shenpi.db"
+
+static const char usage_main[] =
+	"用法: shenpi <命令> [选项]\n"
+	"\n"
+	"命令:\n"
+	"  init [--demo]        创建或升级数据库；--demo 载入四川省演示数据\n"
+	"  serve                启动HTTP服务（JSON API、网页界面、/metrics、/healthz）\n"
+	"  user add|passwd|list 命令行管理账号\n"
+	"  verify               校验数据库完整性与事件哈希链\n"
+	"\n"
+	"通用选项:\n"
+	"  --db URL             数据库: sqlite:路径 或 postgresql://…（默认取环境变量\n"
+	"                       SHENPI_DB，否则 " DEFAULT_DB "）\n"
+	"  -h, --help           显示帮助\n"
+	"\n"
+	"每个命令都有 --help，例如 shenpi serve --help。\n";
+
+static const char usage_init[] =
+	"用法: shenpi init [--db URL] [--demo]\n"
+	"创建数据库或应用尚未执行的迁移，并确保系统管理员 admin 存在（初始密码888888，\n"
+	"首次登录须修改）。--demo 另外载入演示省份（四川 510000）的中心、单位和用户，\n"
+	"并列出演示账号。\n";
+
+static const char usage_serve[] =
+	"用法: shenpi serve [--db URL] [--listen 地址:端口] [--web 目录] [--threads N]\n"
+	"                   [--secure-cookie] [--session-idle 秒]\n"
+	"  --listen        监听地址，默认 127.0.0.1:8080；端口0表示任选空闲端口\n"
+	"  --web           网页界面目录（web/dist），默认 web/dist\n"
+	"  --threads       工作线程数，默认 4\n"
+	"  --secure-cookie 会话Cookie加Secure标记（在HTTPS反向代理之后使用）\n"
+	"  --session-idle  会话空闲多少秒后失效，默认7200\n"
+	"收到 SIGTERM 或 SIGINT 后停止接收新连接，处理完进行中的请求再退出。\n";
+
+static const char usage_user[] =
+	"用法:\n"
+	"  shenpi user add 用户名 --name 姓名 --role 角色[,角色…] [--center 中心ID]\n"
+	"                  [--unit 单位ID] [--scope 区划代码] [--in-center] [--db URL]\n"
+	"      新账号的初始密码为888888，首次登录须修改。\n"
+	"      角色: clerk 窗口人员, handler 承办人, unit_admin 单位管理员,\n"
+	"            center_admin 中心管理员, supervisor 监察人员, sysadmin 系统管理员\n"
+	"  shenpi user passwd 用户名 [--reset] [--db URL]\n"
+	"      从标准输入读一行作为新密码；--reset 恢复初始密码888888（须再次修改）。\n"
+	"  shenpi user list [--db URL]\n";
+
+static const char usage_verify[] =
+	"用法: shenpi verify [--db URL]\n"
+	"检查数据库完整性，并从头重算事件日志的哈希链；发现问题时指出第一条不符的事件，\n"
+	"以非零状态退出。\n";
+
+/* A connection and a context for one command. */
+struct cli {
+	struct db *db;
+	struct arena arena;
+	struct ctx ctx;
+};
+
+static int cli_open(struct cli *k, const char *url, int migrate)
+{
+	memset(k, 0, sizeof(*k));
+	if (db_open(&k->db, url, 1) < 0) {
+		fprintf(stderr, "无法打开数据库 %s\n", url);
+		return -1;
+	}
+	if (migrate && db_migrate(k->db, NULL) < 0) {
+		fprintf(stderr, "数据库迁移失败\n");
+		db_close(k->db);
+		return -1;
+	}
+	k->ctx.db = db_acquire(k->db);
+	k->ctx.arena = &k->arena;
+	k->ctx.now = (int64_t)time(NULL);
+	k->ctx.ip = "";
+	return 0;
+}
+
+static void cli_close(struct cli *k)
+{
+	db_release(k->ctx.db);
+	db_close(k->db);
+	arena_release(&k->arena);
+}
+
+static void cli_error(struct cli *k, int rc)
+{
+	fprintf(stderr, "错误: %s\n", k->ctx.fail_message ? k->ctx.fail_message : err_message(rc));
+}
+
+/* Run fn in one write transaction. */
+static int cli_write(struct cli *k, int (*fn)(struct ctx *, json_t *, json_t **), json_t *in,
+		     json_t **out)
+{
+	int rc = ctx_db(&k->ctx, db_begin_write(k->ctx.db));
+	if (rc == E_OK && (rc = fn(&k->ctx, in, out)) == E_OK)
+		rc = ctx_db(&k->ctx, db_commit(k->ctx.db));
+	else
+		db_rollback(k->ctx.db);
+	if (rc < 0)
+		cli_error(k, rc);
+	return rc;
+}
+
+static const char *db_url(const char *flag)
+{
+	const char *env = getenv("SHENPI_DB");
+	return flag ? flag : env && *env ? env : DEFAULT_DB;
+}
+
+static int help_requested(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return 1;
+	return 0;
+}
+
+static int cmd_init(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, 0, 'd'}, {"demo", no_argument, 0, 'D'}, {0, 0, 0, 0}};
+	const char *url = NULL;
+	int demo = 0, o, rc;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (o == 'd')
+			url = optarg;
+		else if (o == 'D')
+			demo = 1;
+		else
+			return fputs(usage_init, stderr), 2;
+	}
+	struct cli k;
+	if (cli_open(&k, db_url(url), 1) < 0)
+		return 1;
+	json_t *accounts = NULL;
+	rc = cli_write(&k, demo ? demo_load : demo_admin, NULL, &accounts);
+	if (rc == E_OK) {
+		printf("数据库已就绪: %s\n", db_url(url));
+		size_t i;
+		json_t *a;
+		if (json_array_size(accounts))
+			printf("\n%-20s %-8s %s\n", "用户名", "初始密码", "说明");
+		json_array_foreach(accounts, i, a) printf(
+			"%-20s %-8s %s\n", json_string_value(json_object_get(a, "username")),
+			USER_INITIAL_PASSWORD, json_string_value(json_object_get(a, "what")));
+		if (json_array_size(accounts))
+			printf("\n所有账号首次登录时须修改初始密码。\n");
+	}
+	json_decref(accounts);
+	cli_close(&k);
+	return rc == E_OK ? 0 : 1;
+}
+
+static void print_listening(const char *addr, void *app)
+{
+	(void)app;
+	fprintf(stderr, "shenpi 已启动: http://%s/\n", addr);
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {{"db", required_argument, 0, 'd'},
+					     {"listen", required_argument, 0, 'l'},
+					     {"web", required_argument, 0, 'w'},
+					     {"threads", required_argument, 0, 't'},
+					     {"secure-cookie", no_argument, 0, 's'},
+					     {"session-idle", required_argument, 0, 'i'},
+					     {0, 0, 0, 0}};
+	const char *url = NULL, *listen = "127.0.0.1:8080", *web = "web/dist";
+	struct app app = {0};
+	int threads = 4, o, applied = 0;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'd': url = optarg; break;
+		case 'l': listen = optarg; break;
+		case 'w': web = optarg; break;
+		case 't': threads = atoi(optarg); break;
+		case 's': app.secure_cookie = 1; break;
+		case 'i': session_idle = atoll(optarg); break;
+		default: return fputs(usage_serve, stderr), 2;
+		}
+	}
+	if (threads < 1 || threads > 256 || session_idle < 1) {
+		fputs(usage_serve, stderr);
+		return 2;
+	}
+	app.web_root = access(web, R_OK) == 0 ? web : NULL;
+	if (!app.web_root)
+		log_msg(LOG_WARN, "web UI directory not found; serving the API only",
+			json_pack("{s:s}", "web", web));
+	if (db_open(&app.db, db_url(url), threads) < 0)
+		return 1;
+	if (db_migrate(app.db, &applied) < 0) {
+		db_close(app.db);
+		return 1;
+	}
+	(void)user_initial_hash(); /* once, before the first request needs it */
+	struct http_config cfg = {.listen = listen,
+				  .threads = threads,
+				  .body_max = 1 << 20,
+				  .handler = api_handle,
+				  .app = &app,
+				  .on_listen = print_listening};
+	log_msg(LOG_INFO, "database ready",
+		json_pack("{s:s,s:i}", "kind", db_kind(app.db), "migrations_applied", applied));
+	int rc = http_serve(&cfg);
+	db_close(app.db);
+	return rc < 0 ? 1 : 0;
+}
+
+static int user_add(struct cli *k, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, 0, 'd'},   {"name", required_argument, 0, 'n'},
+		{"role", required_argument, 0, 'r'}, {"center", required_argument, 0, 'c'},
+		{"unit", required_argument, 0, 'u'}, {"scope", required_argument, 0, 's'},
+		{"in-center", no_argument, 0, 'i'},  {0, 0, 0, 0}};
+	json_t *in = json_object(), *roles = json_array(), *out = NULL;
+	int o, rc;
+	json_object_set_new(in, "roles", roles);
+	optind = 2;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'd': break;
+		case 'n': json_object_set_new(in, "name", json_string(optarg)); break;
+		case 'r':
+			for (char *s = strtok(optarg, ","); s; s = strtok(NULL, ","))
+				json_array_append_new(roles, json_string(s));
+			break;
+		case 'c': json_object_set_new(in, "center_id", json_integer(atoll(optarg))); break;
+		case 'u': json_object_set_new(in, "unit_id", json_integer(atoll(optarg))); break;
+		case 's': json_object_set_new(in, "scope_region", json_string(optarg)); break;
+		case 'i': json_object_set_new(in, "in_center", json_true()); break;
+		default: json_decref(in); return fputs(usage_user, stderr), 2;
+		}
+	}
+	if (optind != argc - 1) {
+		json_decref(in);
+		return fputs(usage_user, stderr), 2;
+	}
+	json_object_set_new(in, "username", json_string(argv[optind]));
+	rc = cli_write(k, user_create, in, &out);
+	if (rc == E_OK)
+		printf("已创建用户 %s（初始密码%s，首次登录须修改）\n", argv[optind],
+		       USER_INITIAL_PASSWORD);
+	json_decref(in);
+	json_decref(out);
+	return rc == E_OK ? 0 : 1;
+}
+
+static int user_passwd(struct cli *k, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, 0, 'd'}, {"reset", no_argument, 0, 'r'}, {0, 0, 0, 0}};
+	int o, reset = 0, rc;
+	char line[256] = "";
+	optind = 2;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (o == 'r')
+			reset = 1;
+		else if (o != 'd')
+			return fputs(usage_user, stderr), 2;
+	}
+	if (optind != argc - 1)
+		return fputs(usage_user, stderr), 2;
+	if (!reset) {
+		if (isatty(STDIN_FILENO))
+			fputs("新密码: ", stderr);
+		if (!fgets(line, sizeof(line), stdin)) {
+			fputs("错误: 未读到新密码\n", stderr);
+			return 1;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+	}
+	if ((rc = user_set_password(&k->ctx, argv[optind], reset ? NULL : line)) < 0) {
+		cli_error(k, rc);
+		return 1;
+	}
+	printf(reset ? "已将 %s 的密码恢复为初始密码，下次登录须修改\n" : "已修改 %s 的密码\n",
+	       argv[optind]);
+	return 0;
+}
+
+static int user_list_cmd(struct cli *k)
+{
+	struct user_filter f = {0};
+	struct page pg = {1, 100};
+	json_t *out = NULL, *u;
+	size_t i;
+	int rc;
+	printf("%-6s %-20s %-16s %-32s %s\n", "ID", "用户名", "姓名", "角色", "状态");
+	do {
+		json_decref(out);
+		if ((rc = user_list(&k->ctx, &f, &pg, &out)) < 0) {
+			cli_error(k, rc);
+			return 1;
+		}
+		json_array_foreach(json_object_get(out, "items"), i, u)
+		{
+			char *roles = json_dumps(json_object_get(u, "roles"), JSON_COMPACT);
+			printf("%-6lld %-20s %-16s %-32s %s%s\n",
+			       (long long)json_integer_value(json_object_get(u, "id")),
+			       json_string_value(json_object_get(u, "username")),
+			       json_string_value(json_object_get(u, "name")), roles,
+			       json_is_true(json_object_get(u, "disabled")) ? "停用" : "正常",
+			       json_is_true(json_object_get(u, "must_change_password")) ? "，须改密"
+											 : "");
+			free(roles);
+		}
+		pg.page++;
+	} while (json_array_size(json_object_get(out, "items")) == (size_t)pg.size);
+	json_decref(out);
+	return 0;
+}
+
+static int cmd_user(int argc, char **argv)
+{
+	const char *url = NULL;
+	for (int i = 2; i < argc - 1; i++)
+		if (!strcmp(argv[i], "--db"))
+			url = argv[i + 1];
+	for (int i = 2; i < argc; i++)
+		if (!strncmp(argv[i], "--db=", 5))
+			url = argv[i] + 5;
+	if (argc < 2 || (strcmp(argv[1], "add") && strcmp(argv[1], "passwd") && strcmp(argv[1], "list")))
+		return fputs(usage_user, stderr), 2;
+	struct cli k;
+	if (cli_open(&k, db_url(url), 1) < 0)
+		return 1;
+	int rc = !strcmp(argv[1], "add")      ? user_add(&k, argc, argv)
+		 : !strcmp(argv[1], "passwd") ? user_passwd(&k, argc, argv)
+					      : user_list_cmd(&k);
+	cli_close(&k);
+	return rc;
+}
+
+static int cmd_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {{"db", required_argument, 0, 'd'}, {0, 0, 0, 0}};
+	const char *url = NULL, *why;
+	int64_t count, bad;
+	int o;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (o == 'd')
+			url = optarg;
+		else
+			return fputs(usage_verify, stderr), 2;
+	}
+	struct cli k;
+	if (cli_open(&k, db_url(url), 0) < 0)
+		return 1;
+	char problem[512] = "";
+	int rc = db_check(k.ctx.db, problem, sizeof(problem));
+	if (rc < 0) {
+		printf("数据库完整性检查失败: %s\n", *problem ? problem : db_errmsg(k.ctx.db));
+	} else if ((rc = event_verify(&k.ctx, &count, &bad, &why)) == E_OK) {
+		printf("数据库完整性检查通过；事件哈希链完整，共 %lld 条事件\n", (long long)count);
+	} else if (bad) {
+		printf("事件哈希链校验失败：第 %lld 条事件（seq=%lld）%s；此前 %lld 条完好\n",
+		       (long long)bad, (long long)bad, why, (long long)count);
+	} else {
+		cli_error(&k, rc);
+	}
+	cli_close(&k);
+	return rc == E_OK ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (token_init() < 0) {
+		fputs("shenpi: libsodium cannot start\n", stderr);
+		return 1;
+	}
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		fputs(usage_main, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	static const struct {
+		const char *name, *usage;
+		int (*fn)(int, char **);
+	} cmds[] = {{"init", usage_init, cmd_init},
+		    {"serve", usage_serve, cmd_serve},
+		    {"user", usage_user, cmd_user},
+		    {"verify", usage_verify, cmd_verify}};
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(argv[1], cmds[i].name))
+			continue;
+		if (help_requested(argc - 1, argv + 1)) {
+			fputs(cmds[i].usage, stdout);
+			return 0;
+		}
+		return cmds[i].fn(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "未知命令: %s\n\n%s", argv[1], usage_main);
+	return 2;
+}

@@ -1,0 +1,748 @@
+/*
+ * test_db.c - the storage interface (db.h), the same tests on both backends.
+ *
+ * Every test runs against SQLite (a file in a temporary directory) and, when the environment
+ * variable SHENPI_TEST_PG_URL names a scratch PostgreSQL database, against PostgreSQL too.
+ * Tests use db.h only, with SQL that both backends accept, on tables named ut_* that each
+ * test drops and creates again.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db/db.h"
+
+#define POOL_SIZE	  4
+#define WRITERS		  4
+#define WRITES_PER_THREAD 200
+
+static struct db *g_db;	   /* the pool under test */
+static const char *g_kind; /* "sqlite" or "postgresql" */
+static char g_dir[64];	   /* SQLite's temporary directory */
+
+static const char schema[] = "DROP TABLE IF EXISTS ut_child;"
+			     "DROP TABLE IF EXISTS ut_parent;"
+			     "DROP TABLE IF EXISTS ut_kv;"
+			     "DROP TABLE IF EXISTS ut_counter;"
+			     "DROP TABLE IF EXISTS ut_seq;"
+			     "CREATE TABLE ut_kv (k TEXT PRIMARY KEY, i BIGINT, s TEXT);"
+			     "CREATE TABLE ut_parent (id BIGINT PRIMARY KEY, name TEXT NOT NULL);"
+			     "CREATE TABLE ut_child (id BIGINT PRIMARY KEY,"
+			     " parent_id BIGINT NOT NULL REFERENCES ut_parent (id));"
+			     "CREATE TABLE ut_counter (id INTEGER PRIMARY KEY, n BIGINT NOT NULL);"
+			     "CREATE TABLE ut_seq (no BIGINT PRIMARY KEY, thread INTEGER NOT NULL);"
+			     "CREATE INDEX ut_seq_thread ON ut_seq (thread);";
+
+static const char drop_all[] = "DROP TABLE IF EXISTS ut_child;"
+			       "DROP TABLE IF EXISTS ut_parent;"
+			       "DROP TABLE IF EXISTS ut_kv;"
+			       "DROP TABLE IF EXISTS ut_counter;"
+			       "DROP TABLE IF EXISTS ut_seq;";
+
+/* Run a statement, failing the test with the backend's message when it fails. */
+static void exec_ok(struct dbc *c, const char *sql, const struct db_val *p, int n)
+{
+	int rc = db_exec(c, sql, p, n, NULL);
+
+	if (rc != DB_OK)
+		fail_msg("%s: %s -> %d (%s)", g_kind, sql, rc, db_errmsg(c));
+}
+
+static void insert_kv(struct dbc *c, const char *k, struct db_val i, struct db_val s)
+{
+	struct db_val p[] = {DBT(k), i, s};
+
+	exec_ok(c, "INSERT INTO ut_kv (k, i, s) VALUES (?, ?, ?)", p, 3);
+}
+
+/* The integer in the first column of the only row of a query. */
+static int64_t query_int(struct dbc *c, const char *sql, const struct db_val *p, int n)
+{
+	struct db_res *r;
+	int64_t v;
+	int rc = db_query(c, &r, sql, p, n);
+
+	if (rc != DB_OK)
+		fail_msg("%s: %s -> %d (%s)", g_kind, sql, rc, db_errmsg(c));
+	assert_int_equal(db_next(r), 1);
+	v = db_int(r, 0);
+	assert_int_equal(db_next(r), 0);
+	db_res_free(r);
+	return v;
+}
+
+static int64_t count_kv(struct dbc *c)
+{
+	return query_int(c, "SELECT COUNT(*) FROM ut_kv", NULL, 0);
+}
+
+/* Per test: fresh tables. */
+static int reset_tables(void **state)
+{
+	struct dbc *c = db_acquire(g_db);
+	int rc = db_script(c, schema);
+
+	(void)state;
+	if (rc != DB_OK)
+		fprintf(stderr, "%s: schema: %s\n", g_kind, db_errmsg(c));
+	db_release(c);
+	return rc == DB_OK ? 0 : -1;
+}
+
+static void test_kind(void **state)
+{
+	(void)state;
+	assert_string_equal(db_kind(g_db), g_kind);
+}
+
+static void test_exec_query_changes(void **state)
+{
+	struct dbc *c = db_acquire(g_db);
+	struct db_res *r;
+	int64_t changes = -1;
+	struct db_val one[] = {DBT("a"), DBI(1), DBT("x")};
+	struct db_val gt[] = {DBT("upd"), DBI(1)};
+	struct db_val none[] = {DBT("zzz")};
+
+	(void)state;
+	assert_int_equal(
+		db_exec(c, "INSERT INTO ut_kv (k, i, s) VALUES (?, ?, ?)", one, 3, &changes),
+		DB_OK);
+	assert_int_equal(changes, 1);
+	insert_kv(c, "b", DBI(2), DBT("y"));
+	insert_kv(c, "c", DBI(3), DBT("z"));
+
+	assert_int_equal(db_exec(c, "UPDATE ut_kv SET s = ? WHERE i > ?", gt, 2, &changes), DB_OK);
+	assert_int_equal(changes, 2);
+	assert_int_equal(db_exec(c, "DELETE FROM ut_kv WHERE k = ?", none, 1, &changes), DB_OK);
+	assert_int_equal(changes, 0);
+
+	assert_int_equal(db_query(c, &r, "SELECT k, i, s FROM ut_kv ORDER BY k", NULL, 0), DB_OK);
+	assert_int_equal(db_next(r), 1);
+	assert_string_equal(db_text(r, 0), "a");
+	assert_int_equal(db_int(r, 1), 1);
+	assert_string_equal(db_text(r, 2), "x");
+	assert_int_equal(db_next(r), 1);
+	assert_string_equal(db_text(r, 0), "b");
+	assert_string_equal(db_text(r, 2), "upd");
+	assert_int_equal(db_next(r), 1);
+	assert_string_equal(db_text(r, 0), "c");
+	assert_int_equal(db_int(r, 1), 3);
+	assert_int_equal(db_next(r), 0);
+	db_res_free(r);
+
+	/* a query without rows */
+	assert_int_equal(db_query(c, &r, "SELECT k FROM ut_kv WHERE k = ?", none, 1), DB_OK);
+	assert_int_equal(db_next(r), 0);
+	db_res_free(r);
+	db_release(c);
+}
+
+static void test_null_roundtrip(void **state)
+{
+	struct dbc *c = db_acquire(g_db);
+	struct db_res *r;
+	struct db_val k[] = {DBT("n1")};
+
+	(void)state;
+	insert_kv(c, "n1", DBN, DBT(NULL));
+	insert_kv(c, "n2", DBI(0), DBT(""));
+
+	assert_int_equal(db_query(c, &r, "SELECT i, s FROM ut_kv WHERE k = ?", k, 1), DB_OK);
+	assert_int_equal(db_next(r), 1);
+	assert_true(db_isnull(r, 0));
+	assert_true(db_isnull(r, 1));
+	assert_int_equal(db_int(r, 0), 0);
+	assert_string_equal(db_text(r, 1), "");
+	db_res_free(r);
+
+	k[0] = DBT("n2");
+	assert_int_equal(db_query(c, &r, "SELECT i, s FROM ut_kv WHERE k = ?", k, 1), DB_OK);
+	assert_int_equal(db_next(r), 1);
+	assert_false(db_isnull(r, 0)); /* zero is a value */
+	assert_false(db_isnull(r, 1)); /* so is the empty string */
+	assert_string_equal(db_text(r, 1), "");
+	db_res_free(r);
+
+	assert_int_equal(query_int(c, "SELECT COUNT(*) FROM ut_kv WHERE s IS NULL", NULL, 0), 1);
+	assert_int_equal(query_int(c, "SELECT COUNT(*) FROM ut_kv WHERE i IS NULL", NULL, 0), 1);
+	db_release(c);
+}
+
+static void test_big_integers(void **state)
+{
+	static const int64_t vals[] = {0,
+				       -1,
+				       2147483647LL,
+				       2147483648LL,
+				       -2147483649LL,
+				       4102444800LL, /* 2100-01-01 in Unix seconds */
+				       1LL << 40,
+				       INT64_MAX,
+				       INT64_MIN};
+	struct dbc *c = db_acquire(g_db);
+	char key[32];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		snprintf(key, sizeof(key), "v%zu", i);
+		insert_kv(c, key, DBI(vals[i]), DBN);
+	}
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		struct db_val k[] = {DBT(key)};
+
+		snprintf(key, sizeof(key), "v%zu", i);
+		assert_int_equal(query_int(c, "SELECT i FROM ut_kv WHERE k = ?", k, 1), vals[i]);
+	}
+	{
+		struct db_val p[] = {DBI(2147483648LL)};
+		struct db_val k[] = {DBT("v6")};
+
+		/* compared and computed in SQL, not only stored */
+		assert_int_equal(query_int(c, "SELECT COUNT(*) FROM ut_kv WHERE i >= ?", p, 1), 4);
+		assert_int_equal(query_int(c, "SELECT i + 1 FROM ut_kv WHERE k = ?", k, 1),
+				 (1LL << 40) + 1);
+	}
+	db_release(c);
+}
+
+static void test_utf8_chinese(void **state)
+{
+	static const struct {
+		const char *k, *s;
+		int chars;
+	} rows[] = {
+		{"cn1", "四川省成都市政务服务中心", 12},
+		{"cn2", "行政审批电子监察系统：一次性告知通知书", 19},
+		{"cn3", "𠀀𪚥 生僻字 🙂", 8}, /* outside the Basic Multilingual Plane */
+	};
+	struct dbc *c = db_acquire(g_db);
+	struct db_res *r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		insert_kv(c, rows[i].k, DBI((int64_t)i), DBT(rows[i].s));
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct db_val k[] = {DBT(rows[i].k)};
+
+		assert_int_equal(
+			db_query(c, &r, "SELECT s, length(s) FROM ut_kv WHERE k = ?", k, 1), DB_OK);
+		assert_int_equal(db_next(r), 1);
+		assert_string_equal(db_text(r, 0), rows[i].s);
+		assert_int_equal(db_int(r, 1), rows[i].chars); /* characters, not bytes */
+		db_res_free(r);
+	}
+	{
+		struct db_val like[] = {DBT("%政务服务%")};
+		struct db_val eq[] = {DBT("四川省成都市政务服务中心")};
+
+		assert_int_equal(query_int(c, "SELECT COUNT(*) FROM ut_kv WHERE s LIKE ?", like, 1),
+				 1);
+		assert_int_equal(query_int(c, "SELECT i FROM ut_kv WHERE s = ?", eq, 1), 0);
+	}
+	db_release(c);
+}
+
+static void test_placeholder_in_literal(void **state)
+{
+	struct dbc *c = db_acquire(g_db);
+	struct db_res *r;
+	struct db_val p[] = {DBT("x"), DBI(7)};
+	struct db_val one[] = {DBI(5)};
+	struct db_val k[] = {DBT("q?")};
+
+	(void)state;
+	assert_int_equal(
+		db_query(c, &r, "SELECT '?', ?, 'it''s ?', ? /* why? */ -- really?\n", p, 2),
+		DB_OK);
+	assert_int_equal(db_next(r), 1);
+	assert_string_equal(db_text(r, 0), "?");
+	assert_string_equal(db_text(r, 1), "x");
+	assert_string_equal(db_text(r, 2), "it's ?");
+	assert_int_equal(db_int(r, 3), 7);
+	db_res_free(r);
+
+	exec_ok(c, "INSERT INTO ut_kv (k, i, s) VALUES ('q?', ?, 'what?')", one, 1);
+	assert_int_equal(db_query(c, &r, "SELECT i, s FROM ut_kv WHERE k = ?", k, 1), DB_OK);
+	assert_int_equal(db_next(r), 1);
+	assert_int_equal(db_int(r, 0), 5);
+	assert_string_equal(db_text(r, 1), "what?");
+	db_res_free(r);
+	db_release(c);
+}
+
+static void test_rollback_leaves_nothing(void **state)
+{
+	struct dbc *c1 = db_acquire(g_db), *c2 = db_acquire(g_db);
+
+	(void)state;
+	assert_int_equal(db_begin_write(c1), DB_OK);
+	insert_kv(c1, "t1", DBI(1), DBT("a"));
+	insert_kv(c1, "t2", DBI(2), DBT("b"));
+	assert_int_equal(count_kv(c1), 2); /* a transaction sees its own writes */
+	assert_int_equal(count_kv(c2), 0); /* nobody else does */
+	db_rollback(c1);
+	assert_int_equal(count_kv(c1), 0);
+	assert_int_equal(count_kv(c2), 0);
+
+	assert_int_equal(db_begin_write(c1), DB_OK);
+	insert_kv(c1, "t3", DBI(3), DBT("c"));
+	assert_int_equal(db_commit(c1), DB_OK);
+	assert_int_equal(count_kv(c2), 1);
+
+	/* a failed statement inside a transaction: roll back, the connection goes on working */
+	assert_int_equal(db_begin_write(c1), DB_OK);
+	insert_kv(c1, "t4", DBI(4), DBT("d"));
+	{
+		struct db_val p[] = {DBT("t3"), DBI(0), DBN};
+
+		assert_int_equal(
+			db_exec(c1, "INSERT INTO ut_kv (k, i, s) VALUES (?, ?, ?)", p, 3, NULL),
+			DB_UNIQUE);
+	}
+	db_rollback(c1);
+	assert_int_equal(count_kv(c1), 1);
+
+	/* releasing a connection with a transaction open rolls it back */
+	assert_int_equal(db_begin_write(c1), DB_OK);
+	insert_kv(c1, "t5", DBI(5), DBT("e"));
+	db_release(c1);
+	c1 = db_acquire(g_db);
+	assert_int_equal(count_kv(c1), 1);
+	assert_int_equal(count_kv(c2), 1);
+	assert_int_equal(db_begin_write(c1), DB_OK);
+	assert_int_equal(db_commit(c1), DB_OK);
+
+	/* a script inside a transaction that is rolled back leaves nothing either */
+	assert_int_equal(db_begin_write(c1), DB_OK);
+	assert_int_equal(db_script(c1, "INSERT INTO ut_kv (k, i) VALUES ('s1', 1);"
+				       "INSERT INTO ut_kv (k, i) VALUES ('s2', 2);"),
+			 DB_OK);
+	db_rollback(c1);
+	assert_int_equal(count_kv(c1), 1);
+	db_release(c1);
+	db_release(c2);
+}
+
+/* A read transaction sees one state of the database throughout, as a report needs. */
+static void test_read_snapshot(void **state)
+{
+	struct dbc *c1 = db_acquire(g_db), *c2 = db_acquire(g_db);
+
+	(void)state;
+	insert_kv(c2, "r1", DBI(1), DBN);
+	assert_int_equal(db_begin_read(c1), DB_OK);
+	assert_int_equal(count_kv(c1), 1);
+	insert_kv(c2, "r2", DBI(2), DBN); /* a writer is not blocked by the reader */
+	assert_int_equal(count_kv(c1), 1);
+	assert_int_equal(db_commit(c1), DB_OK);
+	assert_int_equal(count_kv(c1), 2);
+	db_release(c1);
+	db_release(c2);
+}
+
+static void test_constraint_errors(void **state)
+{
+	struct dbc *c = db_acquire(g_db);
+	struct db_val dup[] = {DBT("dup"), DBI(1), DBN};
+	struct db_val orphan[] = {DBI(1), DBI(99)};
+	struct db_val parent[] = {DBI(1), DBT("中心")};
+	struct db_val child[] = {DBI(1), DBI(1)};
+	struct db_val pid[] = {DBI(1)};
+
+	(void)state;
+	insert_kv(c, "dup", DBI(0), DBN);
+	assert_int_equal(db_exec(c, "INSERT INTO ut_kv (k, i, s) VALUES (?, ?, ?)", dup, 3, NULL),
+			 DB_UNIQUE);
+	assert_true(db_errmsg(c)[0] != '\0');
+
+	assert_int_equal(
+		db_exec(c, "INSERT INTO ut_child (id, parent_id) VALUES (?, ?)", orphan, 2, NULL),
+		DB_FOREIGN);
+	exec_ok(c, "INSERT INTO ut_parent (id, name) VALUES (?, ?)", parent, 2);
+	exec_ok(c, "INSERT INTO ut_child (id, parent_id) VALUES (?, ?)", child, 2);
+	assert_int_equal(db_exec(c, "DELETE FROM ut_parent WHERE id = ?", pid, 1, NULL),
+			 DB_FOREIGN);
+
+	assert_int_equal(db_exec(c, "INSERT INTO ut_nosuch VALUES (1)", NULL, 0, NULL), DB_ERROR);
+	assert_true(db_errmsg(c)[0] != '\0');
+	assert_int_equal(db_exec(c, "SELEKT 1", NULL, 0, NULL), DB_ERROR);
+
+	/* errors outside a transaction leave the connection usable and the data intact */
+	assert_int_equal(count_kv(c), 1);
+	assert_int_equal(query_int(c, "SELECT COUNT(*) FROM ut_child", NULL, 0), 1);
+	db_release(c);
+}
+
+static void test_script(void **state)
+{
+	struct dbc *c = db_acquire(g_db);
+	struct db_val k[] = {DBT("s1")};
+	struct db_res *r;
+
+	(void)state;
+	assert_int_equal(db_script(c, "INSERT INTO ut_kv (k, i, s) VALUES ('s1', 1, 'a;b');\n"
+				      "-- a comment; with a semicolon\n"
+				      "INSERT INTO ut_kv (k, i, s) VALUES ('s2', 2, '审批');\n"),
+			 DB_OK);
+	assert_int_equal(count_kv(c), 2);
+	assert_int_equal(db_query(c, &r, "SELECT s FROM ut_kv WHERE k = ?", k, 1), DB_OK);
+	assert_int_equal(db_next(r), 1);
+	assert_string_equal(db_text(r, 0), "a;b");
+	db_res_free(r);
+	assert_int_equal(db_script(c, "SELEKT 1;"), DB_ERROR);
+	db_release(c);
+}
+
+static void test_many_rows(void **state)
+{
+	struct dbc *c = db_acquire(g_db);
+	struct db_res *r;
+	int64_t i, n = 0, sum = 0;
+	char key[16];
+	int rc;
+
+	(void)state;
+	assert_int_equal(db_begin_write(c), DB_OK);
+	for (i = 0; i < 1000; i++) {
+		snprintf(key, sizeof(key), "m%04d", (int)i);
+		insert_kv(c, key, DBI(i), DBT(key));
+	}
+	assert_int_equal(db_commit(c), DB_OK);
+	assert_int_equal(db_query(c, &r, "SELECT k, i FROM ut_kv ORDER BY k", NULL, 0), DB_OK);
+	while ((rc = db_next(r)) > 0) {
+		snprintf(key, sizeof(key), "m%04d", (int)n);
+		assert_string_equal(db_text(r, 0), key);
+		sum += db_int(r, 1);
+		n++;
+	}
+	assert_int_equal(rc, 0);
+	db_res_free(r);
+	assert_int_equal(n, 1000);
+	assert_int_equal(sum, 999 * 1000 / 2);
+	db_release(c);
+}
+
+/* SQL built at run time in a reused buffer must run as written, not as a statement cached
+ * for the buffer's earlier contents. */
+static void test_dynamic_sql(void **state)
+{
+	struct dbc *c = db_acquire(g_db);
+	char sql[128];
+	struct db_val one[] = {DBI(5)};
+	struct db_val two[] = {DBI(5), DBI(15)};
+	struct db_val many[40];
+	int i;
+
+	(void)state;
+	insert_kv(c, "d1", DBI(10), DBN);
+	insert_kv(c, "d2", DBI(30), DBN);
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM ut_kv WHERE i > ?");
+	assert_int_equal(query_int(c, sql, one, 1), 2);
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM ut_kv WHERE i < ?");
+	assert_int_equal(query_int(c, sql, one, 1), 0);
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM ut_kv WHERE i BETWEEN ? AND ?");
+	assert_int_equal(query_int(c, sql, two, 2), 1);
+
+	/* more distinct statements than any cache holds */
+	for (i = 0; i < 1500; i++) {
+		snprintf(sql, sizeof(sql), "SELECT COUNT(*) + %d FROM ut_kv WHERE i > ?", i);
+		assert_int_equal(query_int(c, sql, one, 1), 2 + i);
+	}
+
+	/* a long parameter list */
+	for (i = 0; i < 40; i++)
+		many[i] = DBI(i == 39 ? 30 : -i);
+	assert_int_equal(query_int(c,
+				   "SELECT COUNT(*) FROM ut_kv WHERE i IN (?, ?, ?, ?, ?, ?, ?, ?, "
+				   "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+				   "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+				   many, 40),
+			 1);
+	db_release(c);
+}
+
+/* Statements cached before a schema change still work after it (migrations run while
+ * servers run). */
+static void test_schema_change(void **state)
+{
+	struct dbc *c = db_acquire(g_db);
+	static const char sql[] = "SELECT * FROM ut_kv WHERE k = ?";
+	struct db_val k[] = {DBT("a")};
+	struct db_res *r;
+
+	(void)state;
+	insert_kv(c, "a", DBI(1), DBT("x"));
+	assert_int_equal(db_query(c, &r, sql, k, 1), DB_OK);
+	assert_int_equal(db_next(r), 1);
+	db_res_free(r);
+	assert_int_equal(db_script(c, "ALTER TABLE ut_kv ADD COLUMN extra TEXT"), DB_OK);
+	if (db_query(c, &r, sql, k, 1) != DB_OK)
+		fail_msg("%s: after ALTER TABLE: %s", g_kind, db_errmsg(c));
+	assert_int_equal(db_next(r), 1);
+	assert_string_equal(db_text(r, 2), "x");
+	assert_true(db_isnull(r, 3));
+	db_res_free(r);
+	db_release(c);
+}
+
+struct writer {
+	int id;
+	int failures;
+	char err[256];
+};
+
+/* One writer: each transaction takes the next number from a counter row and records it, the
+ * pattern of gapless case numbers. */
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	struct dbc *c = db_acquire(g_db);
+	int i, rc;
+
+	for (i = 0; i < WRITES_PER_THREAD; i++) {
+		int64_t no = 0;
+		struct db_res *r = NULL;
+
+		rc = db_begin_write(c);
+		if (rc == DB_OK)
+			rc = db_exec(c, "UPDATE ut_counter SET n = n + 1 WHERE id = 1", NULL, 0,
+				     NULL);
+		if (rc == DB_OK)
+			rc = db_query(c, &r, "SELECT n FROM ut_counter WHERE id = 1", NULL, 0);
+		if (rc == DB_OK) {
+			rc = db_next(r) == 1 ? DB_OK : DB_ERROR;
+			no = rc == DB_OK ? db_int(r, 0) : 0;
+			db_res_free(r);
+		}
+		if (rc == DB_OK) {
+			struct db_val p[] = {DBI(no), DBI(w->id)};
+
+			rc = db_exec(c, "INSERT INTO ut_seq (no, thread) VALUES (?, ?)", p, 2,
+				     NULL);
+		}
+		if (rc == DB_OK)
+			rc = db_commit(c);
+		else
+			db_rollback(c);
+		if (rc != DB_OK && w->failures++ == 0)
+			snprintf(w->err, sizeof(w->err), "rc %d: %s", rc, db_errmsg(c));
+	}
+	db_release(c);
+	return NULL;
+}
+
+static void test_concurrent_writers(void **state)
+{
+	pthread_t th[WRITERS];
+	struct writer w[WRITERS];
+	struct dbc *c;
+	int i;
+
+	(void)state;
+	c = db_acquire(g_db);
+	exec_ok(c, "INSERT INTO ut_counter (id, n) VALUES (1, 0)", NULL, 0);
+	db_release(c);
+
+	memset(w, 0, sizeof(w));
+	for (i = 0; i < WRITERS; i++) {
+		w[i].id = i;
+		assert_int_equal(pthread_create(&th[i], NULL, writer_main, &w[i]), 0);
+	}
+	for (i = 0; i < WRITERS; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < WRITERS; i++)
+		if (w[i].failures)
+			fail_msg("%s: writer %d: %d failed transactions, first %s", g_kind, i,
+				 w[i].failures, w[i].err);
+
+	c = db_acquire(g_db);
+	assert_int_equal(query_int(c, "SELECT COUNT(*) FROM ut_seq", NULL, 0),
+			 WRITERS * WRITES_PER_THREAD);
+	assert_int_equal(query_int(c, "SELECT MIN(no) FROM ut_seq", NULL, 0), 1);
+	assert_int_equal(query_int(c, "SELECT MAX(no) FROM ut_seq", NULL, 0),
+			 WRITERS * WRITES_PER_THREAD);
+	assert_int_equal(query_int(c, "SELECT n FROM ut_counter WHERE id = 1", NULL, 0),
+			 WRITERS * WRITES_PER_THREAD);
+	for (i = 0; i < WRITERS; i++) {
+		struct db_val p[] = {DBI(i)};
+
+		assert_int_equal(query_int(c, "SELECT COUNT(*) FROM ut_seq WHERE thread = ?", p, 1),
+				 WRITES_PER_THREAD);
+	}
+	db_release(c);
+}
+
+/* The embedded migrations apply on this backend, and a second run applies none. */
+static void test_migrate(void **state)
+{
+	struct dbc *c;
+	int applied = -1;
+
+	(void)state;
+	assert_int_equal(db_migrate(g_db, &applied), DB_OK);
+	assert_true(applied >= 0);
+	assert_int_equal(db_migrate(g_db, &applied), DB_OK);
+	assert_int_equal(applied, 0);
+	c = db_acquire(g_db);
+	assert_int_equal(query_int(c, "SELECT COUNT(*) FROM schema_migrations", NULL, 0),
+			 db_migrations_count);
+	db_release(c);
+}
+
+static void test_bad_urls(void **state)
+{
+	struct db *db = (struct db *)1;
+
+	(void)state;
+	assert_int_equal(db_open(&db, "mysql://localhost/x", 1), DB_ERROR);
+	assert_null(db);
+	assert_int_equal(db_open(&db, "sqlite:/nonexistent-dir/sub/t.db", 1), DB_UNAVAILABLE);
+	assert_null(db);
+	/* port 1 on loopback: refused at once */
+	assert_int_equal(db_open(&db, "postgresql://postgres@127.0.0.1:1/x", 1), DB_UNAVAILABLE);
+	assert_null(db);
+}
+
+/* PostgreSQL only: a connection the server drops fails with DB_UNAVAILABLE and works again
+ * on the next call, with its statements prepared anew. */
+static void test_pg_reconnect(void **state)
+{
+	static const char sql[] = "SELECT COUNT(*) FROM ut_kv WHERE i >= ?";
+	struct dbc *c1 = db_acquire(g_db), *c2 = db_acquire(g_db);
+	struct db_val zero[] = {DBI(0)};
+	struct db_val pid[1];
+	struct db_res *r;
+
+	(void)state;
+	insert_kv(c1, "a", DBI(1), DBN);
+	assert_int_equal(query_int(c1, sql, zero, 1), 1);
+	pid[0] = DBI(query_int(c1, "SELECT pg_backend_pid()", NULL, 0));
+	assert_int_equal(query_int(c2,
+				   "SELECT CASE WHEN pg_terminate_backend(?, 5000) THEN 1 "
+				   "ELSE 0 END",
+				   pid, 1),
+			 1);
+	assert_int_equal(db_query(c1, &r, sql, zero, 1), DB_UNAVAILABLE);
+	assert_true(db_errmsg(c1)[0] != '\0');
+	assert_int_equal(query_int(c1, sql, zero, 1), 1);
+
+	/* statements the server forgot are prepared again */
+	assert_int_equal(db_script(c1, "DEALLOCATE ALL"), DB_OK);
+	assert_int_equal(query_int(c1, sql, zero, 1), 1);
+
+	/* a connection lost inside a transaction stays failed until rolled back */
+	assert_int_equal(db_begin_write(c1), DB_OK);
+	pid[0] = DBI(query_int(c1, "SELECT pg_backend_pid()", NULL, 0));
+	assert_int_equal(query_int(c2,
+				   "SELECT CASE WHEN pg_terminate_backend(?, 5000) THEN 1 "
+				   "ELSE 0 END",
+				   pid, 1),
+			 1);
+	assert_int_equal(db_query(c1, &r, sql, zero, 1), DB_UNAVAILABLE);
+	assert_int_equal(db_query(c1, &r, sql, zero, 1), DB_UNAVAILABLE);
+	assert_int_equal(db_commit(c1), DB_UNAVAILABLE);
+	assert_int_equal(query_int(c1, sql, zero, 1), 1);
+	db_release(c1);
+	db_release(c2);
+}
+
+#define COMMON_TESTS                                                                               \
+	cmocka_unit_test_setup(test_kind, reset_tables),                                           \
+		cmocka_unit_test_setup(test_exec_query_changes, reset_tables),                     \
+		cmocka_unit_test_setup(test_null_roundtrip, reset_tables),                         \
+		cmocka_unit_test_setup(test_big_integers, reset_tables),                           \
+		cmocka_unit_test_setup(test_utf8_chinese, reset_tables),                           \
+		cmocka_unit_test_setup(test_placeholder_in_literal, reset_tables),                 \
+		cmocka_unit_test_setup(test_rollback_leaves_nothing, reset_tables),                \
+		cmocka_unit_test_setup(test_read_snapshot, reset_tables),                          \
+		cmocka_unit_test_setup(test_constraint_errors, reset_tables),                      \
+		cmocka_unit_test_setup(test_script, reset_tables),                                 \
+		cmocka_unit_test_setup(test_many_rows, reset_tables),                              \
+		cmocka_unit_test_setup(test_dynamic_sql, reset_tables),                            \
+		cmocka_unit_test_setup(test_schema_change, reset_tables),                          \
+		cmocka_unit_test_setup(test_concurrent_writers, reset_tables),                     \
+		cmocka_unit_test(test_migrate)
+
+static int sqlite_setup(void **state)
+{
+	char url[128];
+
+	(void)state;
+	snprintf(g_dir, sizeof(g_dir), "/tmp/shenpi-unit-XXXXXX");
+	if (!mkdtemp(g_dir))
+		return -1;
+	snprintf(url, sizeof(url), "sqlite:%s/t.db", g_dir);
+	g_kind = "sqlite";
+	return db_open(&g_db, url, POOL_SIZE) == DB_OK ? 0 : -1;
+}
+
+static int sqlite_teardown(void **state)
+{
+	static const char *const files[] = {"t.db", "t.db-wal", "t.db-shm", "t.db-journal"};
+	char path[128];
+	size_t i;
+
+	(void)state;
+	db_close(g_db);
+	g_db = NULL;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", g_dir, files[i]);
+		unlink(path);
+	}
+	rmdir(g_dir);
+	return 0;
+}
+
+static int pg_setup(void **state)
+{
+	(void)state;
+	g_kind = "postgresql";
+	return db_open(&g_db, getenv("SHENPI_TEST_PG_URL"), POOL_SIZE) == DB_OK ? 0 : -1;
+}
+
+static int pg_teardown(void **state)
+{
+	struct dbc *c = db_acquire(g_db);
+
+	(void)state;
+	db_script(c, drop_all);
+	db_release(c);
+	db_close(g_db);
+	g_db = NULL;
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest common[] = {cmocka_unit_test(test_bad_urls)};
+	const struct CMUnitTest sqlite_tests[] = {COMMON_TESTS};
+	const struct CMUnitTest pg_tests[] = {
+		COMMON_TESTS,
+		cmocka_unit_test_setup(test_pg_reconnect, reset_tables),
+	};
+	const char *pg_url = getenv("SHENPI_TEST_PG_URL");
+	int failed = 0;
+
+	failed += cmocka_run_group_tests_name("db", common, NULL, NULL);
+	failed += cmocka_run_group_tests_name("db/sqlite", sqlite_tests, sqlite_setup,
+					      sqlite_teardown);
+	if (pg_url && *pg_url)
+		failed += cmocka_run_group_tests_name("db/postgresql", pg_tests, pg_setup,
+						      pg_teardown);
+	else
+		printf("[  SKIPPED ] db/postgresql: set SHENPI_TEST_PG_URL to a scratch "
+		       "database\n");
+	return failed ? 1 : 0;
+}
