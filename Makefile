@@ -15,7 +15,7 @@ UNIT      := $(sort $(wildcard tests/unit/test_*.c))
 DB        ?= sqlite:var/shenpi.db
 LISTEN    ?= 127.0.0.1:8080
 
-.PHONY: all run test deps build web unit http e2e clean lint format
+.PHONY: all run test build web clean format
 all: build web
 
 build: bin/shenpi
@@ -39,22 +39,19 @@ build/asan/test_%: tests/unit/test_%.c $(SRC) build/migrations.c $(HDRS)
 
 web: web/dist/index.html
 
-web/dist/index.html: $(shell find web/src web/index.html web/package.json web/vite.config.js 2>/dev/null)
-	cd web && npm ci --no-audit --no-fund && npm run build
+web/dist/index.html: $(shell find web/src web/index.html web/package-lock.json web/vite.config.js 2>/dev/null)
+	cd web && npm run build
 
-deps:
-	scripts/deps.sh
-
-run: deps all
+run:
+	scripts/deps.sh run
+	$(MAKE) all
 	@mkdir -p var
 	@if [ ! -e var/shenpi.db ]; then bin/shenpi init --db $(DB) --demo; fi
 	bin/shenpi serve --db $(DB) --listen $(LISTEN) --web web/dist
 
-test: deps
+test:
+	scripts/deps.sh test
 	scripts/test.sh
-
-lint:
-	scripts/lint.sh
 
 format:
 	clang-format -i src/*.c src/*/*.c src/*/*.h tests/unit/*.c

@@ -170,12 +170,6 @@ static int cmd_init(int argc, char **argv)
 	return rc == E_OK ? 0 : 1;
 }
 
-static void print_listening(const char *addr, void *app)
-{
-	(void)app;
-	fprintf(stderr, "shenpi 已启动: http://%s/\n", addr);
-}
-
 static int cmd_serve(int argc, char **argv)
 {
 	static const struct option opts[] = {{"db", required_argument, 0, 'd'},
@@ -218,8 +212,7 @@ static int cmd_serve(int argc, char **argv)
 				  .threads = threads,
 				  .body_max = 1 << 20,
 				  .handler = api_handle,
-				  .app = &app,
-				  .on_listen = print_listening};
+				  .app = &app};
 	log_msg(LOG_INFO, "database ready",
 		json_pack("{s:s,s:i}", "kind", db_kind(app.db), "migrations_applied", applied));
 	int rc = http_serve(&cfg);

@@ -53,7 +53,7 @@ int org_region_create(struct ctx *c, json_t *in, json_t **out)
 	int rc, level;
 	if (!actor_has(c->actor, ROLE_SYSADMIN))
 		return E_FORBIDDEN;
-	if ((rc = field_text(c, in, "code", "区划代码", 1, 1, 6, &code, NULL)) < 0 ||
+	if ((rc = field_text(c, in, "code", "区划代码", 1, 1, 16, &code, NULL)) < 0 ||
 	    (rc = field_text(c, in, "name", "区划名称", 1, 1, 64, &name, NULL)) < 0)
 		return rc;
 	if (!(level = ids_region_level(code, parent)))

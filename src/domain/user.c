@@ -12,6 +12,8 @@
 #include "domain/event.h"
 #include "domain/org.h"
 
+#define USERNAME_RULE "用户名只能包含字母、数字、下划线、点和减号，长度3到32位"
+
 /* Roles a center admin may grant inside their own center. */
 #define CENTER_ROLES (ROLE_CLERK | ROLE_HANDLER | ROLE_UNIT_ADMIN | ROLE_CENTER_ADMIN)
 /* Roles that work at a unit's window or desk and so need a unit. */
@@ -332,11 +334,10 @@ int user_create(struct ctx *c, json_t *in, json_t **out)
 	if (!actor_has(c->actor, ROLE_SYSADMIN | ROLE_CENTER_ADMIN))
 		return E_FORBIDDEN;
 	if ((rc = field_ascii(c, in, "username", "用户名", 1, 3, 32, FIELD_USERNAME, &username,
-			      NULL)) < 0 ||
-	    (rc = parse_user(c, in, 1, &u)) < 0)
+			      NULL)) < 0)
+		return ctx_fail(c, rc, "username", USERNAME_RULE);
+	if ((rc = parse_user(c, in, 1, &u)) < 0)
 		return rc;
-	if (!(u.roles & (UNIT_ROLES | ROLE_CENTER_ADMIN)) && !u.has_center)
-		u.center_id = 0;
 	if (!(u.roles & ROLE_SUPERVISOR))
 		u.scope = NULL;
 	if ((rc = check_user(c, &u)) < 0)

@@ -45,8 +45,6 @@ struct http_config {
 	size_t body_max;      /* bytes */
 	http_handler handler;
 	void *app;
-	/* called with the bound address once listening (before serving), may be NULL */
-	void (*on_listen)(const char *addr, void *app);
 };
 
 /* Serve until SIGTERM or SIGINT, then stop accepting, let the requests in flight finish

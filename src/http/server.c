@@ -327,8 +327,6 @@ int http_serve(const struct http_config *cfg)
 	char addr[INET_ADDRSTRLEN], bound[80];
 	inet_ntop(AF_INET, &sa.sin_addr, addr, sizeof(addr));
 	snprintf(bound, sizeof(bound), "%s:%u", addr, info ? info->port : ntohs(sa.sin_port));
-	if (cfg->on_listen)
-		cfg->on_listen(bound, cfg->app);
 	log_msg(LOG_INFO, "listening",
 		json_pack("{s:s,s:i}", "addr", bound, "threads", cfg->threads));
 
