@@ -11,6 +11,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 units=$(ls tests/unit/test_*.c | sed 's|tests/unit/\(.*\)\.c|build/asan/\1|')
+scripts/lint.sh
 make -s build/asan/shenpi $units web
 
 pg_url=$(scripts/pg.sh start "$PG_DIR" "$PG_PORT")

@@ -158,7 +158,7 @@ static int cmd_init(int argc, char **argv)
 		size_t i;
 		json_t *a;
 		if (json_array_size(accounts))
-			printf("\n%-20s %-8s %s\n", "用户名", "初始密码", "说明");
+			printf("\n用户名               初始密码 说明\n"); /* CJK: 2 columns each */
 		json_array_foreach(accounts, i, a) printf(
 			"%-20s %-8s %s\n", json_string_value(json_object_get(a, "username")),
 			USER_INITIAL_PASSWORD, json_string_value(json_object_get(a, "what")));
@@ -187,9 +187,9 @@ static int cmd_serve(int argc, char **argv)
 		case 'd': url = optarg; break;
 		case 'l': listen = optarg; break;
 		case 'w': web = optarg; break;
-		case 't': threads = atoi(optarg); break;
+		case 't': threads = (int)strtol(optarg, NULL, 10); break;
 		case 's': app.secure_cookie = 1; break;
-		case 'i': session_idle = atoll(optarg); break;
+		case 'i': session_idle = strtoll(optarg, NULL, 10); break;
 		default: return fputs(usage_serve, stderr), 2;
 		}
 	}
@@ -236,7 +236,8 @@ static int user_add(struct cli *k, int argc, char **argv)
 		case 'd': break;
 		case 'n': json_object_set_new(in, "name", json_string(optarg)); break;
 		case 'r':
-			for (char *s = strtok(optarg, ","); s; s = strtok(NULL, ","))
+			for (char *save, *s = strtok_r(optarg, ",", &save); s;
+			     s = strtok_r(NULL, ",", &save))
 				json_array_append_new(roles, json_string(s));
 			break;
 		case 'c': json_object_set_new(in, "center_id", json_integer(atoll(optarg))); break;

@@ -28,6 +28,7 @@ struct req {
 	const char *method, *path;
 	struct buf body;
 	int too_large;	      /* the body went past the cap: the handler is not called */
+	uint64_t received;    /* body bytes, kept or dropped */
 	int64_t start_ns;
 	int status;	      /* of the queued reply */
 	const char *route;    /* pattern of the matched route, for logs and metrics */

@@ -21,6 +21,7 @@
 #include "core/log.h"
 
 #define DRAIN_SECONDS 30
+#define DISCARD_MAX (64ULL << 20)
 
 /* ---- metrics ---- */
 
@@ -218,10 +219,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		atomic_fetch_add(&metrics.in_flight, 1);
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl && strtoull(cl, NULL, 10) > cfg->body_max) {
-			/* refuse before reading: MHD closes the connection after the reply */
+		unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0;
+		/* A body past the cap is read and dropped, so that the client gets its 413
+		 * instead of a broken pipe; one past DISCARD_MAX is refused before reading,
+		 * and MHD closes the connection after the reply. */
+		if (len > DISCARD_MAX)
 			http_reply_error(r, 413, "body_too_large", "请求数据过大", NULL);
-		}
+		else if (len > cfg->body_max)
+			r->too_large = 1;
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -229,8 +234,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			r->too_large = 1;
 			buf_release(&r->body);
 		}
+		r->received += *upload_size;
 		*upload_size = 0;
-		return MHD_YES;
+		return r->received > DISCARD_MAX ? MHD_NO : MHD_YES; /* endless body: hang up */
 	}
 	if (r->status)
 		return MHD_YES; /* already answered (413 on the first call) */
