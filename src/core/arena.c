@@ -30,6 +30,10 @@ void *arena_alloc(struct arena *a, size_t n)
 {
 	const size_t align = sizeof(max_align_t);
 	struct arena_chunk *c = a->head;
+	if (n > SIZE_MAX / 2) {
+		fputs("shenpi: impossible allocation\n", stderr);
+		abort();
+	}
 	n = (n + align - 1) & ~(align - 1);
 	if (!n)
 		n = align;

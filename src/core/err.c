@@ -37,7 +37,7 @@ static const struct err_info table[E_COUNT_] = {
 
 static const struct err_info *info(int e)
 {
-	if (e > 0 || -e >= E_COUNT_)
+	if (e > 0 || e <= -E_COUNT_)
 		e = E_INTERNAL;
 	return &table[-e];
 }

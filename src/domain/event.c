@@ -21,8 +21,11 @@ static void event_hash(const char *prev, int64_t seq, int64_t at, int64_t center
 	struct buf b = BUF_INIT((size_t)-1);
 	char ids[3][24];
 	int64_t v[3] = {center, actor, case_id};
-	for (int i = 0; i < 3; i++)
-		snprintf(ids[i], sizeof(ids[i]), v[i] ? "%" PRId64 : "", v[i]);
+	for (int i = 0; i < 3; i++) {
+		ids[i][0] = '\0';
+		if (v[i])
+			snprintf(ids[i], sizeof(ids[i]), "%" PRId64, v[i]);
+	}
 	buf_addf(&b, "%s|%" PRId64 "|%" PRId64 "|%s|%s|%s|%s|", prev, seq, at, ids[0], ids[1],
 		 ids[2], type);
 	buf_addstr(&b, payload);

@@ -15,7 +15,8 @@ static long utf8_chars(const char *s)
 	long n = 0;
 	for (const unsigned char *p = (const unsigned char *)s; *p; n++) {
 		int len = *p < 0x80 ? 1 : (*p >> 5) == 6 ? 2 : (*p >> 4) == 14 ? 3 : (*p >> 3) == 30 ? 4 : 0;
-		if (!len || (*p < 0x20) || *p == 0x7f)
+		/* C0 controls, DEL, and C1 controls (U+0080..U+009F, encoded C2 80..C2 9F) */
+		if (!len || *p < 0x20 || *p == 0x7f || (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
 			return -1;
 		for (int i = 1; i < len; i++)
 			if ((p[i] & 0xc0) != 0x80)

@@ -12,7 +12,13 @@
 int64_t session_idle = 2 * 3600;
 int64_t session_max = 12 * 3600;
 
-#define SEEN_EVERY 60 /* refresh seen_at at most once a minute: reads stay reads */
+/* seen_at is refreshed at most once a minute (and at least ten times per idle period), so
+ * that reads stay reads; a session may end that much before its idle limit. */
+static int64_t seen_every(void)
+{
+	int64_t g = session_idle / 10;
+	return g < 1 ? 1 : g > 60 ? 60 : g;
+}
 
 static int throttled(struct ctx *c, const char *username)
 {
@@ -146,7 +152,7 @@ int session_from_cookie(struct ctx *c, const char *secret, struct actor *a)
 	if (disabled)
 		return E_ACCOUNT_DISABLED;
 	memcpy(a->session_hash, h, sizeof(h));
-	if (c->now - seen >= SEEN_EVERY) {
+	if (c->now - seen >= seen_every()) {
 		struct db_val u[] = {DBI(c->now), DBT(h)};
 		if ((rc = db_exec(c->db, "UPDATE sessions SET seen_at = ? WHERE token_hash = ?", u,
 				  2, NULL)) < 0)
@@ -184,7 +190,7 @@ int session_from_token(struct ctx *c, const char *secret, struct actor *a)
 		return E_ACCOUNT_DISABLED;
 	a->by_token = 1;
 	a->csrf = "";
-	if (c->now - used >= SEEN_EVERY) {
+	if (c->now - used >= 60) { /* last use, to the minute */
 		struct db_val u[] = {DBI(c->now), DBT(h)};
 		if ((rc = db_exec(c->db, "UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?",
 				  u, 2, NULL)) < 0)

@@ -1,0 +1,485 @@
+/*
+ * test_core.c - the core modules: the capped string builder (buf), the region allocator
+ * (arena), the error table (err), GB/T 2260 region codes (ids) and tokens (token).
+ *
+ * Checks that would end the process (an allocation too big to serve, an out-of-range error
+ * code) run in a forked child, so that one such failure does not stop the other tests.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/ids.h"
+#include "core/token.h"
+
+/* Run fn in a child process; its wait status. */
+static int in_child(void (*fn)(void))
+{
+	int status = 0;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		fn();
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+static int is_hex64(const char *s)
+{
+	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+/* ---- buf ---- */
+
+static void test_buf_fresh_is_printable(void **state)
+{
+	struct buf b = BUF_INIT(16);
+	struct buf c;
+	char *s;
+	size_t len = 99;
+
+	(void)state;
+	assert_non_null(b.buf);
+	assert_string_equal(b.buf, "");
+	assert_int_equal(b.len, 0);
+	buf_init(&c, 16);
+	assert_non_null(c.buf);
+	assert_string_equal(c.buf, "");
+	buf_reset(&c);
+	assert_string_equal(c.buf, "");
+
+	/* detaching a buffer that never grew still hands over a string the caller frees */
+	s = buf_detach(&c, &len);
+	assert_non_null(s);
+	assert_string_equal(s, "");
+	assert_int_equal(len, 0);
+	free(s);
+	assert_string_equal(c.buf, "");
+	buf_release(&b);
+	assert_string_equal(b.buf, "");
+}
+
+static void test_buf_append(void **state)
+{
+	struct buf b = BUF_INIT(1 << 20);
+	char big[5000];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(buf_addstr(&b, "审批"), 0);
+	assert_int_equal(buf_add(&b, "|abc", 2), 0);
+	assert_int_equal(buf_add(&b, "", 0), 0);
+	assert_string_equal(b.buf, "审批|a");
+	assert_int_equal(b.len, strlen("审批|a"));
+
+	/* growth across many reallocations keeps every byte */
+	memset(big, 'x', sizeof(big));
+	for (i = 0; i < 20; i++)
+		assert_int_equal(buf_add(&b, big, sizeof(big)), 0);
+	assert_int_equal(b.len, strlen("审批|a") + 20 * sizeof(big));
+	assert_int_equal(strlen(b.buf), b.len);
+	assert_memory_equal(b.buf, "审批|a", strlen("审批|a"));
+	assert_int_equal(b.buf[b.len - 1], 'x');
+
+	buf_reset(&b);
+	assert_int_equal(b.len, 0);
+	assert_string_equal(b.buf, "");
+	assert_int_equal(buf_addstr(&b, "again"), 0);
+	assert_string_equal(b.buf, "again");
+	buf_release(&b);
+	assert_string_equal(b.buf, "");
+	assert_int_equal(b.len, 0);
+	assert_int_equal(b.max, 1 << 20); /* the cap survives release */
+}
+
+static void test_buf_cap(void **state)
+{
+	struct buf b = BUF_INIT(10);
+	struct buf z = BUF_INIT(0);
+
+	(void)state;
+	assert_int_equal(buf_addstr(&b, "12345"), 0);
+	/* one byte too many: refused, nothing appended */
+	assert_int_equal(buf_addstr(&b, "678901"), -1);
+	assert_string_equal(b.buf, "12345");
+	assert_int_equal(b.len, 5);
+	assert_int_equal(buf_addf(&b, "%d", 678901), -1);
+	assert_string_equal(b.buf, "12345");
+	assert_int_equal(b.len, 5);
+	/* exactly up to the cap is fine */
+	assert_int_equal(buf_addstr(&b, "67890"), 0);
+	assert_string_equal(b.buf, "1234567890");
+	assert_int_equal(b.len, 10);
+	assert_int_equal(buf_add(&b, "", 0), 0);
+	assert_int_equal(buf_add(&b, "x", 1), -1);
+	assert_int_equal(buf_addf(&b, "x"), -1);
+	assert_string_equal(b.buf, "1234567890");
+	/* a length that would wrap around size_t is refused too */
+	assert_int_equal(buf_add(&b, "x", SIZE_MAX), -1);
+	assert_string_equal(b.buf, "1234567890");
+	buf_release(&b);
+
+	assert_int_equal(buf_addstr(&z, "a"), -1);
+	assert_string_equal(z.buf, "");
+	buf_release(&z);
+}
+
+static void test_buf_addf(void **state)
+{
+	struct buf b = BUF_INIT(256);
+	char *s;
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(buf_addf(&b, "%s-%d", "case", 42), 0);
+	assert_int_equal(buf_addf(&b, "|%05.1f|%lld", 3.14159, (long long)INT64_MIN), 0);
+	assert_int_equal(buf_addf(&b, "%s", ""), 0);
+	assert_string_equal(b.buf, "case-42|003.1|-9223372036854775808");
+	assert_int_equal(b.len, strlen(b.buf));
+
+	s = buf_detach(&b, &len);
+	assert_string_equal(s, "case-42|003.1|-9223372036854775808");
+	assert_int_equal(len, strlen(s));
+	/* b is empty and usable again, and no longer shares memory with s */
+	assert_string_equal(b.buf, "");
+	assert_int_equal(b.len, 0);
+	assert_int_equal(buf_addstr(&b, "new"), 0);
+	assert_string_equal(b.buf, "new");
+	assert_string_equal(s, "case-42|003.1|-9223372036854775808");
+	free(s);
+	s = buf_detach(&b, NULL);
+	assert_string_equal(s, "new");
+	free(s);
+	buf_release(&b);
+}
+
+/* ---- arena ---- */
+
+static void test_arena_alloc_zeroed_aligned(void **state)
+{
+	struct arena a = ARENA_INIT;
+	unsigned char *blocks[200];
+	size_t sizes[200], i, j, sum = 0;
+
+	(void)state;
+	for (i = 0; i < 200; i++) {
+		sizes[i] = (i * 37) % 300; /* includes 0 */
+		blocks[i] = arena_alloc(&a, sizes[i]);
+		assert_non_null(blocks[i]);
+		assert_int_equal((uintptr_t)blocks[i] % _Alignof(max_align_t), 0);
+		for (j = 0; j < sizes[i]; j++)
+			assert_int_equal(blocks[i][j], 0);
+		memset(blocks[i], (int)(i & 0xff) | 1, sizes[i]);
+		sum += sizes[i];
+	}
+	assert_true(a.total >= sum);
+	/* no block overlaps another: each still holds its own pattern */
+	for (i = 0; i < 200; i++)
+		for (j = 0; j < sizes[i]; j++)
+			assert_int_equal(blocks[i][j], (i & 0xff) | 1);
+	arena_release(&a);
+	assert_null(a.head);
+	assert_int_equal(a.total, 0);
+
+	/* memory handed out again after release is zeroed again */
+	{
+		unsigned char *p = arena_alloc(&a, 64);
+
+		for (j = 0; j < 64; j++)
+			assert_int_equal(p[j], 0);
+		memset(p, 0xff, 64);
+	}
+	arena_release(&a);
+}
+
+static void test_arena_strings(void **state)
+{
+	struct arena a = ARENA_INIT;
+	char src[] = "四川省政务服务中心";
+	char *d, *n, *p, *e;
+
+	(void)state;
+	d = arena_strdup(&a, src);
+	src[0] = 'X'; /* a copy, not the same memory */
+	assert_string_equal(d, "四川省政务服务中心");
+	n = arena_strndup(&a, "abcdef", 3);
+	assert_string_equal(n, "abc");
+	p = arena_printf(&a, "%s-%04d-%s", "510104", 7, "锦江");
+	assert_string_equal(p, "510104-0007-锦江");
+	e = arena_printf(&a, "%s", "");
+	assert_string_equal(e, "");
+	/* a formatted string longer than a chunk */
+	{
+		char *big = arena_printf(&a, "%20000d|", 5);
+
+		assert_int_equal(strlen(big), 20001);
+		assert_int_equal(big[19999], '5');
+		assert_int_equal(big[20000], '|');
+	}
+	assert_string_equal(d, "四川省政务服务中心");
+	assert_string_equal(n, "abc");
+	arena_release(&a);
+}
+
+static void test_arena_large(void **state)
+{
+	struct arena a = ARENA_INIT;
+	unsigned char *small1, *big, *small2, *huge;
+	size_t i;
+
+	(void)state;
+	small1 = arena_alloc(&a, 100);
+	memset(small1, 0x11, 100);
+	big = arena_alloc(&a, 100000); /* beyond one chunk */
+	for (i = 0; i < 100000; i++)
+		assert_int_equal(big[i], 0);
+	memset(big, 0x22, 100000);
+	small2 = arena_alloc(&a, 100);
+	memset(small2, 0x33, 100);
+	huge = arena_alloc(&a, 3u << 20);
+	assert_int_equal(huge[0], 0);
+	assert_int_equal(huge[(3u << 20) - 1], 0);
+	memset(huge, 0x44, 3u << 20);
+	assert_int_equal((uintptr_t)big % _Alignof(max_align_t), 0);
+	assert_int_equal((uintptr_t)huge % _Alignof(max_align_t), 0);
+	for (i = 0; i < 100; i++) {
+		assert_int_equal(small1[i], 0x11);
+		assert_int_equal(small2[i], 0x33);
+	}
+	for (i = 0; i < 100000; i++)
+		assert_int_equal(big[i], 0x22);
+	assert_true(a.total >= 100000 + (3u << 20) + 200);
+	/* many chunks' worth of small allocations after the big ones */
+	for (i = 0; i < 2000; i++)
+		memset(arena_alloc(&a, 100), 0x55, 100);
+	for (i = 0; i < 100000; i++)
+		assert_int_equal(big[i], 0x22);
+	arena_release(&a); /* LeakSanitizer checks every chunk went back */
+	assert_null(a.head);
+}
+
+static void alloc_impossible(void)
+{
+	struct arena a = ARENA_INIT;
+	unsigned char *p = arena_alloc(&a, SIZE_MAX - 8);
+
+	/* reaching here means a block of "SIZE_MAX - 8" bytes was handed out */
+	p[0] = 1;
+	arena_release(&a);
+}
+
+/* A size no allocator can serve must end the process (arena.h: allocation failure aborts),
+ * never hand out a small block the caller then overruns. */
+static void test_arena_impossible_size_aborts(void **state)
+{
+	int status;
+
+	(void)state;
+	status = in_child(alloc_impossible);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		fail_msg("arena_alloc(SIZE_MAX - 8) returned a block instead of aborting");
+}
+
+/* ---- err ---- */
+
+static void test_err_table(void **state)
+{
+	int e, f;
+
+	(void)state;
+	assert_string_equal(err_code(E_OK), "ok");
+	assert_int_equal(err_status(E_OK), 200);
+	for (e = -1; e > -E_COUNT_; e--) {
+		const char *code = err_code(e), *msg = err_message(e);
+		int status = err_status(e);
+
+		if (!code || !*code || !msg || !*msg)
+			fail_msg("error %d has no code or message", e);
+		if (status < 400 || status > 599)
+			fail_msg("error %d (%s) has HTTP status %d", e, code, status);
+		/* stable code strings are lower-case words, distinct from every other's */
+		assert_int_equal(strspn(code, "abcdefghijklmnopqrstuvwxyz_"), strlen(code));
+		for (f = e - 1; f > -E_COUNT_; f--)
+			if (!strcmp(code, err_code(f)))
+				fail_msg("errors %d and %d share the code %s", e, f, code);
+		/* users read Chinese: at least one non-ASCII character */
+		assert_true(strspn(msg, " !\"#$%&'()*+,-./0123456789:;<=>?@"
+					"ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`"
+					"abcdefghijklmnopqrstuvwxyz{|}~") < strlen(msg));
+	}
+	/* the codes programs rely on */
+	assert_string_equal(err_code(E_INVALID), "invalid");
+	assert_string_equal(err_code(E_DUPLICATE), "duplicate");
+	assert_int_equal(err_status(E_DUPLICATE), 409);
+	assert_int_equal(err_status(E_UNAUTHENTICATED), 401);
+	assert_int_equal(err_status(E_FORBIDDEN), 403);
+	assert_int_equal(err_status(E_NOT_FOUND), 404);
+	assert_int_equal(err_status(E_THROTTLED), 429);
+	assert_int_equal(err_status(E_INTERNAL), 500);
+	assert_int_equal(err_status(E_DB_UNAVAILABLE), 503);
+}
+
+static void test_err_unknown_is_internal(void **state)
+{
+	static const int unknown[] = {1, 7, -E_COUNT_, -E_COUNT_ - 1, -1000, INT_MAX, INT_MIN + 1};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
+		assert_string_equal(err_code(unknown[i]), "internal");
+		assert_string_equal(err_message(unknown[i]), err_message(E_INTERNAL));
+		assert_int_equal(err_status(unknown[i]), 500);
+	}
+}
+
+static void err_int_min(void)
+{
+	if (err_status(INT_MIN) != 500 || strcmp(err_code(INT_MIN), "internal") != 0)
+		_exit(2);
+}
+
+/* INT_MIN is an unknown value too; it must not overflow on the way to "internal". */
+static void test_err_int_min(void **state)
+{
+	int status;
+
+	(void)state;
+	status = in_child(err_int_min);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("err_status(INT_MIN) did not return 500/internal (child status 0x%x)",
+			 status);
+}
+
+/* ---- ids ---- */
+
+static void test_ids_levels(void **state)
+{
+	char parent[7];
+
+	(void)state;
+	memset(parent, 'x', sizeof(parent));
+	assert_int_equal(ids_region_level("510000", parent), 1);
+	assert_string_equal(parent, "");
+	assert_int_equal(ids_region_level("510100", parent), 2);
+	assert_string_equal(parent, "510000");
+	assert_int_equal(ids_region_level("510104", parent), 3);
+	assert_string_equal(parent, "510100");
+	assert_int_equal(ids_region_level("110101", parent), 3);
+	assert_string_equal(parent, "110100");
+	assert_int_equal(ids_region_level("820000", parent), 1); /* Macao */
+	assert_string_equal(parent, "");
+	assert_int_equal(ids_region_level("650100", NULL), 2); /* parent is optional */
+}
+
+static void test_ids_malformed(void **state)
+{
+	static const char *const bad[] = {
+	    "51000",   /* five digits */
+	    "5100001", /* seven */
+	    "51a000",  /* not a digit */
+	    "990000",  /* no such province */
+	    "000000",  /* no such province */
+	    "100000",  /* no such province */
+	    "510004",  /* a county without a city */
+	    "",	       " 51000", "510000 ", "-51000", "51000\n",
+	};
+	size_t i;
+	char parent[7];
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (ids_region_level(bad[i], parent) != 0)
+			fail_msg("\"%s\" accepted as a region code", bad[i]);
+	}
+	assert_int_equal(ids_region_level(NULL, parent), 0);
+	assert_int_equal(ids_region_level(NULL, NULL), 0);
+}
+
+/* ---- token ---- */
+
+static void test_token_random(void **state)
+{
+	char t1[TOKEN_HEX], t2[TOKEN_HEX];
+	int i;
+
+	(void)state;
+	token_random(t1);
+	assert_true(is_hex64(t1));
+	for (i = 0; i < 100; i++) {
+		token_random(t2);
+		assert_true(is_hex64(t2));
+		assert_string_not_equal(t1, t2);
+	}
+}
+
+static void test_token_sha256(void **state)
+{
+	char h[TOKEN_HEX];
+
+	(void)state;
+	token_sha256("abc", 3, h);
+	assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	token_sha256("", 0, h);
+	assert_string_equal(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	/* exactly len bytes are hashed, not up to the NUL */
+	token_sha256("abcdef", 3, h);
+	assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+static void test_token_equal(void **state)
+{
+	(void)state;
+	assert_true(token_equal("", ""));
+	assert_true(token_equal("abc123", "abc123"));
+	assert_false(token_equal("abc123", "abc124"));
+	assert_false(token_equal("abc123", "abc12"));
+	assert_false(token_equal("abc12", "abc123"));
+	assert_false(token_equal("", "a"));
+	assert_false(token_equal("Abc", "abc"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_buf_fresh_is_printable),
+	    cmocka_unit_test(test_buf_append),
+	    cmocka_unit_test(test_buf_cap),
+	    cmocka_unit_test(test_buf_addf),
+	    cmocka_unit_test(test_arena_alloc_zeroed_aligned),
+	    cmocka_unit_test(test_arena_strings),
+	    cmocka_unit_test(test_arena_large),
+	    cmocka_unit_test(test_arena_impossible_size_aborts),
+	    cmocka_unit_test(test_err_table),
+	    cmocka_unit_test(test_err_unknown_is_internal),
+	    cmocka_unit_test(test_err_int_min),
+	    cmocka_unit_test(test_ids_levels),
+	    cmocka_unit_test(test_ids_malformed),
+	    cmocka_unit_test(test_token_random),
+	    cmocka_unit_test(test_token_sha256),
+	    cmocka_unit_test(test_token_equal),
+	};
+
+	if (token_init() < 0) {
+		fputs("token_init failed\n", stderr);
+		return 1;
+	}
+	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
+}
