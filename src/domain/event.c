@@ -80,10 +80,20 @@ out:
 	return ctx_db(c, rc);
 }
 
+static json_t *event_row(struct db_res *r)
+{
+	json_t *payload = json_loads(db_text(r, 6), 0, NULL);
+	return json_pack("{s:I,s:I,s:o,s:o,s:o,s:s,s:o,s:s,s:s}", "seq", (json_int_t)db_int(r, 0),
+			 "at", (json_int_t)db_int(r, 1), "center_id", ctx_id_json(r, 2),
+			 "actor_id", ctx_id_json(r, 3), "case_id", ctx_id_json(r, 4), "type",
+			 db_text(r, 5), "payload", payload ? payload : json_null(), "prev_hash",
+			 db_text(r, 7), "hash", db_text(r, 8));
+}
+
 int event_list(struct ctx *c, int64_t after, int64_t size, json_t **out)
 {
 	const struct actor *a = c->actor;
-	struct db_res *r;
+	json_t *items;
 	int rc;
 	if (!actor_has(a, ROLE_SYSADMIN | ROLE_SUPERVISOR))
 		return E_FORBIDDEN;
@@ -93,42 +103,27 @@ int event_list(struct ctx *c, int64_t after, int64_t size, json_t **out)
 		after = 0;
 	if (actor_has(a, ROLE_SYSADMIN)) {
 		struct db_val p[] = {DBI(after), DBI(size)};
-		rc = db_query(c->db, &r,
+		rc = ctx_rows(c,
 			      "SELECT seq, at, center_id, actor_id, case_id, type, payload, "
 			      "prev_hash, hash FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-			      p, 2);
+			      p, 2, event_row, &items);
 	} else {
 		/* a supervisor sees the events of the centers in their region subtree */
 		struct db_val p[] = {DBI(after), DBT(access_region_like(c, a->scope_region)),
 				     DBI(size)};
-		rc = db_query(c->db, &r,
+		rc = ctx_rows(c,
 			      "SELECT e.seq, e.at, e.center_id, e.actor_id, e.case_id, e.type, "
 			      "e.payload, e.prev_hash, e.hash FROM events e "
 			      "JOIN centers ce ON ce.id = e.center_id "
 			      "WHERE e.seq > ? AND " ACCESS_REGION_SUBTREE("ce.region_code")
 			      " ORDER BY e.seq LIMIT ?",
-			      p, 3);
+			      p, 3, event_row, &items);
 	}
 	if (rc < 0)
-		return ctx_db(c, rc);
-	json_t *items = json_array();
-	int64_t last = after;
-	while ((rc = db_next(r)) > 0) {
-		last = db_int(r, 0);
-		json_t *payload = json_loads(db_text(r, 6), 0, NULL);
-		json_array_append_new(items,
-				      json_pack("{s:I,s:I,s:o,s:o,s:o,s:s,s:o,s:s,s:s}", "seq",
-						(json_int_t)last, "at", (json_int_t)db_int(r, 1),
-						"center_id", ctx_id_json(r, 2), "actor_id", ctx_id_json(r, 3),
-						"case_id", ctx_id_json(r, 4), "type", db_text(r, 5),
-						"payload", payload ? payload : json_null(), "prev_hash",
-						db_text(r, 7), "hash", db_text(r, 8)));
-	}
-	db_res_free(r);
-	if (rc < 0) {
-		json_decref(items);
-		return ctx_db(c, rc);
-	}
+		return rc;
+	size_t n = json_array_size(items);
+	int64_t last = n ? json_integer_value(json_object_get(json_array_get(items, n - 1), "seq"))
+			 : after;
 	*out = json_pack("{s:o,s:I}", "items", items, "next_after", (json_int_t)last);
 	return E_OK;
 }

@@ -426,6 +426,37 @@ int user_update(struct ctx *c, int64_t id, json_t *in, json_t **out)
 	return user_load(c, id, out);
 }
 
+/* Store a new hash for user id with its event; keep_session (may be NULL) survives, every
+ * other session of the user ends. Inside the caller's write transaction. */
+static int write_password(struct ctx *c, int64_t id, int64_t center, const char *hash,
+			  int must_change, const char *keep_session)
+{
+	struct db_val p[] = {DBT(hash), DBI(must_change), DBI(id)};
+	int rc;
+	if ((rc = ctx_db(c, db_exec(c->db,
+				    "UPDATE users SET password_hash = ?, must_change = ? WHERE id = ?",
+				    p, 3, NULL))) < 0 ||
+	    (rc = end_sessions(c, id, keep_session)) < 0)
+		return rc;
+	return event_append(c, center, 0, must_change ? "user.password_reset" : "user.password",
+			    json_pack("{s:I}", "id", (json_int_t)id));
+}
+
+/* write_password in a transaction of its own. */
+static int store_password(struct ctx *c, int64_t id, int64_t center, const char *hash,
+			  int must_change, const char *keep_session)
+{
+	int rc = ctx_db(c, db_begin_write(c->db));
+	if (rc < 0)
+		return rc;
+	if ((rc = write_password(c, id, center, hash, must_change, keep_session)) < 0 ||
+	    (rc = ctx_db(c, db_commit(c->db))) < 0) {
+		db_rollback(c->db);
+		return rc;
+	}
+	return E_OK;
+}
+
 int user_reset_password(struct ctx *c, int64_t id, json_t **out)
 {
 	json_t *u;
@@ -437,38 +468,9 @@ int user_reset_password(struct ctx *c, int64_t id, json_t **out)
 	int64_t center = json_id(u, "center_id");
 	rc = user_access(c, u, ACCESS_WRITE);
 	json_decref(u);
-	struct db_val p[] = {DBT(user_initial_hash()), DBI(id)};
-	if (rc < 0 ||
-	    (rc = ctx_db(c, db_exec(c->db,
-				    "UPDATE users SET password_hash = ?, must_change = 1 WHERE id = ?",
-				    p, 2, NULL))) < 0 ||
-	    (rc = end_sessions(c, id, NULL)) < 0 ||
-	    (rc = event_append(c, center, 0, "user.password_reset",
-			       json_pack("{s:I}", "id", (json_int_t)id))) < 0)
+	if (rc < 0 || (rc = write_password(c, id, center, user_initial_hash(), 1, NULL)) < 0)
 		return rc;
 	return user_load(c, id, out);
-}
-
-/* Store a new hash for user id, in one transaction with its event; keep_session (may be
- * NULL) survives, every other session of the user ends. */
-static int store_password(struct ctx *c, int64_t id, int64_t center, const char *hash,
-			  int must_change, const char *keep_session)
-{
-	int rc = ctx_db(c, db_begin_write(c->db));
-	if (rc < 0)
-		return rc;
-	struct db_val p[] = {DBT(hash), DBI(must_change), DBI(id)};
-	if ((rc = ctx_db(c, db_exec(c->db,
-				    "UPDATE users SET password_hash = ?, must_change = ? WHERE id = ?",
-				    p, 3, NULL))) < 0 ||
-	    (rc = end_sessions(c, id, keep_session)) < 0 ||
-	    (rc = event_append(c, center, 0, must_change ? "user.password_reset" : "user.password",
-			       json_pack("{s:I}", "id", (json_int_t)id))) < 0 ||
-	    (rc = ctx_db(c, db_commit(c->db))) < 0) {
-		db_rollback(c->db);
-		return rc;
-	}
-	return E_OK;
 }
 
 int user_change_password(struct ctx *c, const char *old_pw, const char *new_pw, json_t **out)
