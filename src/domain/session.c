@@ -123,80 +123,68 @@ static void fill_actor(struct ctx *c, struct db_res *r, struct actor *a)
 	a->must_change = (int)db_int(r, 7);
 }
 
-int session_from_cookie(struct ctx *c, const char *secret, struct actor *a)
+/* How a cookie session and an API token are looked up: the query returns ACTOR_COLS, the
+ * CSRF token, the time of last use and the expiry; touch records a use. */
+struct secret_kind {
+	const char *select, *touch;
+	int by_token;
+};
+
+static const struct secret_kind cookie_kind = {
+	"SELECT " ACTOR_COLS ", s.csrf, s.seen_at, s.expires_at FROM sessions s "
+	"JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
+	"UPDATE sessions SET seen_at = ? WHERE token_hash = ?", 0};
+static const struct secret_kind token_kind = {
+	"SELECT " ACTOR_COLS ", '', COALESCE(t.last_used_at, 0), t.expires_at FROM api_tokens t "
+	"JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
+	"UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?", 1};
+
+static int from_secret(struct ctx *c, const struct secret_kind *k, const char *secret,
+		       struct actor *a)
 {
 	char h[TOKEN_HEX];
 	struct db_res *r;
-	int64_t seen = 0, expires = 0;
+	int64_t used = 0, expires = 0;
 	int disabled = 0;
 	token_sha256(secret, strlen(secret), h);
 	struct db_val p[] = {DBT(h)};
-	int rc = db_query(c->db, &r,
-			  "SELECT " ACTOR_COLS ", s.csrf, s.seen_at, s.expires_at FROM sessions s "
-			  "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
-			  p, 1);
+	int rc = db_query(c->db, &r, k->select, p, 1);
 	if (rc < 0)
 		return ctx_db(c, rc);
 	if ((rc = db_next(r)) > 0) {
 		fill_actor(c, r, a);
 		disabled = (int)db_int(r, 8);
 		a->csrf = arena_strdup(c->arena, db_text(r, 9));
-		seen = db_int(r, 10);
+		used = db_int(r, 10);
 		expires = db_int(r, 11);
 	}
 	db_res_free(r);
 	if (rc < 0)
 		return ctx_db(c, rc);
-	if (!rc || seen + session_idle < c->now || expires < c->now)
+	/* sessions also end when idle; tokens only at their expiry */
+	if (!rc || expires < c->now || (!k->by_token && used + session_idle < c->now))
 		return E_SESSION_EXPIRED;
 	if (disabled)
 		return E_ACCOUNT_DISABLED;
-	memcpy(a->session_hash, h, sizeof(h));
-	if (c->now - seen >= seen_every()) {
+	a->by_token = k->by_token;
+	if (!k->by_token)
+		memcpy(a->session_hash, h, sizeof(h));
+	if (c->now - used >= (k->by_token ? 60 : seen_every())) {
 		struct db_val u[] = {DBI(c->now), DBT(h)};
-		if ((rc = db_exec(c->db, "UPDATE sessions SET seen_at = ? WHERE token_hash = ?", u,
-				  2, NULL)) < 0)
+		if ((rc = db_exec(c->db, k->touch, u, 2, NULL)) < 0)
 			return ctx_db(c, rc);
 	}
 	return E_OK;
 }
 
+int session_from_cookie(struct ctx *c, const char *secret, struct actor *a)
+{
+	return from_secret(c, &cookie_kind, secret, a);
+}
+
 int session_from_token(struct ctx *c, const char *secret, struct actor *a)
 {
-	char h[TOKEN_HEX];
-	struct db_res *r;
-	int64_t expires = 0, used = 0;
-	int disabled = 0;
-	token_sha256(secret, strlen(secret), h);
-	struct db_val p[] = {DBT(h)};
-	int rc = db_query(c->db, &r,
-			  "SELECT " ACTOR_COLS ", t.expires_at, COALESCE(t.last_used_at, 0) "
-			  "FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
-			  p, 1);
-	if (rc < 0)
-		return ctx_db(c, rc);
-	if ((rc = db_next(r)) > 0) {
-		fill_actor(c, r, a);
-		disabled = (int)db_int(r, 8);
-		expires = db_int(r, 9);
-		used = db_int(r, 10);
-	}
-	db_res_free(r);
-	if (rc < 0)
-		return ctx_db(c, rc);
-	if (!rc || expires < c->now)
-		return E_SESSION_EXPIRED;
-	if (disabled)
-		return E_ACCOUNT_DISABLED;
-	a->by_token = 1;
-	a->csrf = "";
-	if (c->now - used >= 60) { /* last use, to the minute */
-		struct db_val u[] = {DBI(c->now), DBT(h)};
-		if ((rc = db_exec(c->db, "UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?",
-				  u, 2, NULL)) < 0)
-			return ctx_db(c, rc);
-	}
-	return E_OK;
+	return from_secret(c, &token_kind, secret, a);
 }
 
 int session_logout(struct ctx *c)
