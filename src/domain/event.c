@@ -41,7 +41,9 @@ static struct db_val id_or_null(int64_t id)
 int event_append(struct ctx *c, int64_t center_id, int64_t case_id, const char *type,
 		 json_t *payload)
 {
-	char *text = json_dumps(payload ? payload : json_object(), JSON_COMPACT | JSON_SORT_KEYS);
+	if (!payload)
+		payload = json_object();
+	char *text = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
 	int64_t actor = c->actor ? c->actor->id : 0, seq = 0;
 	char prev[TOKEN_HEX] = "", hash[TOKEN_HEX];
 	struct db_res *r = NULL;

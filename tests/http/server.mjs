@@ -1,0 +1,349 @@
+// Harness for the HTTP tests: starts a real `shenpi serve` on 127.0.0.1 with a fresh
+// database (SQLite in a temp dir, or a new PostgreSQL database), and gives the tests a
+// small client (login, req), a CLI runner and raw SQL access (for tamper tests).
+//
+// Environment:
+//   SHENPI_BIN      the binary (default bin/shenpi relative to the repo root)
+//   SHENPI_TEST_DB  sqlite (default) | pg
+//   SHENPI_PG_URL   with pg: base URL of a server where we may CREATE DATABASE,
+//                   e.g. postgresql://postgres@127.0.0.1:54329/postgres
+//   SHENPI_TEST_VERBOSE=1  echo the server's stderr
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import assert from 'node:assert/strict';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = process.env.SHENPI_BIN
+  ? path.resolve(process.env.SHENPI_BIN)
+  : path.join(ROOT, 'bin/shenpi');
+export const BACKEND = process.env.SHENPI_TEST_DB || 'sqlite';
+
+export const INITIAL_PW = '888888';
+export const ADMIN_PW = 'Admin2024pw';
+export const COOKIE = 'shenpi_session';
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const HAS_CJK = /[\u4e00-\u9fff]/;
+
+/** Run a program; resolves {code, signal, stdout, stderr, out} (out = stdout + stderr). */
+export function run(cmd, args, { input, env, timeout = 60000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    const t = setTimeout(() => p.kill('SIGKILL'), timeout);
+    p.on('error', (e) => { clearTimeout(t); reject(e); });
+    p.on('close', (code, signal) => {
+      clearTimeout(t);
+      resolve({ code, signal, stdout, stderr, out: stdout + stderr });
+    });
+    p.stdin.on('error', () => {});
+    if (input !== undefined) p.stdin.end(input);
+    else p.stdin.end();
+  });
+}
+
+/** Run `shenpi ARGS…`; when dbUrl is given, `--db URL` is appended. */
+export function cli(args, { dbUrl, input, env } = {}) {
+  return run(BIN, dbUrl ? [...args, '--db', dbUrl] : args, { input, env });
+}
+
+function pgUrlFor(base, dbname) {
+  const u = new URL(base);
+  u.pathname = '/' + dbname;
+  return u.toString();
+}
+
+async function psql(url, sql) {
+  const r = await run('psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-qAt', url, '-c', sql]);
+  if (r.code !== 0) throw new Error(`psql failed (${r.code}): ${r.stderr}`);
+  return r.stdout;
+}
+
+/** A fresh, initialised database. Returns {url, sql(text), drop()}. */
+export async function makeDb({ demo = false } = {}) {
+  let db;
+  if (BACKEND === 'pg') {
+    const base = process.env.SHENPI_PG_URL;
+    if (!base) throw new Error('SHENPI_TEST_DB=pg needs SHENPI_PG_URL');
+    const name = 'shenpi_t_' + randomBytes(6).toString('hex');
+    await psql(base, `CREATE DATABASE ${name}`);
+    const url = pgUrlFor(base, name);
+    db = {
+      url,
+      // Tampering as an attacker with database access would: bypass any triggers.
+      sql: (text) => psql(url, `SET session_replication_role = replica; ${text}`),
+      drop: () => psql(base, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {}),
+    };
+  } else if (BACKEND === 'sqlite') {
+    const dir = mkdtempSync(path.join(tmpdir(), 'shenpi-http-'));
+    const file = path.join(dir, 't.db');
+    db = {
+      url: 'sqlite:' + file,
+      file,
+      sql: async (text) => {
+        const r = await run('sqlite3', ['-cmd', '.timeout 5000', file, text]);
+        if (r.code !== 0 || /Error|error:/.test(r.stderr)) throw new Error(`sqlite3 failed: ${r.stderr}`);
+        return r.stdout;
+      },
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  } else {
+    throw new Error(`SHENPI_TEST_DB must be sqlite or pg, not ${BACKEND}`);
+  }
+  let init;
+  try {
+    init = await cli(demo ? ['init', '--demo'] : ['init'], { dbUrl: db.url });
+  } catch (e) {
+    await db.drop();
+    throw e;
+  }
+  if (init.code !== 0) {
+    await db.drop();
+    throw new Error(`shenpi init failed (${init.code}):\n${init.out}`);
+  }
+  db.initOutput = init.out;
+  return db;
+}
+
+/** Parse the session cookie and its attributes out of a reply's Set-Cookie headers. */
+export function sessionCookie(headers) {
+  const all = typeof headers.getSetCookie === 'function' ? headers.getSetCookie() : [];
+  for (const c of all) {
+    const [pair, ...attrs] = c.split(';').map((s) => s.trim());
+    const eq = pair.indexOf('=');
+    if (pair.slice(0, eq) !== COOKIE) continue;
+    const a = {};
+    for (const at of attrs) {
+      const i = at.indexOf('=');
+      if (i < 0) a[at.toLowerCase()] = true;
+      else a[at.slice(0, i).toLowerCase()] = at.slice(i + 1);
+    }
+    return { value: pair.slice(eq + 1), attrs: a, raw: c };
+  }
+  return null;
+}
+
+/** A client bound to a base URL. */
+export function client(base) {
+  /**
+   * req(method, path, {body, session, token, headers, csrf, raw})
+   *  body: object → JSON; string/Buffer → sent as is (raw).
+   *  session: {cookie, csrf} from login(); its csrf is sent on unsafe methods unless csrf:false
+   *           (or csrf:'value' to send a given one).
+   *  token: sent as Authorization: Bearer.
+   * → {status, json, text, headers}
+   */
+  async function req(method, p, { body, session, token, headers = {}, csrf } = {}) {
+    const h = { ...headers };
+    let payload;
+    if (body !== undefined) {
+      if (typeof body === 'string' || Buffer.isBuffer(body)) payload = body;
+      else payload = JSON.stringify(body);
+      if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type'))
+        h['Content-Type'] = 'application/json';
+    }
+    if (session) {
+      h.Cookie = `${COOKIE}=${session.cookie}`;
+      if (UNSAFE.has(method)) {
+        if (typeof csrf === 'string') h['X-CSRF-Token'] = csrf;
+        else if (csrf !== false && session.csrf) h['X-CSRF-Token'] = session.csrf;
+      }
+    }
+    if (token) h.Authorization = `Bearer ${token}`;
+    const res = await fetch(base + p, { method, headers: h, body: payload, redirect: 'manual' });
+    const text = await res.text();
+    let json = null;
+    try { json = text ? JSON.parse(text) : null; } catch { json = null; }
+    return { status: res.status, json, text, headers: res.headers };
+  }
+
+  /** Log in; returns {cookie, csrf, user, res}. Throws unless 200. */
+  async function login(username, password) {
+    const res = await req('POST', '/api/v1/session', { body: { username, password } });
+    if (res.status !== 200) {
+      throw new Error(`login ${username} → ${res.status} ${res.text}`);
+    }
+    const c = sessionCookie(res.headers);
+    if (!c) throw new Error(`login ${username}: no ${COOKIE} cookie`);
+    return { cookie: c.value, csrf: res.json.csrf_token, user: res.json.user, res };
+  }
+
+  return { base, req, login };
+}
+
+/** Assert an error reply of the documented shape. */
+export function expectError(res, status, code, field) {
+  const ctx = `${res.status} ${res.text.slice(0, 300)}`;
+  assert.equal(res.status, status, `status, got ${ctx}`);
+  assert.ok(res.json && res.json.error, `error body, got ${ctx}`);
+  if (code !== undefined) {
+    if (Array.isArray(code)) assert.ok(code.includes(res.json.error.code), `code in ${code}, got ${ctx}`);
+    else assert.equal(res.json.error.code, code, `code, got ${ctx}`);
+  }
+  assert.equal(typeof res.json.error.message, 'string');
+  assert.match(res.json.error.message, HAS_CJK, `Chinese message, got ${ctx}`);
+  if (field !== undefined) {
+    if (Array.isArray(field)) assert.ok(field.includes(res.json.error.field), `field in ${field}, got ${ctx}`);
+    else assert.equal(res.json.error.field, field, `field, got ${ctx}`);
+  }
+}
+
+export function expectStatus(res, status) {
+  assert.equal(res.status, status, `expected ${status}, got ${res.status} ${res.text.slice(0, 400)}`);
+}
+
+/**
+ * Start a server on a fresh database. Returns an object with
+ *  url, db (url, sql, drop), req, login, cli(args, opts), stop() → {code, signal},
+ *  close() (stop if running, drop the database), log() (stderr so far),
+ *  and fixtures: admin() (admin with changed password), newUser(adminSession, spec, pw).
+ */
+export async function startServer({ demo = false, db: givenDb } = {}) {
+  const db = givenDb || (await makeDb({ demo }));
+  const proc = spawn(BIN, ['serve', '--db', db.url, '--listen', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  let exited = null;
+  const exitP = new Promise((resolve) => {
+    proc.on('exit', (code, signal) => { exited = { code, signal }; resolve(exited); });
+  });
+  const port = await new Promise((resolve, reject) => {
+    let pending = '';
+    const timer = setTimeout(() => reject(new Error(`no "listening" log line in 20 s:\n${stderr}`)), 20000);
+    proc.stderr.on('data', (d) => {
+      const s = d.toString();
+      stderr += s;
+      if (process.env.SHENPI_TEST_VERBOSE) process.stderr.write(s);
+      pending += s;
+      let nl;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        try {
+          const j = JSON.parse(line);
+          if (j.msg === 'listening' && j.addr) {
+            clearTimeout(timer);
+            resolve(Number(String(j.addr).split(':').pop()));
+          }
+        } catch { /* not JSON */ }
+      }
+    });
+    proc.stdout.on('data', () => {});
+    proc.on('error', (e) => { clearTimeout(timer); reject(e); });
+    exitP.then((e) => { clearTimeout(timer); reject(new Error(`server exited ${JSON.stringify(e)} before listening:\n${stderr}`)); });
+  }).catch(async (e) => {
+    if (!exited) proc.kill('SIGKILL');
+    if (!givenDb) await db.drop();
+    throw e;
+  });
+
+  const url = `http://127.0.0.1:${port}`;
+  const c = client(url);
+  let adminSession = null;
+
+  const srv = {
+    url, port, db, proc, ...c,
+    log: () => stderr,
+    exited: () => exited,
+    cli: (args, opts = {}) => cli(args, { dbUrl: db.url, ...opts }),
+    /** SIGTERM and wait (at most `ms`); returns {code, signal}, or null on timeout. */
+    async stop(ms = 15000) {
+      if (exited) return exited;
+      proc.kill('SIGTERM');
+      let timer;
+      const r = await Promise.race([exitP, new Promise((res) => { timer = setTimeout(() => res(null), ms); })]);
+      clearTimeout(timer);
+      return r;
+    },
+    /** Stop (asserting a clean exit 0) and drop the database. */
+    async close() {
+      try {
+        const r = await srv.stop();
+        if (!r) proc.kill('SIGKILL');
+        assert.ok(r, 'server did not exit within 15 s of SIGTERM');
+        assert.deepEqual(r, { code: 0, signal: null }, `server exit on SIGTERM:\n${stderr.slice(-2000)}`);
+      } finally {
+        if (!givenDb) await db.drop();
+      }
+    },
+    /** The sysadmin `admin`, its initial password changed to ADMIN_PW; cached. */
+    async admin() {
+      if (adminSession) {
+        const me = await c.req('GET', '/api/v1/me', { session: adminSession });
+        if (me.status === 200) return adminSession;
+      }
+      let s;
+      try {
+        s = await c.login('admin', ADMIN_PW);
+      } catch {
+        s = await c.login('admin', INITIAL_PW);
+        const r = await c.req('POST', '/api/v1/session/password', {
+          session: s, body: { old_password: INITIAL_PW, new_password: ADMIN_PW },
+        });
+        expectStatus(r, 200);
+      }
+      adminSession = s;
+      return s;
+    },
+    /**
+     * Create a user through the API as `by` (a session), log in with 888888, change the
+     * password to `pw`; returns {user, session, password}.
+     */
+    async newUser(by, spec, pw = 'Passw0rd' + randomBytes(3).toString('hex')) {
+      const r = await c.req('POST', '/api/v1/users', { session: by, body: spec });
+      expectStatus(r, 201);
+      return srv.activate(spec.username, pw);
+    },
+    /** Log in a user who still has 888888, change the password; {user, session, password}. */
+    async activate(username, pw = 'Passw0rd' + randomBytes(3).toString('hex')) {
+      const s = await c.login(username, INITIAL_PW);
+      const r = await c.req('POST', '/api/v1/session/password', {
+        session: s, body: { old_password: INITIAL_PW, new_password: pw },
+      });
+      expectStatus(r, 200);
+      return { user: r.json.user, session: s, password: pw };
+    },
+  };
+  return srv;
+}
+
+/**
+ * Raw HTTP request with node:http, for bodies fetch cannot send the way we need (huge
+ * bodies the server may refuse before reading). Resolves with the reply even if writing the
+ * rest of the body fails after the server has answered.
+ */
+export function rawRequest(port, { method = 'POST', path: p, headers = {}, body }) {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const r = http.request({ host: '127.0.0.1', port, method, path: p, headers }, (res) => {
+      let data = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (data += d));
+      res.on('end', () => {
+        done = true;
+        let json = null;
+        try { json = JSON.parse(data); } catch { /* */ }
+        resolve({ status: res.statusCode, text: data, json, headers: res.headers });
+      });
+      res.on('error', (e) => { if (!done) reject(e); });
+    });
+    r.on('error', (e) => {
+      // EPIPE/ECONNRESET after the reply started arriving is fine.
+      setTimeout(() => { if (!done) reject(e); }, 500);
+    });
+    if (body !== undefined) r.end(body);
+    else r.end();
+  });
+}
+
+export function uniq(prefix = 'u') {
+  return prefix + randomBytes(4).toString('hex');
+}
