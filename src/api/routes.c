@@ -158,7 +158,8 @@ void api_handle(struct req *r)
 			rt = &routes[i];
 	}
 	if (!rt) {
-		if (!path_known && strncmp(r->path, "/api/", 5) && !strcmp(r->method, "GET"))
+		if (!path_known && strncmp(r->path, "/api/", 5) &&
+		    (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")))
 			http_reply_file(r, app->web_root, r->path);
 		else
 			reply_err(r, NULL, path_known ? E_METHOD : E_NO_ROUTE);

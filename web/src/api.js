@@ -1,0 +1,154 @@
+// The one HTTP client of the web UI. Every call to the shenpi API goes through
+// request(): it keeps the CSRF token of the cookie session, turns the server's
+// {"error":{code,message,field}} into a thrown ApiError, shows the server's
+// Chinese message, and sends the user to the login or password page when the
+// server says so. The server enforces every rule; this module only relays it.
+import { ElMessage } from 'element-plus'
+
+const BASE = '/api/v1'
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+let csrfToken = ''
+// Set by main.js: what to do when the server answers 401 or password_change_required.
+const hooks = { unauthenticated: null, passwordChangeRequired: null }
+
+export class ApiError extends Error {
+  constructor(status, code, message, field) {
+    super(message)
+    this.name = 'ApiError'
+    this.status = status
+    this.code = code
+    this.field = field || null
+  }
+}
+
+export function setCsrfToken(token) {
+  csrfToken = token || ''
+}
+
+export function onAuthRequired(fn) {
+  hooks.unauthenticated = fn
+}
+
+export function onPasswordChangeRequired(fn) {
+  hooks.passwordChangeRequired = fn
+}
+
+function queryString(params) {
+  if (!params) return ''
+  const q = new URLSearchParams()
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined || v === null || v === '') continue
+    q.append(k, String(v))
+  }
+  const s = q.toString()
+  return s ? `?${s}` : ''
+}
+
+async function parseError(res) {
+  let body = null
+  try {
+    body = await res.json()
+  } catch {
+    body = null
+  }
+  const e = body && body.error
+  if (e && e.code) return new ApiError(res.status, e.code, e.message || '请求失败', e.field)
+  if (res.status >= 500) return new ApiError(res.status, 'internal', '服务器内部错误')
+  return new ApiError(res.status, 'http_' + res.status, `请求失败（HTTP ${res.status}）`)
+}
+
+/**
+ * request(method, path, {body, params, silent, noRedirect}) → parsed JSON or null.
+ * silent: do not show the error with ElMessage (the caller shows it itself).
+ * noRedirect: do not leave the page on 401 / password_change_required.
+ */
+export async function request(method, path, opts = {}) {
+  const headers = { Accept: 'application/json' }
+  const init = { method, headers, credentials: 'same-origin' }
+  if (opts.body !== undefined) {
+    headers['Content-Type'] = 'application/json'
+    init.body = JSON.stringify(opts.body)
+  }
+  if (UNSAFE.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken
+
+  let res
+  try {
+    res = await fetch(BASE + path + queryString(opts.params), init)
+  } catch {
+    const err = new ApiError(0, 'network', '无法连接服务器，请检查网络后重试')
+    if (!opts.silent) ElMessage.error(err.message)
+    throw err
+  }
+
+  if (res.ok) {
+    if (res.status === 204) return null
+    const text = await res.text()
+    return text ? JSON.parse(text) : null
+  }
+
+  const err = await parseError(res)
+  // bad_credentials is the login form's own answer, not a lost session.
+  if (res.status === 401 && err.code !== 'bad_credentials' && !opts.noRedirect) {
+    setCsrfToken('')
+    if (hooks.unauthenticated) hooks.unauthenticated(err)
+    // "请先登录" right after opening the page is no news; an expired session is.
+    if (err.code === 'session_expired' && !opts.silent) ElMessage.warning(err.message)
+    throw err
+  }
+  if (res.status === 403 && err.code === 'password_change_required' && !opts.noRedirect) {
+    if (hooks.passwordChangeRequired) hooks.passwordChangeRequired(err)
+    if (!opts.silent) ElMessage.warning(err.message)
+    throw err
+  }
+  if (!opts.silent) ElMessage.error(err.message)
+  throw err
+}
+
+export const get = (path, params, opts = {}) => request('GET', path, { ...opts, params })
+export const post = (path, body, opts = {}) => request('POST', path, { ...opts, body })
+export const put = (path, body, opts = {}) => request('PUT', path, { ...opts, body })
+export const del = (path, opts = {}) => request('DELETE', path, opts)
+
+// Session and accounts
+export async function login(username, password) {
+  const r = await post('/session', { username, password }, { silent: true, noRedirect: true })
+  setCsrfToken(r.csrf_token)
+  return r.user
+}
+export async function fetchMe() {
+  const r = await get('/me', null, { silent: true, noRedirect: true })
+  if (r.csrf_token) setCsrfToken(r.csrf_token)
+  return r.user
+}
+export async function logout() {
+  try {
+    await del('/session', { silent: true, noRedirect: true })
+  } finally {
+    setCsrfToken('')
+  }
+}
+export const changePassword = (old_password, new_password) =>
+  post('/session/password', { old_password, new_password }, { silent: true })
+
+export const listTokens = () => get('/tokens')
+export const createToken = (body) => post('/tokens', body)
+export const revokeToken = (id) => del(`/tokens/${encodeURIComponent(id)}`)
+
+// Organisation
+export const listRegions = (parent) => get('/regions', { parent })
+export const createRegion = (body) => post('/regions', body)
+export const updateRegion = (code, body) => put(`/regions/${encodeURIComponent(code)}`, body)
+
+export const listCenters = (region) => get('/centers', { region })
+export const createCenter = (body) => post('/centers', body)
+export const updateCenter = (id, body, opts = {}) => put(`/centers/${id}`, body, opts)
+
+export const listUnits = (center_id) => get('/units', { center_id })
+export const createUnit = (body) => post('/units', body)
+export const updateUnit = (id, body, opts = {}) => put(`/units/${id}`, body, opts)
+
+export const listUsers = (params) => get('/users', params)
+export const createUser = (body) => post('/users', body)
+export const updateUser = (id, body, opts = {}) => put(`/users/${id}`, body, opts)
+export const resetPassword = (id) => post(`/users/${id}/reset-password`)
