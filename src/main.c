@@ -13,6 +13,7 @@
 #include "api/api.h"
 #include "core/log.h"
 #include "core/token.h"
+#include "domain/calendar.h"
 #include "domain/demo.h"
 #include "domain/event.h"
 #include "domain/session.h"
@@ -28,6 +29,7 @@ static const char usage_main[] =
 	"  serve                启动HTTP服务（JSON API、网页界面、/metrics、/healthz）\n"
 	"  user add|passwd|list 命令行管理账号\n"
 	"  verify               校验数据库完整性与事件哈希链\n"
+	"  calendar due|show|import 工作日历：计算期限、列出一年的节假日安排、导入\n"
 	"\n"
 	"通用选项:\n"
 	"  --db URL             数据库: sqlite:路径 或 postgresql://…（默认取环境变量\n"
@@ -67,6 +69,22 @@ static const char usage_verify[] =
 	"用法: shenpi verify [--db URL]\n"
 	"检查数据库完整性，并从头重算事件日志的哈希链；发现问题时指出第一条不符的事件，\n"
 	"以非零状态退出。\n";
+
+static const char usage_calendar[] =
+	"用法:\n"
+	"  shenpi calendar due 日期 N [--db URL]\n"
+	"      输出该日之后第N个工作日（该日本身不计），如 2008-02-13 星期三。\n"
+	"      受理日为“日期”、时限为N个工作日的事项，于输出日期当日24时到期。\n"
+	"  shenpi calendar show 年份 [--db URL]\n"
+	"      列出该年的节假日安排：放假日（休）和调休上班日（班）；\n"
+	"      其余日期周一至周五上班、周六周日休息。\n"
+	"  shenpi calendar import 文件 [--db URL]\n"
+	"      从CSV文件（UTF-8）导入节假日安排，每行“日期,类型,名称”，类型为\n"
+	"      holiday（休）或 workday（班），如:\n"
+	"          2027-01-01,holiday,元旦\n"
+	"          2027-02-06,workday,春节调休上班\n"
+	"      文件为 - 时读标准输入。任何一行有误则整个文件不导入；\n"
+	"      已有的日期被文件中的记录替换。\n";
 
 /* A connection and a context for one command. */
 struct cli {
@@ -378,6 +396,146 @@ static int cmd_verify(int argc, char **argv)
 	return rc == E_OK ? 0 : 1;
 }
 
+/* The import in cli_write's shape: the file's bytes arrive as a JSON string made without a
+ * UTF-8 check, so that calendar_import reports a bad byte with its line and column. */
+static int cal_import_tx(struct ctx *c, json_t *in, json_t **out)
+{
+	return calendar_import(c, json_string_value(in), json_string_length(in), out);
+}
+
+static int cal_due(struct cli *k, const char *date, const char *count)
+{
+	struct calendar cal;
+	int32_t from, due;
+	char *end, text[CALENDAR_DAY_LEN];
+	long n = strtol(count, &end, 10);
+	int rc;
+	if (calendar_parse_day(date, &from) < 0) {
+		fprintf(stderr, "错误: “%s”不是有效日期，应为YYYY-MM-DD格式\n", date);
+		return 2;
+	}
+	if (end == count || *end || n < 1 || n > CALENDAR_MAX_WORKDAYS) {
+		fprintf(stderr, "错误: 工作日数N须为1至%d之间的整数\n", CALENDAR_MAX_WORKDAYS);
+		return 2;
+	}
+	if ((rc = calendar_load(&k->ctx, &cal)) < 0) {
+		cli_error(k, rc);
+		return 1;
+	}
+	due = calendar_add_workdays(&cal, from, (int)n);
+	calendar_format_day(due, text);
+	printf("%s %s\n", text, calendar_weekday_name(due));
+	/* outside the table only weekends are off: say so rather than look certain */
+	if (from < cal.first || cal.last < cal.first) {
+		fputs("注意: 该日期早于工作日历中最早的节假日安排，此前只按周末计算\n", stderr);
+	} else if (due > calendar_known_until(&cal)) {
+		int y, m, d;
+		calendar_day_ymd(due, &y, &m, &d);
+		fprintf(stderr, "注意: 工作日历中还没有%d年的节假日安排，该年只按周末计算\n", y);
+	}
+	return 0;
+}
+
+static int cal_show(struct cli *k, const char *year)
+{
+	json_t *out = NULL, *item;
+	size_t i;
+	int holidays = 0, workdays = 0, rc;
+	char *end;
+	long y = strtol(year, &end, 10);
+	if (end == year || *end || y < CALENDAR_YEAR_MIN || y > CALENDAR_YEAR_MAX) {
+		fprintf(stderr, "错误: 年份须为%d至%d之间的整数\n", CALENDAR_YEAR_MIN,
+			CALENDAR_YEAR_MAX);
+		return 2;
+	}
+	if ((rc = calendar_list(&k->ctx, (int)y, &out)) < 0) {
+		cli_error(k, rc);
+		return 1;
+	}
+	json_array_foreach(json_object_get(out, "items"), i, item)
+	{
+		int work = !strcmp(json_string_value(json_object_get(item, "kind")), "workday");
+		printf("%s %s %s %s\n", json_string_value(json_object_get(item, "day")),
+		       json_string_value(json_object_get(item, "weekday")), work ? "班" : "休",
+		       json_string_value(json_object_get(item, "name")));
+		if (work)
+			workdays++;
+		else
+			holidays++;
+	}
+	if (holidays + workdays)
+		printf("%ld年: 放假%d天（含其间的周末），调休上班%d天\n", y, holidays, workdays);
+	else
+		printf("%ld年: 工作日历中没有该年的节假日安排，只按周末计算\n", y);
+	json_decref(out);
+	return 0;
+}
+
+static int cal_import(struct cli *k, const char *path)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	char *data;
+	size_t len;
+	json_t *in, *out = NULL;
+	int rc;
+	if (!f) {
+		fprintf(stderr, "错误: 无法打开文件 %s\n", path);
+		return 1;
+	}
+	/* one byte more than allowed, so that an oversize file is seen as one */
+	data = malloc(CALENDAR_IMPORT_MAX_BYTES + 1);
+	len = data ? fread(data, 1, CALENDAR_IMPORT_MAX_BYTES + 1, f) : 0;
+	if (f != stdin)
+		fclose(f);
+	if (!data) {
+		fputs("错误: 内存不足\n", stderr);
+		return 1;
+	}
+	in = json_stringn_nocheck(data, len);
+	free(data);
+	rc = cli_write(k, cal_import_tx, in, &out);
+	if (rc == E_OK)
+		printf("已导入%lld天（%s至%s），其中%lld天替换了原有记录\n",
+		       (long long)json_integer_value(json_object_get(out, "imported")),
+		       json_string_value(json_object_get(out, "first")),
+		       json_string_value(json_object_get(out, "last")),
+		       (long long)json_integer_value(json_object_get(out, "replaced")));
+	json_decref(in);
+	json_decref(out);
+	return rc == E_OK ? 0 : 1;
+}
+
+static int cmd_calendar(int argc, char **argv)
+{
+	const char *url = NULL, *arg[3] = {NULL, NULL, NULL};
+	int n = 0, rc;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--db") && i + 1 < argc)
+			url = argv[++i];
+		else if (!strncmp(argv[i], "--db=", 5))
+			url = argv[i] + 5;
+		else if (n < 3 && (argv[i][0] != '-' || !strcmp(argv[i], "-")))
+			arg[n++] = argv[i];
+		else
+			return fputs(usage_calendar, stderr), 2;
+	}
+	/* due takes a date and a count; show and import one argument */
+	int want = !arg[0]		     ? 0
+		   : !strcmp(arg[0], "due") ? 3
+		   : !strcmp(arg[0], "show") || !strcmp(arg[0], "import") ? 2
+									    : 0;
+	if (!want || n != want)
+		return fputs(usage_calendar, stderr), 2;
+	struct cli k;
+	if (cli_open(&k, db_url(url), 1) < 0)
+		return 1;
+	rc = !strcmp(arg[0], "due")    ? cal_due(&k, arg[1], arg[2])
+	     : !strcmp(arg[0], "show") ? cal_show(&k, arg[1])
+				       : cal_import(&k, arg[1]);
+	cli_close(&k);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (token_init() < 0) {
@@ -394,7 +552,8 @@ int main(int argc, char **argv)
 	} cmds[] = {{"init", usage_init, cmd_init},
 		    {"serve", usage_serve, cmd_serve},
 		    {"user", usage_user, cmd_user},
-		    {"verify", usage_verify, cmd_verify}};
+		    {"verify", usage_verify, cmd_verify},
+		    {"calendar", usage_calendar, cmd_calendar}};
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(argv[1], cmds[i].name))
 			continue;
