@@ -6,20 +6,12 @@
  * (DROP SCHEMA public CASCADE) and migrated again. Writes run in a write transaction that is
  * committed on success and rolled back on failure, as the CLI does (src/main.c cli_write).
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
+#include "testdb.h" /* cmocka, POOL_SIZE, T0, g_c and the rest of the per-test database */
+
 #include <stdint.h>
-
-#include <cmocka.h>
-
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "core/log.h"
-#include "core/token.h"
 #include "db/db.h"
 #include "domain/access.h"
 #include "domain/ctx.h"
@@ -29,17 +21,6 @@
 #include "domain/org.h"
 #include "domain/session.h"
 #include "domain/user.h"
-
-#define POOL_SIZE 2
-#define T0	  1767225600 /* 2026-01-01 00:00 +08:00 */
-
-static const char *g_kind;   /* "sqlite" or "postgresql" */
-static const char *g_pg_url; /* the scratch PostgreSQL database */
-static char g_dir[64];	     /* SQLite's temporary directory */
-static int g_serial;	     /* SQLite: one file per test */
-static struct db *g_db;	     /* this test's database */
-static struct arena g_arena; /* this test's arena */
-static struct ctx g_c;	     /* this test's context; actor NULL = the system */
 
 /* ---- helpers ---- */
 
@@ -169,72 +150,6 @@ static int roles_has(json_t *user, const char *role)
 	{
 		if (!strcmp(json_string_value(v), role))
 			return 1;
-	}
-	return 0;
-}
-
-/* ---- per-test database ---- */
-
-static int open_sqlite(void)
-{
-	char url[128];
-
-	snprintf(url, sizeof(url), "sqlite:%s/t%d.db", g_dir, ++g_serial);
-	return db_open(&g_db, url, POOL_SIZE);
-}
-
-static int open_pg(void)
-{
-	struct dbc *c;
-	int rc = db_open(&g_db, g_pg_url, POOL_SIZE);
-
-	if (rc != DB_OK)
-		return rc;
-	c = db_acquire(g_db);
-	rc = db_script(c, "DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
-	if (rc != DB_OK)
-		fprintf(stderr, "%s: drop schema: %s\n", g_kind, db_errmsg(c));
-	db_release(c);
-	return rc;
-}
-
-static int fresh_db(void **state)
-{
-	int applied = 0;
-	int rc = !strcmp(g_kind, "sqlite") ? open_sqlite() : open_pg();
-
-	(void)state;
-	if (rc != DB_OK)
-		return -1;
-	if (db_migrate(g_db, &applied) != DB_OK || applied != db_migrations_count) {
-		fprintf(stderr, "%s: migrate failed (%d applied)\n", g_kind, applied);
-		return -1;
-	}
-	g_arena = (struct arena)ARENA_INIT;
-	g_c = (struct ctx){.db = db_acquire(g_db), .arena = &g_arena, .now = T0, .ip = "127.0.0.1"};
-	return 0;
-}
-
-static int close_db(void **state)
-{
-	(void)state;
-	if (g_c.db)
-		db_release(g_c.db);
-	g_c = (struct ctx){0};
-	arena_release(&g_arena);
-	db_close(g_db);
-	g_db = NULL;
-	session_idle = 2 * 3600;
-	session_max = 12 * 3600;
-	if (!strcmp(g_kind, "sqlite")) {
-		static const char *const ext[] = {"", "-wal", "-shm", "-journal"};
-		char path[128];
-		size_t i;
-
-		for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
-			snprintf(path, sizeof(path), "%s/t%d.db%s", g_dir, g_serial, ext[i]);
-			unlink(path);
-		}
 	}
 	return 0;
 }
@@ -1181,63 +1096,20 @@ static void test_disabled_account(void **state)
 	    cmocka_unit_test_setup_teardown(test_set_password, fresh_db, close_db),                \
 	    cmocka_unit_test_setup_teardown(test_disabled_account, fresh_db, close_db)
 
-static int sqlite_group_setup(void **state)
+/* Put back the session limits a test may have shortened. */
+static void reset_session_limits(void)
 {
-	(void)state;
-	g_kind = "sqlite";
-	snprintf(g_dir, sizeof(g_dir), "/tmp/shenpi-domain-XXXXXX");
-	return mkdtemp(g_dir) ? 0 : -1;
-}
-
-static int sqlite_group_teardown(void **state)
-{
-	(void)state;
-	rmdir(g_dir);
-	return 0;
-}
-
-static int pg_group_setup(void **state)
-{
-	(void)state;
-	g_kind = "postgresql";
-	return 0;
-}
-
-static int pg_group_teardown(void **state)
-{
-	struct db *db;
-
-	(void)state;
-	/* leave the scratch database empty */
-	if (db_open(&db, g_pg_url, 1) == DB_OK) {
-		struct dbc *c = db_acquire(db);
-
-		db_script(c, "DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
-		db_release(c);
-		db_close(db);
-	}
-	return 0;
+	session_idle = 2 * 3600;
+	session_max = 12 * 3600;
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {DOMAIN_TESTS};
-	int failed = 0;
 
-	if (token_init() < 0) {
-		fputs("token_init failed\n", stderr);
+	if (testdb_init() < 0)
 		return 1;
-	}
-	log_set_level(LOG_ERROR);
 	(void)user_initial_hash();
-	failed += cmocka_run_group_tests_name("domain/sqlite", tests, sqlite_group_setup,
-					      sqlite_group_teardown);
-	g_pg_url = getenv("SHENPI_TEST_PG_URL");
-	if (g_pg_url && *g_pg_url)
-		failed += cmocka_run_group_tests_name("domain/postgresql", tests, pg_group_setup,
-						      pg_group_teardown);
-	else
-		printf("[  SKIPPED ] domain/postgresql: set SHENPI_TEST_PG_URL to a scratch "
-		       "database\n");
-	return failed ? 1 : 0;
+	g_after_close = reset_session_limits;
+	return testdb_run("domain", tests, sizeof(tests) / sizeof(tests[0])) ? 1 : 0;
 }

@@ -1,0 +1,188 @@
+/*
+ * testdb.h - the per-test database fixture shared by the domain-level unit tests
+ * (test_domain.c, test_calendar.c). Test-only: each test program includes it once, so its
+ * globals and functions are static.
+ *
+ * Every test gets a freshly migrated database and a context on it (g_c, actor NULL = the
+ * system, now = T0): a new SQLite file in a temporary directory and, when SHENPI_TEST_PG_URL
+ * names a scratch PostgreSQL database, that database emptied (DROP SCHEMA public CASCADE) and
+ * migrated again. Use fresh_db/close_db as each test's setup/teardown, call testdb_init()
+ * first in main() and then testdb_run(), which runs the tests on SQLite and, if configured,
+ * on PostgreSQL (else prints a SKIPPED line).
+ */
+#ifndef SHENPI_TESTDB_H
+#define SHENPI_TESTDB_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/token.h"
+#include "db/db.h"
+#include "domain/ctx.h"
+
+#define POOL_SIZE 2
+#define T0	  1767225600 /* 2026-01-01 00:00 UTC, 08:00 in Beijing: each test's now */
+
+static const char *g_name;   /* the test program, e.g. "domain" */
+static const char *g_kind;   /* "sqlite" or "postgresql" */
+static const char *g_pg_url; /* the scratch PostgreSQL database */
+static char g_dir[64];	     /* SQLite's temporary directory */
+static int g_serial;	     /* SQLite: one file per test */
+static struct db *g_db;	     /* this test's database */
+static struct arena g_arena; /* this test's arena */
+static struct ctx g_c;	     /* this test's context; actor NULL = the system */
+
+/* Called by close_db after each test, if set: put back global state a test may change. */
+static void (*g_after_close)(void);
+
+/* ---- per-test database ---- */
+
+static int open_sqlite(void)
+{
+	char url[128];
+
+	snprintf(url, sizeof(url), "sqlite:%s/t%d.db", g_dir, ++g_serial);
+	return db_open(&g_db, url, POOL_SIZE);
+}
+
+static int open_pg(void)
+{
+	struct dbc *c;
+	int rc = db_open(&g_db, g_pg_url, POOL_SIZE);
+
+	if (rc != DB_OK)
+		return rc;
+	c = db_acquire(g_db);
+	rc = db_script(c, "DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
+	if (rc != DB_OK)
+		fprintf(stderr, "%s: drop schema: %s\n", g_kind, db_errmsg(c));
+	db_release(c);
+	return rc;
+}
+
+static int fresh_db(void **state)
+{
+	int applied = 0;
+	int rc = !strcmp(g_kind, "sqlite") ? open_sqlite() : open_pg();
+
+	(void)state;
+	if (rc != DB_OK)
+		return -1;
+	if (db_migrate(g_db, &applied) != DB_OK || applied != db_migrations_count) {
+		fprintf(stderr, "%s: migrate failed (%d applied)\n", g_kind, applied);
+		return -1;
+	}
+	g_arena = (struct arena)ARENA_INIT;
+	g_c = (struct ctx){.db = db_acquire(g_db), .arena = &g_arena, .now = T0, .ip = "127.0.0.1"};
+	return 0;
+}
+
+static int close_db(void **state)
+{
+	(void)state;
+	if (g_c.db)
+		db_release(g_c.db);
+	g_c = (struct ctx){0};
+	arena_release(&g_arena);
+	db_close(g_db);
+	g_db = NULL;
+	if (g_after_close)
+		g_after_close();
+	if (!strcmp(g_kind, "sqlite")) {
+		static const char *const ext[] = {"", "-wal", "-shm", "-journal"};
+		char path[128];
+		size_t i;
+
+		for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+			snprintf(path, sizeof(path), "%s/t%d.db%s", g_dir, g_serial, ext[i]);
+			unlink(path);
+		}
+	}
+	return 0;
+}
+
+/* ---- the two groups ---- */
+
+static int sqlite_group_setup(void **state)
+{
+	(void)state;
+	g_kind = "sqlite";
+	snprintf(g_dir, sizeof(g_dir), "/tmp/shenpi-test-%s-XXXXXX", g_name);
+	return mkdtemp(g_dir) ? 0 : -1;
+}
+
+static int sqlite_group_teardown(void **state)
+{
+	(void)state;
+	rmdir(g_dir);
+	return 0;
+}
+
+static int pg_group_setup(void **state)
+{
+	(void)state;
+	g_kind = "postgresql";
+	return 0;
+}
+
+static int pg_group_teardown(void **state)
+{
+	struct db *db;
+
+	(void)state;
+	/* leave the scratch database empty */
+	if (db_open(&db, g_pg_url, 1) == DB_OK) {
+		struct dbc *c = db_acquire(db);
+
+		db_script(c, "DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
+		db_release(c);
+		db_close(db);
+	}
+	return 0;
+}
+
+/* Start of main(): the token library and quiet logging. 0, or -1 (reported) on failure. */
+static int testdb_init(void)
+{
+	if (token_init() < 0) {
+		fputs("token_init failed\n", stderr);
+		return -1;
+	}
+	log_set_level(LOG_ERROR);
+	return 0;
+}
+
+/* Run the n tests as group "<name>/sqlite" and, when SHENPI_TEST_PG_URL is set, as
+ * "<name>/postgresql"; the number of failures. */
+static int testdb_run(const char *name, const struct CMUnitTest *tests, size_t n)
+{
+	char group[64];
+	int failed;
+
+	g_name = name;
+	snprintf(group, sizeof(group), "%s/sqlite", name);
+	failed =
+	    _cmocka_run_group_tests(group, tests, n, sqlite_group_setup, sqlite_group_teardown);
+	g_pg_url = getenv("SHENPI_TEST_PG_URL");
+	if (g_pg_url && *g_pg_url) {
+		snprintf(group, sizeof(group), "%s/postgresql", name);
+		failed +=
+		    _cmocka_run_group_tests(group, tests, n, pg_group_setup, pg_group_teardown);
+	} else {
+		printf("[  SKIPPED ] %s/postgresql: set SHENPI_TEST_PG_URL to a scratch database\n",
+		       name);
+	}
+	return failed;
+}
+
+#endif
