@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 mode=${1:-run}
 pkgs=(gcc make pkg-config libmicrohttpd-dev libsqlite3-dev libpq-dev libjansson-dev
-	libsodium-dev sqlite3 nodejs)
+	libsodium-dev libgraphviz-dev sqlite3 nodejs)
 if [ "$mode" = test ]; then
 	pkgs+=(libcmocka-dev postgresql postgresql-client chromium fonts-noto-cjk)
 fi
