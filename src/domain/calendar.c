@@ -3,6 +3,8 @@
  */
 #include "domain/calendar.h"
 
+#include "core/csv.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -480,49 +482,6 @@ int calendar_list(struct ctx *c, int year, json_t **out)
 
 /* ---- import ---- */
 
-/* Split one CSV line in place into fields (at most max kept in f); returns how many fields
- * the line has, or -1 when a quote is not closed or text follows a closing quote. Spaces
- * around unquoted fields are dropped; "" inside a quoted field is one quote. */
-static int csv_split(char *s, char **f, int max)
-{
-	int n = 0;
-	for (;;) {
-		char *start, *w, end;
-		while (*s == ' ' || *s == '\t')
-			s++;
-		start = w = s;
-		if (*s == '"') {
-			for (s++;; s++) {
-				if (!*s)
-					return -1;
-				if (*s == '"' && s[1] != '"')
-					break;
-				if (*s == '"')
-					s++;
-				*w++ = *s;
-			}
-			for (s++; *s == ' ' || *s == '\t'; s++)
-				;
-			if (*s && *s != ',')
-				return -1;
-		} else {
-			while (*s && *s != ',')
-				s++;
-			w = s;
-			while (w > start && (w[-1] == ' ' || w[-1] == '\t'))
-				w--;
-		}
-		end = *s; /* read before the terminator below may overwrite it */
-		*w = '\0';
-		if (n < max)
-			f[n] = start;
-		n++;
-		if (end != ',')
-			return n;
-		s++;
-	}
-}
-
 static int is_header(const char *first)
 {
 	return !strcasecmp(first, "date") || !strcmp(first, "日期");
@@ -533,40 +492,28 @@ int calendar_import(struct ctx *c, const char *text, size_t len, json_t **out)
 	static const char *const colname[] = {"", "日期", "类型", "名称"};
 	struct calendar_row *rows;
 	json_t *list = NULL, *old;
-	int n = 0, replaced = 0, line = 0, seen_content = 0, rc;
-	char *p, a[CALENDAR_DAY_LEN], b[CALENDAR_DAY_LEN];
+	int n = 0, replaced = 0, line = 0, seen_content = 0, nf, got, rc;
+	char *f[3], a[CALENDAR_DAY_LEN], b[CALENDAR_DAY_LEN];
+	const char *why;
+	struct csv csv;
 
 	if ((rc = calendar_admin(c)) < 0)
 		return rc;
 	if (len > CALENDAR_IMPORT_MAX_BYTES)
 		return ctx_fail(c, E_TOO_LARGE, "csv", "文件过大：不能超过%d KB",
 				CALENDAR_IMPORT_MAX_BYTES / 1024);
-	if (!text || memchr(text, '\0', len))
-		return ctx_fail(c, E_INVALID, "csv", "文件不是文本：请导入UTF-8编码的CSV文件");
-	p = arena_strndup(c->arena, text, len);
-	if (!strncmp(p, "\xEF\xBB\xBF", 3))
-		p += 3; /* the byte-order mark spreadsheet programs write */
+	if (csv_open(&csv, c->arena, text, len, &why) < 0)
+		return ctx_fail(c, E_INVALID, "csv", "%s", why);
 	rows = arena_alloc(c->arena, sizeof(*rows) * CALENDAR_IMPORT_MAX_ROWS);
 
 	/* check every row before writing any: the import is all or nothing */
-	while (*p) {
-		char *nl = strchr(p, '\n'), *f[3], *s = p;
-		int nf, col;
-		const char *why;
-		if (nl)
-			*nl = '\0';
-		line++;
-		p = nl ? nl + 1 : p + strlen(p);
-		size_t l = strlen(s);
-		if (l && s[l - 1] == '\r')
-			s[--l] = '\0';
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (!*s || *s == '#')
-			continue;
-		nf = csv_split(s, f, 3);
-		if (nf < 0)
+	while ((got = csv_next(&csv, f, 3, &nf)) != 0) {
+		int col;
+		line = csv.line;
+		if (got < 0)
 			return ctx_fail(c, E_INVALID, "csv", "第%d行：引号不成对", line);
+		if (f[0][0] == '#')
+			continue; /* a comment line */
 		if (!seen_content++ && is_header(f[0]))
 			continue;
 		if (nf != 3)

@@ -21,6 +21,7 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/csv.h"
 #include "core/err.h"
 #include "core/ids.h"
 #include "core/token.h"
@@ -456,6 +457,95 @@ static void test_token_equal(void **state)
 	assert_false(token_equal("Abc", "abc"));
 }
 
+/* ---- csv ---- */
+
+static void test_csv_fields_and_quotes(void **state)
+{
+	static const char text[] = "\xEF\xBB\xBF"
+				   "code,name,note\r\n"
+				   "\r\n"
+				   " A01 , \"营业执照, 变更\" ,\"say \"\"hi\"\"\"\n"
+				   "A02,\"two\nlines\",\n"
+				   "A03\n";
+	struct arena a = ARENA_INIT;
+	struct csv r;
+	const char *why = NULL;
+	char *f[3];
+	int n;
+	(void)state;
+	assert_int_equal(csv_open(&r, &a, text, sizeof(text) - 1, &why), 0);
+	assert_int_equal(csv_next(&r, f, 3, &n), 1);
+	assert_int_equal(n, 3);
+	assert_string_equal(f[0], "code"); /* the BOM is gone */
+	assert_string_equal(f[2], "note"); /* and the CR */
+	assert_int_equal(csv_next(&r, f, 3, &n), 1);
+	assert_int_equal(r.line, 3); /* the blank line 2 is skipped but counted */
+	assert_string_equal(f[0], "A01");
+	assert_string_equal(f[1], "营业执照, 变更");
+	assert_string_equal(f[2], "say \"hi\"");
+	assert_int_equal(csv_next(&r, f, 3, &n), 1);
+	assert_int_equal(r.line, 4);
+	assert_string_equal(f[1], "two\nlines");
+	assert_int_equal(n, 3);
+	assert_string_equal(f[2], "");
+	assert_int_equal(csv_next(&r, f, 3, &n), 1);
+	assert_int_equal(r.line, 6); /* the quoted line break moved the count on */
+	assert_int_equal(n, 1);
+	assert_int_equal(csv_next(&r, f, 3, &n), 0);
+	arena_release(&a);
+}
+
+static void test_csv_more_fields_than_kept(void **state)
+{
+	struct arena a = ARENA_INIT;
+	struct csv r;
+	const char *why;
+	char *f[2];
+	int n;
+	(void)state;
+	assert_int_equal(csv_open(&r, &a, "a,b,c,d", 7, &why), 0);
+	assert_int_equal(csv_next(&r, f, 2, &n), 1);
+	assert_int_equal(n, 4);
+	assert_string_equal(f[1], "b");
+	arena_release(&a);
+}
+
+static void test_csv_unclosed_quote(void **state)
+{
+	static const char text[] = "ok,1\nbad,\"never closed\n";
+	struct arena a = ARENA_INIT;
+	struct csv r;
+	const char *why;
+	char *f[2];
+	int n;
+	(void)state;
+	assert_int_equal(csv_open(&r, &a, text, sizeof(text) - 1, &why), 0);
+	assert_int_equal(csv_next(&r, f, 2, &n), 1);
+	assert_int_equal(csv_next(&r, f, 2, &n), -1);
+	assert_int_equal(r.line, 2);
+	arena_release(&a);
+}
+
+static void test_csv_gbk_and_binary(void **state)
+{
+	/* "日期,名称" in GBK, as Chinese Excel saves a CSV by default */
+	static const char gbk[] = "\xC8\xD5\xC6\xDA,\xC3\xFB\xB3\xC6\n";
+	struct arena a = ARENA_INIT;
+	struct csv r;
+	const char *why = NULL;
+	char *f[2];
+	int n;
+	(void)state;
+	assert_int_equal(csv_open(&r, &a, gbk, sizeof(gbk) - 1, &why), 0);
+	assert_int_equal(csv_next(&r, f, 2, &n), 1);
+	assert_string_equal(f[0], "日期");
+	assert_string_equal(f[1], "名称");
+	assert_int_equal(csv_open(&r, &a, "PK\x03\x04\0\0", 6, &why), -1);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "CSV"));
+	arena_release(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -475,6 +565,10 @@ int main(void)
 	    cmocka_unit_test(test_token_random),
 	    cmocka_unit_test(test_token_sha256),
 	    cmocka_unit_test(test_token_equal),
+	    cmocka_unit_test(test_csv_fields_and_quotes),
+	    cmocka_unit_test(test_csv_more_fields_than_kept),
+	    cmocka_unit_test(test_csv_unclosed_quote),
+	    cmocka_unit_test(test_csv_gbk_and_binary),
 	};
 
 	if (token_init() < 0) {

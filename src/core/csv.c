@@ -1,0 +1,126 @@
+/*
+ * csv.c - CSV reader; see csv.h.
+ */
+#include "core/csv.h"
+
+#include <iconv.h>
+#include <string.h>
+
+static int valid_utf8(const unsigned char *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		unsigned char ch = s[i];
+		size_t n = ch < 0x80 ? 1 : (ch >> 5) == 6 ? 2 : (ch >> 4) == 14 ? 3 : (ch >> 3) == 30 ? 4 : 0;
+		if (!n || i + n > len)
+			return 0;
+		for (size_t k = 1; k < n; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+		i += n;
+	}
+	return 1;
+}
+
+/* GB18030 (a superset of GBK and GB2312) to UTF-8, into the arena; NULL when it is not. */
+static char *from_gb18030(struct arena *a, const char *text, size_t len)
+{
+	iconv_t cd = iconv_open("UTF-8", "GB18030");
+	if (cd == (iconv_t)-1)
+		return NULL;
+	size_t cap = len * 2 + 1, left = cap - 1; /* a GB18030 character is at most 4 bytes,
+						     its UTF-8 form at most 4 */
+	char *out = arena_alloc(a, cap), *o = out, *in = (char *)text;
+	size_t inleft = len;
+	size_t rc = iconv(cd, &in, &inleft, &o, &left);
+	iconv_close(cd);
+	if (rc == (size_t)-1 || inleft)
+		return NULL;
+	*o = '\0';
+	return out;
+}
+
+int csv_open(struct csv *r, struct arena *a, const char *text, size_t len, const char **why)
+{
+	memset(r, 0, sizeof(*r));
+	r->next_line = 1;
+	if (!text || memchr(text, '\0', len)) {
+		*why = "文件不是文本，请导入CSV文件";
+		return -1;
+	}
+	if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3))
+		text += 3, len -= 3;
+	if (valid_utf8((const unsigned char *)text, len))
+		r->p = arena_strndup(a, text, len);
+	else if (!(r->p = from_gb18030(a, text, len))) {
+		*why = "文件编码无法识别，请以UTF-8（Excel：另存为“CSV UTF-8”）或GBK编码保存";
+		return -1;
+	}
+	return 0;
+}
+
+int csv_next(struct csv *r, char **f, int max, int *n)
+{
+	char *s = r->p;
+	/* skip blank lines */
+	for (;;) {
+		char *t = s;
+		while (*t == ' ' || *t == '\t' || *t == '\r')
+			t++;
+		if (*t != '\n')
+			break;
+		s = t + 1;
+		r->next_line++;
+	}
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!*s) {
+		r->p = s;
+		return 0;
+	}
+	r->line = r->next_line;
+	*n = 0;
+	for (;;) {
+		char *start, *w, end;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		start = w = s;
+		if (*s == '"') {
+			for (s++;; s++) {
+				if (!*s)
+					return -1;
+				if (*s == '"' && s[1] != '"')
+					break;
+				if (*s == '"')
+					s++;
+				else if (*s == '\n')
+					r->next_line++;
+				*w++ = *s;
+			}
+			for (s++; *s == ' ' || *s == '\t' || *s == '\r'; s++)
+				;
+			if (*s && *s != ',' && *s != '\n')
+				return -1;
+		} else {
+			while (*s && *s != ',' && *s != '\n')
+				s++;
+			w = s;
+			while (w > start && (w[-1] == ' ' || w[-1] == '\t' || w[-1] == '\r'))
+				w--;
+		}
+		end = *s; /* read before the terminator below may overwrite it */
+		*w = '\0';
+		if (*n < max)
+			f[*n] = start;
+		(*n)++;
+		if (end == ',') {
+			s++;
+			continue;
+		}
+		if (end == '\n') {
+			s++;
+			r->next_line++;
+		}
+		r->p = s;
+		return 1;
+	}
+}
