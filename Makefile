@@ -1,6 +1,6 @@
 # shenpi - build, run and test. `make run` and `make test` do all set-up on Debian 12.
 
-PKGS      := libmicrohttpd sqlite3 libpq jansson libsodium libgvc
+PKGS      := libmicrohttpd sqlite3 libpq jansson libsodium libgvc xlsxwriter
 CC        ?= cc
 WARN      := -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2 -Wno-format-nonliteral
 CFLAGS_ALL = -std=gnu11 $(WARN) -Isrc -Ibuild $(shell pkg-config --cflags $(PKGS))

@@ -2,16 +2,17 @@
 # deps.sh - install what building, running or testing shenpi needs on Debian 12, and
 # nothing that is already there.
 #
-#   scripts/deps.sh run    the build tools, libraries and the web UI's npm packages
-#   scripts/deps.sh test   also PostgreSQL, cmocka, Chromium, CJK fonts and tools the tests use
+#   scripts/deps.sh run    the build tools, libraries, the CJK font flowcharts are drawn with
+#                          (Graphviz measures labels with it) and the web UI's npm packages
+#   scripts/deps.sh test   also PostgreSQL, cmocka, Chromium and tools the tests use
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode=${1:-run}
 pkgs=(gcc make pkg-config libmicrohttpd-dev libsqlite3-dev libpq-dev libjansson-dev
-	libsodium-dev libgraphviz-dev sqlite3 nodejs)
+	libsodium-dev libgraphviz-dev libxlsxwriter-dev sqlite3 nodejs fonts-noto-cjk)
 if [ "$mode" = test ]; then
-	pkgs+=(libcmocka-dev postgresql postgresql-client chromium fonts-noto-cjk)
+	pkgs+=(libcmocka-dev postgresql postgresql-client chromium xlsx2csv)
 fi
 
 missing=()

@@ -31,9 +31,10 @@ struct call {
 	json_t *in;
 	json_t *out;	  /* reply body; NULL with status 204 */
 	int status;	  /* default 200 */
-	const char *text; /* a text reply instead of JSON (with text_type) */
+	const char *text; /* bytes to reply instead of JSON (with text_type) */
 	size_t text_len;
 	const char *text_type;
+	const char *filename; /* with text: a download of this (ASCII) name */
 };
 
 #define SESSION_COOKIE "shenpi_session"
@@ -76,6 +77,23 @@ int api_users_get(struct call *k);
 int api_users_create(struct call *k);
 int api_users_update(struct call *k);
 int api_users_reset_password(struct call *k);
+
+int api_items_list(struct call *k);
+int api_items_get(struct call *k);
+int api_items_create(struct call *k);
+int api_items_update(struct call *k);
+int api_items_export(struct call *k);
+int api_items_import(struct call *k);
+int api_process_get(struct call *k);
+int api_process_save(struct call *k);
+int api_process_svg(struct call *k);
+int api_process_preview(struct call *k);
+
+int api_calendar_list(struct call *k);
+int api_calendar_due(struct call *k);
+int api_calendar_set(struct call *k);
+int api_calendar_delete(struct call *k);
+int api_calendar_import(struct call *k);
 
 int api_events_list(struct call *k);
 int api_ops_healthz(struct call *k);

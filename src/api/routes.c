@@ -53,6 +53,23 @@ static const struct route routes[] = {
 	{"PUT", "/api/v1/users/{id}", api_users_update, ADMINS, R_WRITE},
 	{"POST", "/api/v1/users/{id}/reset-password", api_users_reset_password, ADMINS, R_WRITE},
 
+	{"GET", "/api/v1/items", api_items_list, 0, 0},
+	{"POST", "/api/v1/items", api_items_create, ADMINS | ROLE_UNIT_ADMIN, R_WRITE},
+	{"GET", "/api/v1/items/export.xlsx", api_items_export, 0, 0},
+	{"POST", "/api/v1/items/import", api_items_import, ADMINS | ROLE_UNIT_ADMIN, R_WRITE},
+	{"GET", "/api/v1/items/{id}", api_items_get, 0, 0},
+	{"PUT", "/api/v1/items/{id}", api_items_update, ADMINS | ROLE_UNIT_ADMIN, R_WRITE},
+	{"GET", "/api/v1/items/{id}/process", api_process_get, 0, 0},
+	{"PUT", "/api/v1/items/{id}/process", api_process_save, ADMINS | ROLE_UNIT_ADMIN, R_WRITE},
+	{"GET", "/api/v1/items/{id}/process.svg", api_process_svg, 0, 0},
+	{"POST", "/api/v1/process/preview.svg", api_process_preview, ADMINS | ROLE_UNIT_ADMIN, 0},
+
+	{"GET", "/api/v1/calendar", api_calendar_list, 0, 0},
+	{"GET", "/api/v1/calendar/due", api_calendar_due, 0, 0},
+	{"POST", "/api/v1/calendar/import", api_calendar_import, ROLE_SYSADMIN, R_WRITE},
+	{"PUT", "/api/v1/calendar/{day}", api_calendar_set, ROLE_SYSADMIN, R_WRITE},
+	{"DELETE", "/api/v1/calendar/{day}", api_calendar_delete, ROLE_SYSADMIN, R_WRITE},
+
 	{"GET", "/api/v1/events", api_events_list, ROLE_SYSADMIN | ROLE_SUPERVISOR, 0},
 	{"GET", "/healthz", api_ops_healthz, 0, R_PUBLIC},
 	{"GET", "/metrics", api_ops_metrics, 0, R_PUBLIC},
@@ -179,7 +196,7 @@ void api_handle(struct req *r)
 		json_decref(k.out);
 		reply_err(r, &k.ctx, rc);
 	} else if (k.text) {
-		http_reply_text(r, k.status, k.text_type, k.text, k.text_len);
+		http_reply_data(r, k.status, k.text_type, k.text, k.text_len, k.filename);
 	} else if (k.out) {
 		http_reply_json(r, k.status, k.out);
 	} else {

@@ -153,3 +153,17 @@ json_t *field_pick(json_t *in, ...)
 	va_end(ap);
 	return out;
 }
+
+const char *field_like(struct ctx *c, const char *s)
+{
+	char *p = arena_alloc(c->arena, strlen(s) * 2 + 3), *o = p;
+	*o++ = '%';
+	for (; *s; s++) {
+		if (*s == '%' || *s == '_' || *s == '\\')
+			*o++ = '\\';
+		*o++ = *s;
+	}
+	*o++ = '%';
+	*o = '\0';
+	return p;
+}

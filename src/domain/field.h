@@ -25,6 +25,10 @@ int field_int(struct ctx *c, json_t *in, const char *key, const char *label, int
 int field_bool(struct ctx *c, json_t *in, const char *key, const char *label, int *out,
 	       int *present);
 
+/* A LIKE pattern (use with ESCAPE '\\') matching s anywhere, with LIKE's wildcards in s
+ * taken literally; in the arena. */
+const char *field_like(struct ctx *c, const char *s);
+
 /* A new object with those of the NULL-terminated keys that in has, for event payloads. */
 json_t *field_pick(json_t *in, ...) __attribute__((sentinel));
 

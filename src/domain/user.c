@@ -171,20 +171,6 @@ int user_get(struct ctx *c, int64_t id, json_t **out)
 	return rc;
 }
 
-/* A LIKE pattern matching s anywhere, with LIKE's wildcards escaped by '\'. */
-static const char *like_anywhere(struct ctx *c, const char *s)
-{
-	char *p = arena_alloc(c->arena, strlen(s) * 2 + 3), *o = p;
-	*o++ = '%';
-	for (; *s; s++) {
-		if (*s == '%' || *s == '_' || *s == '\\')
-			*o++ = '\\';
-		*o++ = *s;
-	}
-	*o++ = '%';
-	return p;
-}
-
 #define USER_WHERE                                                                             \
 	"WHERE (? = 0 OR u.center_id = ?) AND (? = 0 OR u.unit_id = ?) "                       \
 	"AND (? = '%' OR ce.region_code LIKE ?) AND (? = 0 OR u.center_id = ?) "               \
@@ -204,7 +190,7 @@ int user_list(struct ctx *c, const struct user_filter *f, const struct page *pg,
 		else if (!(a->roles & ROLE_CENTER_ADMIN))
 			own_unit = a->unit_id ? a->unit_id : -1;
 	}
-	const char *q = f->q && *f->q ? like_anywhere(c, f->q) : "";
+	const char *q = f->q && *f->q ? field_like(c, f->q) : "";
 	struct db_val p[] = {DBI(own),		DBI(own),	 DBI(own_unit),	   DBI(own_unit),
 			     DBT(scope),	DBT(scope),	 DBI(f->center_id), DBI(f->center_id),
 			     DBI(f->unit_id),	DBI(f->unit_id), DBI(f->role),	   DBI(f->role),

@@ -64,9 +64,9 @@ void http_reply_json(struct req *r, int status, json_t *body); /* consumes body 
 void http_reply_error(struct req *r, int status, const char *code, const char *message,
 		      const char *field);
 void http_reply_empty(struct req *r, int status);
-/* text is copied */
-void http_reply_text(struct req *r, int status, const char *content_type, const char *text,
-		     size_t len);
+/* Bytes of any type (copied); with a filename (may be NULL) the browser saves them. */
+void http_reply_data(struct req *r, int status, const char *content_type, const char *data,
+		     size_t len, const char *filename);
 /* A file of root for GET path (index.html for "/" and for paths without an extension, so a
  * single-page app can route); 404 JSON error when there is none. */
 void http_reply_file(struct req *r, const char *root, const char *path);

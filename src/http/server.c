@@ -112,12 +112,15 @@ static void queue(struct req *r, int status, struct MHD_Response *resp)
 	MHD_destroy_response(resp);
 }
 
-void http_reply_text(struct req *r, int status, const char *content_type, const char *text,
-		     size_t len)
+void http_reply_data(struct req *r, int status, const char *content_type, const char *data,
+		     size_t len, const char *filename)
 {
 	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(len, (void *)text, MHD_RESPMEM_MUST_COPY);
+		MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	if (filename)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
+					arena_printf(&r->arena, "attachment; filename=\"%s\"", filename));
 	queue(r, status, resp);
 }
 

@@ -20,6 +20,10 @@ export const BIN = path.resolve(ROOT, process.env.SHENPI_BIN || 'bin/shenpi')
 export const WEB_DIST = path.join(ROOT, 'web/dist')
 export const ARTIFACTS = path.join(ROOT, 'tests/e2e/artifacts')
 export const CHROMIUM = process.env.SHENPI_CHROMIUM || '/usr/bin/chromium'
+// Graphviz (flowcharts) leaks inside itself: the sanitized server runs with tests/lsan.supp
+if (!process.env.LSAN_OPTIONS) {
+  process.env.LSAN_OPTIONS = `suppressions=${path.join(ROOT, 'tests/lsan.supp')}:print_suppressions=0`
+}
 export const INITIAL_PW = '888888'
 export const ADMIN_PW = 'Admin2025pw'
 

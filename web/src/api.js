@@ -152,3 +152,40 @@ export const listUsers = (params) => get('/users', params)
 export const createUser = (body) => post('/users', body)
 export const updateUser = (id, body, opts = {}) => put(`/users/${id}`, body, opts)
 export const resetPassword = (id) => post(`/users/${id}/reset-password`)
+
+// Catalog of approval items
+export const listItems = (params) => get('/items', params)
+export const getItem = (id) => get(`/items/${id}`)
+export const createItem = (body, opts = {}) => post('/items', body, opts)
+export const updateItem = (id, body, opts = {}) => put(`/items/${id}`, body, opts)
+// The catalog as a spreadsheet (docs/itemsheet.md): the export is a plain download (the
+// session cookie goes along); the import sends the CSV text.
+export const itemsExportUrl = (params) => `${BASE}/items/export.xlsx${queryString(params)}`
+export const importItems = (body, opts = {}) => post('/items/import', body, opts)
+
+// Working-day calendar
+export const getCalendar = (year) => get('/calendar', { year })
+export const setCalendarDay = (day, body, opts = {}) => put(`/calendar/${encodeURIComponent(day)}`, body, opts)
+export const deleteCalendarDay = (day) => del(`/calendar/${encodeURIComponent(day)}`)
+export const importCalendar = (csv, opts = {}) => post('/calendar/import', { csv }, opts)
+export const calendarDue = (from, days, opts = {}) => get('/calendar/due', { from, days }, opts)
+
+// Process of a promised item (流程配置); flowcharts come back as SVG text
+export const getProcess = (itemId, version, opts = {}) => get(`/items/${itemId}/process`, { version }, opts)
+export const saveProcess = (itemId, body, opts = {}) => put(`/items/${itemId}/process`, body, opts)
+async function svgRequest(method, path, body) {
+  const headers = { Accept: 'image/svg+xml' }
+  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  if (UNSAFE.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken
+  let res
+  try {
+    res = await fetch(BASE + path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) })
+  } catch {
+    throw new ApiError(0, 'network', '无法连接服务器，请检查网络后重试')
+  }
+  if (!res.ok) throw await parseError(res)
+  return res.text()
+}
+export const processSvg = (itemId, version) =>
+  svgRequest('GET', `/items/${itemId}/process.svg${queryString({ version })}`)
+export const previewProcessSvg = (body) => svgRequest('POST', '/process/preview.svg', body)

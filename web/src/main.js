@@ -23,6 +23,8 @@ import {
   Fold,
   Expand,
   ArrowDown,
+  Calendar,
+  Document,
 } from '@element-plus/icons-vue'
 import App from './App.vue'
 import { router } from './router.js'
@@ -65,6 +67,8 @@ const icons = {
   Fold,
   Expand,
   ArrowDown,
+  Calendar,
+  Document,
 }
 for (const [name, comp] of Object.entries(icons)) app.component(name, comp)
 app.use(router)

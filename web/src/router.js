@@ -12,6 +12,9 @@ import RegionsView from './views/system/RegionsView.vue'
 import CentersView from './views/system/CentersView.vue'
 import UnitsView from './views/system/UnitsView.vue'
 import UsersView from './views/system/UsersView.vue'
+import ItemsView from './views/system/ItemsView.vue'
+import CalendarView from './views/system/CalendarView.vue'
+import ProcessView from './views/system/ProcessView.vue'
 
 export const APP_TITLE = '政务服务中心行政审批与电子监察系统'
 
@@ -43,6 +46,18 @@ const appRoutes = [
     meta: { title: '用户管理', icon: 'User', group: 'system', roles: ['sysadmin', 'center_admin', 'unit_admin'] },
   },
   {
+    path: 'items',
+    name: 'items',
+    component: ItemsView,
+    meta: { title: '事项管理', icon: 'Document', group: 'system', roles: ['sysadmin', 'center_admin', 'unit_admin'] },
+  },
+  {
+    path: 'calendar',
+    name: 'calendar',
+    component: CalendarView,
+    meta: { title: '工作日历', icon: 'Calendar', group: 'system', roles: ['sysadmin'] },
+  },
+  {
     path: 'password',
     name: 'password',
     component: PasswordView,
@@ -64,6 +79,14 @@ export const MENU_GROUPS = [
 const routes = [
   { path: '/login', name: 'login', component: LoginView, meta: { public: true, title: '登录' } },
   { path: '/', component: MainLayout, children: appRoutes },
+  // 流程配置 of one item: opened from 事项管理, not a menu entry
+  {
+    path: '/items/:id/process',
+    component: MainLayout,
+    children: [
+      { path: '', name: 'process', component: ProcessView, meta: { title: '流程配置', group: 'system', roles: ['sysadmin', 'center_admin', 'unit_admin'] } },
+    ],
+  },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]
 
