@@ -3,7 +3,11 @@
  */
 #include "domain/demo.h"
 
+#include <string.h>
+
+#include "domain/catalog.h"
 #include "domain/org.h"
+#include "domain/process.h"
 #include "domain/user.h"
 
 static void account(json_t *list, const char *username, const char *what)
@@ -65,6 +69,94 @@ static int create(struct ctx *c, int (*fn)(struct ctx *, json_t *, json_t **), j
 	return rc;
 }
 
+/* The id of a json object's "id". */
+static json_int_t id_of(json_t *o)
+{
+	return json_integer_value(json_object_get(o, "id"));
+}
+
+/* Two handlers of the center's market-supervision unit, an immediate item and a promised item
+ * whose process has a parallel stage and a transfer-out step, so that a new user can walk a
+ * case through at once. */
+static int load_items(struct ctx *c, json_int_t center, const char *code, const char *rname,
+		      json_t *accounts)
+{
+	json_int_t unit = 0, handler[2];
+	json_t *units = NULL, *u, *out = NULL;
+	size_t i;
+	int rc = org_unit_list(c, center, &units);
+	if (rc < 0)
+		return rc;
+	json_array_foreach(json_object_get(units, "items"), i, u)
+	{
+		if (!strcmp(json_string_value(json_object_get(u, "code")), "scj"))
+			unit = id_of(u);
+	}
+	json_decref(units);
+	for (int h = 0; h < 2; h++) {
+		const char *username = arena_printf(c->arena, "%sscj%02d", code, h + 1);
+		const char *name = h ? "李审核" : "王承办";
+		/* the first works at the hall, the second in the back office (现场办结率) */
+		if ((rc = create(c, user_create,
+				 json_pack("{s:s,s:s,s:[s],s:I,s:I,s:b}", "username", username, "name",
+					   name, "roles", "handler", "center_id", center, "unit_id",
+					   unit, "in_center", !h),
+				 &out)) < 0)
+			return rc;
+		handler[h] = id_of(out);
+		json_decref(out);
+		account(accounts, username,
+			arena_printf(c->arena, "%s市场监督管理局承办人%s", rname, name));
+	}
+	if ((rc = create(c, catalog_create,
+			 json_pack("{s:I,s:s,s:s,s:s,s:i,s:b,s:b,s:s,s:s,s:s,s:[{s:s,s:s},{s:s,s:s}]}",
+				   "unit_id", unit, "code", "SCJ-JB-001", "name",
+				   "个体工商户名称自主申报", "kind", "immediate", "statutory_days", 1,
+				   "entered", 1, "authorized", 1, "basis",
+				   "《企业名称登记管理规定》", "fees", "不收费", "place_time",
+				   "政务服务大厅市场监管窗口，工作日9:00-17:00", "materials", "name",
+				   "名称自主申报承诺书", "form", "original", "name",
+				   "经营者身份证", "form", "copy"),
+			 NULL)) < 0)
+		return rc;
+	json_t *item = NULL;
+	if ((rc = create(c, catalog_create,
+			 json_pack("{s:I,s:s,s:s,s:s,s:i,s:i,s:b,s:s,s:s,s:s,s:s,"
+				   "s:[{s:s,s:s},{s:s,s:s},{s:s,s:s},{s:s,s:s,s:b}]}",
+				   "unit_id", unit, "code", "SCJ-CN-001", "name", "食品经营许可证核发",
+				   "kind", "promised", "statutory_days", 20, "promised_days", 10,
+				   "entered", 1, "basis", "《中华人民共和国食品安全法》第三十五条",
+				   "conditions", "有与经营食品品种、数量相适应的经营场所和设备",
+				   "fees", "不收费", "place_time",
+				   "政务服务大厅市场监管窗口，工作日9:00-17:00", "materials", "name",
+				   "食品经营许可申请书", "form", "original", "name",
+				   "营业执照", "form", "copy", "name", "法定代表人身份证明", "form",
+				   "copy", "name", "经营场所平面图", "form", "original", "required",
+				   0),
+			 &item)) < 0)
+		return rc;
+	/* accept 0 + max(3, 4) in parallel + 5 + complete 1 = 10 promised days; the expert
+	 * review outside the center has its own 5 days */
+	json_t *steps = json_pack(
+		"[{s:i,s:s,s:s,s:i},"
+		"{s:i,s:s,s:s,s:I,s:i},{s:i,s:s,s:s,s:I,s:i},"
+		"{s:i,s:s,s:s,s:i,s:s,s:i},"
+		"{s:i,s:s,s:s,s:I,s:i},{s:i,s:s,s:s,s:i}]",
+		"stage", 1, "name", "窗口受理", "kind", "accept", "limit_days", 0,
+		"stage", 2, "name", "材料审查", "kind", "approve", "handler_id", handler[0], "limit_days", 3,
+		"stage", 2, "name", "现场核查", "kind", "approve", "handler_id", handler[1], "limit_days", 4,
+		"stage", 3, "name", "专家评审", "kind", "transfer_out", "limit_days", 0,
+		"transfer_desc", "组织食品安全专家对经营场所进行评审", "transfer_days", 5,
+		"stage", 4, "name", "审核决定", "kind", "approve", "handler_id", handler[0], "limit_days", 5,
+		"stage", 5, "name", "办结发证", "kind", "complete", "limit_days", 1);
+	json_t *pin = json_pack("{s:s,s:o}", "name", "食品经营许可审批流程", "steps", steps);
+	rc = process_save(c, id_of(item), pin, &out);
+	json_decref(pin);
+	json_decref(item);
+	json_decref(out);
+	return rc;
+}
+
 static int load_center(struct ctx *c, size_t i, json_t *accounts)
 {
 	const char *code = regions[i].code, *rname = regions[i].name;
@@ -91,6 +183,8 @@ static int load_center(struct ctx *c, size_t i, json_t *accounts)
 			return rc;
 		account(accounts, username, arena_printf(c->arena, "%s默认用户（单位管理员、窗口、承办）", uname));
 	}
+	if ((rc = load_items(c, id, code, rname, accounts)) < 0)
+		return rc;
 	const char *admin = arena_printf(c->arena, "%sadmin", code);
 	if ((rc = create(c, user_create,
 			 json_pack("{s:s,s:s,s:[s],s:I,s:b}", "username", admin, "name",

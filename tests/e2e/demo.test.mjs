@@ -62,7 +62,7 @@ test('a demo center admin sees the own center only', async () => {
   assert.match(await page.getByTestId('home-roles').innerText(), /中心管理员/)
   await shot(page, '54-demo-home-center-admin')
   await page.getByTestId('menu-users').click()
-  await row(page, 'user-table', '510104scj').waitFor()
+  await row(page, 'user-table', '510104admin').waitFor()
   const centers = await page
     .getByTestId('user-table')
     .locator('.el-table__body tr td:nth-child(4)')
