@@ -78,3 +78,29 @@ test('init again on a live database keeps data and passwords', async () => {
   assert.equal(after.json.total, before.json.total);
   expectStatus(await srv.req('GET', '/healthz'), 200);
 });
+
+test('demo data: every center has an immediate item and a promised item with a walkable process', async () => {
+  const admin = await srv.admin();
+  const centers = (await srv.req('GET', '/api/v1/centers', { session: admin })).json.items;
+  assert.ok(centers.length >= 6);
+  for (const c of centers) {
+    const items = (await srv.req('GET', `/api/v1/items?center_id=${c.id}&size=100`, { session: admin })).json.items;
+    assert.ok(items.some((i) => i.kind === 'immediate'), `${c.name} has an immediate item`);
+    const promised = items.find((i) => i.kind === 'promised');
+    assert.ok(promised, `${c.name} has a promised item`);
+    const p = await srv.req('GET', `/api/v1/items/${promised.id}/process`, { session: admin });
+    expectStatus(p, 200);
+    assert.equal(p.json.default, false, 'the demo process is saved, not the generated default');
+    const steps = p.json.steps;
+    const approve = steps.filter((s) => s.kind === 'approve');
+    assert.ok(approve.length >= 2, 'two approval steps');
+    for (const s of approve) assert.ok(s.handler_id, `approval step ${s.name} has a handler`);
+    assert.ok(new Set(approve.map((s) => s.handler_id)).size >= 2, 'two different demo handlers');
+    const perStage = {};
+    for (const s of steps) perStage[s.stage] = (perStage[s.stage] || 0) + 1;
+    assert.ok(Object.values(perStage).some((n) => n >= 2), 'a parallel stage');
+    assert.ok(steps.some((s) => s.kind === 'transfer_out' && s.transfer_days > 0), 'a transfer-out step');
+    const svg = await srv.req('GET', `/api/v1/items/${promised.id}/process.svg`, { session: admin });
+    expectStatus(svg, 200);
+  }
+});
