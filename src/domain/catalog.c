@@ -166,11 +166,11 @@ static int item_fields(struct ctx *c, json_t *in, int create, struct item_in *it
 	    (rc = field_bool(c, in, "authorized", "窗口授权", &it->authorized, NULL)) < 0 ||
 	    (rc = field_bool(c, in, "investment", "投资项目", &it->investment, NULL)) < 0 ||
 	    (rc = field_bool(c, in, "disabled", "停用", &it->disabled, NULL)) < 0 ||
-	    (rc = field_text(c, in, "basis", "设定依据", 0, 0, GUIDE_MAX, &it->basis, NULL)) < 0 ||
-	    (rc = field_text(c, in, "conditions", "办理条件", 0, 0, GUIDE_MAX, &it->conditions,
+	    (rc = field_lines(c, in, "basis", "设定依据", 0, 0, GUIDE_MAX, &it->basis, NULL)) < 0 ||
+	    (rc = field_lines(c, in, "conditions", "办理条件", 0, 0, GUIDE_MAX, &it->conditions,
 			     NULL)) < 0 ||
-	    (rc = field_text(c, in, "fees", "收费标准", 0, 0, GUIDE_MAX, &it->fees, NULL)) < 0 ||
-	    (rc = field_text(c, in, "place_time", "办理地点和时间", 0, 0, GUIDE_MAX,
+	    (rc = field_lines(c, in, "fees", "收费标准", 0, 0, GUIDE_MAX, &it->fees, NULL)) < 0 ||
+	    (rc = field_lines(c, in, "place_time", "办理地点和时间", 0, 0, GUIDE_MAX,
 			     &it->place_time, NULL)) < 0)
 		return rc;
 	if (!strcmp(it->kind, "immediate")) {

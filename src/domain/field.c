@@ -9,14 +9,16 @@
 
 #define PAGE_MAX 100
 
-/* Code points in s, or -1 when s is not valid UTF-8 or holds a control character. */
-static long utf8_chars(const char *s)
+/* Code points in s, or -1 when s is not valid UTF-8 or holds a control character (other
+ * than a line break, when lines are allowed). */
+static long utf8_chars(const char *s, int lines)
 {
 	long n = 0;
 	for (const unsigned char *p = (const unsigned char *)s; *p; n++) {
 		int len = *p < 0x80 ? 1 : (*p >> 5) == 6 ? 2 : (*p >> 4) == 14 ? 3 : (*p >> 3) == 30 ? 4 : 0;
 		/* C0 controls, DEL, and C1 controls (U+0080..U+009F, encoded C2 80..C2 9F) */
-		if (!len || *p < 0x20 || *p == 0x7f || (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+		if (!len || (*p < 0x20 && !(lines && *p == '\n')) || *p == 0x7f ||
+		    (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
 			return -1;
 		for (int i = 1; i < len; i++)
 			if ((p[i] & 0xc0) != 0x80)
@@ -26,8 +28,9 @@ static long utf8_chars(const char *s)
 	return n;
 }
 
-int field_text(struct ctx *c, json_t *in, const char *key, const char *label, int required,
-	       size_t minc, size_t maxc, const char **out, int *present)
+/* field_text and field_lines: lines says whether line breaks are kept. */
+static int text(struct ctx *c, json_t *in, const char *key, const char *label, int required,
+		size_t minc, size_t maxc, int lines, const char **out, int *present)
 {
 	json_t *v = json_object_get(in, key);
 	if (present)
@@ -48,7 +51,14 @@ int field_text(struct ctx *c, json_t *in, const char *key, const char *label, in
 	while (len && s[len - 1] == ' ')
 		len--;
 	char *t = arena_strndup(c->arena, s, len);
-	long n = utf8_chars(t);
+	if (lines) { /* CRLF from Windows and Excel cells becomes LF */
+		char *w = t;
+		for (const char *r = t; *r; r++)
+			if (!(*r == '\r' && r[1] == '\n'))
+				*w++ = *r;
+		*w = '\0';
+	}
+	long n = utf8_chars(t, lines);
 	if (n < 0)
 		return ctx_fail(c, E_INVALID, key, "%s含有不允许的字符", label);
 	if (n == 0 && required && minc > 0)
@@ -63,6 +73,18 @@ int field_text(struct ctx *c, json_t *in, const char *key, const char *label, in
 	if (present)
 		*present = 1;
 	return E_OK;
+}
+
+int field_text(struct ctx *c, json_t *in, const char *key, const char *label, int required,
+	       size_t minc, size_t maxc, const char **out, int *present)
+{
+	return text(c, in, key, label, required, minc, maxc, 0, out, present);
+}
+
+int field_lines(struct ctx *c, json_t *in, const char *key, const char *label, int required,
+		size_t minc, size_t maxc, const char **out, int *present)
+{
+	return text(c, in, key, label, required, minc, maxc, 1, out, present);
 }
 
 int field_ascii(struct ctx *c, json_t *in, const char *key, const char *label, int required,

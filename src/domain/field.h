@@ -16,6 +16,10 @@
  * surrounding spaces. Required fields must be present and non-empty when minc > 0. */
 int field_text(struct ctx *c, json_t *in, const char *key, const char *label, int required,
 	       size_t minc, size_t maxc, const char **out, int *present);
+/* Like field_text, and line breaks are allowed (CRLF kept as LF): for paragraphs such as
+ * a work guide. */
+int field_lines(struct ctx *c, json_t *in, const char *key, const char *label, int required,
+		size_t minc, size_t maxc, const char **out, int *present);
 /* Like field_text, and every byte must be in `allowed` (an ASCII character set). */
 int field_ascii(struct ctx *c, json_t *in, const char *key, const char *label, int required,
 		size_t minc, size_t maxc, const char *allowed, const char **out, int *present);

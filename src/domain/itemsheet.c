@@ -349,12 +349,13 @@ int itemsheet_import(struct ctx *c, int64_t center_id, const char *text, size_t 
 		if (rows > ITEMSHEET_MAX_ROWS + 1)
 			return ctx_fail(c, E_TOO_LARGE, "csv", "一次最多导入%d个事项",
 					ITEMSHEET_MAX_ROWS);
+		/* rows count records, as a spreadsheet numbers them (the header is row 1) */
 		if (n > NCOLS)
-			return ctx_fail(c, E_INVALID, "csv", "第%d行：应有%d列，实有%d列", csv.line,
-					NCOLS, n);
+			return ctx_fail(c, E_INVALID, "csv", "第%d行：应有%d列，实有%d列", rows, NCOLS,
+					n);
 		if (row_item(c, center_id, f, n, &item, &col, &why) < 0)
-			return ctx_fail(c, E_INVALID, "csv", "第%d行第%d列（%s）：%s", csv.line,
-					col + 1, cols[col].title, why);
+			return ctx_fail(c, E_INVALID, "csv", "第%d行第%d列（%s）：%s", rows, col + 1,
+					cols[col].title, why);
 		struct db_val p[] = {DBI(center_id), DBT(f[COL_CODE])};
 		if ((rc = ctx_int(c, "SELECT id FROM items WHERE center_id = ? AND code = ?", p, 2,
 				  &id)) == E_OK) {
@@ -368,9 +369,10 @@ int itemsheet_import(struct ctx *c, int64_t center_id, const char *text, size_t 
 		json_decref(item);
 		json_decref(saved);
 		if (rc < 0) {
-			col = field_col(c->fail_field);
+			/* the unit decides who may write the row */
+			col = rc == E_FORBIDDEN ? COL_UNIT : field_col(c->fail_field);
 			return ctx_fail(c, rc == E_FORBIDDEN ? rc : E_INVALID, "csv",
-					"第%d行第%d列（%s）：%s", csv.line, col + 1, cols[col].title,
+					"第%d行第%d列（%s）：%s", rows, col + 1, cols[col].title,
 					c->fail_message ? c->fail_message : err_message(rc));
 		}
 		id ? updated++ : created++;

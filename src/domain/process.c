@@ -540,6 +540,9 @@ static int steps_insert(struct ctx *c, int64_t process_id, struct pstep *s, size
 	return E_OK;
 }
 
+static int render(struct ctx *c, struct pitem *it, struct pversion *v, const char **svg,
+		  size_t *len);
+
 int process_save(struct ctx *c, int64_t item_id, json_t *in, json_t **out)
 {
 	struct pitem it;
@@ -577,6 +580,16 @@ int process_save(struct ctx *c, int64_t item_id, json_t *in, json_t **out)
 					 (json_int_t)version, "name", name, "steps", (int)n,
 					 "total_days", steps_total(s, n)))) < 0)
 		return rc;
+	/* Save the flowchart with the version (R2.5): a version never changes, so every later
+	 * view reads this picture instead of running Graphviz again. */
+	struct pversion pv;
+	const char *svg;
+	size_t len;
+	if ((rc = version_load(c, &it, version, &pv)) < 0 || (rc = render(c, &it, &pv, &svg, &len)) < 0)
+		return rc;
+	struct db_val u[] = {DBT(svg), DBI(id)};
+	if ((rc = ctx_db(c, db_exec(c->db, "UPDATE processes SET svg = ? WHERE id = ?", u, 2, NULL))) < 0)
+		return rc;
 	return process_get(c, item_id, version, out);
 }
 
@@ -598,22 +611,43 @@ static int draw(struct ctx *c, const struct pstep *s, size_t n, const char *titl
 	return rc < 0 ? ctx_fail(c, rc, NULL, "流程图生成失败") : E_OK;
 }
 
+/* Draw a version of the item (v->id 0: its default process). */
+static int render(struct ctx *c, struct pitem *it, struct pversion *v, const char **svg,
+		  size_t *len)
+{
+	struct pstep *s;
+	size_t n;
+	int rc = version_steps(c, it, v, &s, &n);
+	if (rc < 0)
+		return rc;
+	const char *title =
+	    v->id ? arena_printf(c->arena, "%s · 第%lld版 · 承诺时限%d个工作日", it->name,
+				 (long long)v->version, it->promised)
+		  : arena_printf(c->arena, "%s · 默认流程 · 承诺时限%d个工作日", it->name, it->promised);
+	return draw(c, s, n, title, svg, len);
+}
+
 int process_svg(struct ctx *c, int64_t item_id, int64_t version, const char **svg, size_t *len)
 {
 	struct pitem it;
 	struct pversion v;
-	struct pstep *s;
-	size_t n;
 	int rc;
 	if ((rc = item_open(c, item_id, ACCESS_READ, &it)) < 0 ||
-	    (rc = version_load(c, &it, version, &v)) < 0 ||
-	    (rc = version_steps(c, &it, &v, &s, &n)) < 0)
+	    (rc = version_load(c, &it, version, &v)) < 0)
 		return rc;
-	const char *title =
-	    v.id ? arena_printf(c->arena, "%s · 第%lld版 · 承诺时限%d个工作日", it.name,
-				(long long)v.version, it.promised)
-		 : arena_printf(c->arena, "%s · 默认流程 · 承诺时限%d个工作日", it.name, it.promised);
-	return draw(c, s, n, title, svg, len);
+	if (!v.id)
+		return render(c, &it, &v, svg, len);
+	/* a saved version's flowchart was drawn once, when it was saved (R2.5) */
+	struct db_res *r;
+	struct db_val p[] = {DBI(v.id)};
+	if ((rc = db_query(c->db, &r, "SELECT svg FROM processes WHERE id = ?", p, 1)) < 0)
+		return ctx_db(c, rc);
+	if ((rc = db_next(r)) > 0) {
+		*svg = arena_strdup(c->arena, db_text(r, 0));
+		*len = strlen(*svg);
+	}
+	db_res_free(r);
+	return rc < 0 ? ctx_db(c, rc) : E_OK;
 }
 
 /* The name of a handler of the unit, for a preview; "" when the id is not one. */

@@ -42,7 +42,9 @@ async function setNumber(testid, value) {
 const chartHas = (text) => page.getByTestId('process-chart').filter({ hasText: text }).waitFor()
 
 test('流程配置: the default process of a promised item, with its flowchart', async () => {
-  await page.goto(`/items/${item.id}/process`)
+  // reached from 事项管理's 流程配置 button
+  await page.goto('/items')
+  await page.getByTestId(`item-process-${item.id}`).click()
   await page.getByTestId('process-steps').waitFor()
   assert.equal(await page.getByTestId('process-item-name').innerText(), '食品经营许可')
   assert.match(await page.getByTestId('process-promised').innerText(), /10个工作日/)

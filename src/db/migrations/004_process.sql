@@ -14,6 +14,7 @@ CREATE TABLE processes (
 	name TEXT NOT NULL,
 	created_by BIGINT REFERENCES users (id),
 	created_at BIGINT NOT NULL,
+	svg TEXT NOT NULL DEFAULT '', -- the flowchart, drawn once when the version is saved
 	UNIQUE (item_id, version)
 );
 
