@@ -28,18 +28,30 @@ static long utf8_chars(const char *s, int lines)
 	return n;
 }
 
-/* field_text and field_lines: lines says whether line breaks are kept. */
-static int text(struct ctx *c, json_t *in, const char *key, const char *label, int required,
-		size_t minc, size_t maxc, int lines, const char **out, int *present)
+/* The value of key, or NULL when it is absent or null (*rc then says whether that is an
+ * error: a required field). */
+static json_t *lookup(struct ctx *c, json_t *in, const char *key, const char *label,
+		      int required, int *present, int *rc)
 {
 	json_t *v = json_object_get(in, key);
 	if (present)
 		*present = 0;
-	if (!v || json_is_null(v)) {
-		if (required)
-			return ctx_fail(c, E_INVALID, key, "请填写%s", label);
-		return E_OK;
-	}
+	*rc = E_OK;
+	if (v && !json_is_null(v))
+		return v;
+	if (required)
+		*rc = ctx_fail(c, E_INVALID, key, "请填写%s", label);
+	return NULL;
+}
+
+/* field_text and field_lines: lines says whether line breaks are kept. */
+static int text(struct ctx *c, json_t *in, const char *key, const char *label, int required,
+		size_t minc, size_t maxc, int lines, const char **out, int *present)
+{
+	int rc;
+	json_t *v = lookup(c, in, key, label, required, present, &rc);
+	if (!v)
+		return rc;
 	if (!json_is_string(v))
 		return ctx_fail(c, E_INVALID, key, "%s须为文本", label);
 	const char *s = json_string_value(v);
@@ -108,14 +120,10 @@ int field_ascii(struct ctx *c, json_t *in, const char *key, const char *label, i
 int field_int(struct ctx *c, json_t *in, const char *key, const char *label, int required,
 	      int64_t min, int64_t max, int64_t *out, int *present)
 {
-	json_t *v = json_object_get(in, key);
-	if (present)
-		*present = 0;
-	if (!v || json_is_null(v)) {
-		if (required)
-			return ctx_fail(c, E_INVALID, key, "请填写%s", label);
-		return E_OK;
-	}
+	int rc;
+	json_t *v = lookup(c, in, key, label, required, present, &rc);
+	if (!v)
+		return rc;
 	if (!json_is_integer(v))
 		return ctx_fail(c, E_INVALID, key, "%s须为整数", label);
 	int64_t i = json_integer_value(v);
@@ -131,11 +139,10 @@ int field_int(struct ctx *c, json_t *in, const char *key, const char *label, int
 int field_bool(struct ctx *c, json_t *in, const char *key, const char *label, int *out,
 	       int *present)
 {
-	json_t *v = json_object_get(in, key);
-	if (present)
-		*present = 0;
-	if (!v || json_is_null(v))
-		return E_OK;
+	int rc;
+	json_t *v = lookup(c, in, key, label, 0, present, &rc);
+	if (!v)
+		return rc;
 	if (!json_is_boolean(v))
 		return ctx_fail(c, E_INVALID, key, "%s须为是或否", label);
 	*out = json_is_true(v);
