@@ -24,7 +24,7 @@ bin/shenpi serve --db "$db" --listen 127.0.0.1:0 --threads 4 2>"$dir/log" &
 pid=$!
 for _ in $(seq 50); do grep -q '"listening"' "$dir/log" && break; sleep 0.1; done
 url=http://$(grep -o '"addr":"[^"]*"' "$dir/log" | head -1 | cut -d'"' -f4)
-cookie=$(curl -s -D - -o /dev/null -X POST "$url/api/v1/session" \
+cookie=$(curl -s -D - -o /dev/null -X POST "$url/api/v1/session" -H 'Content-Type: application/json' \
 	-d '{"username":"admin","password":"Bench2026x"}' | grep -o 'shenpi_session=[0-9a-f]*')
 item=$(curl -s -H "Cookie: $cookie" "$url/api/v1/items?kind=promised&size=1" |
 	grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)
@@ -48,6 +48,7 @@ run users 32 "$url/api/v1/users?size=100" -H "Cookie: $cookie"
 run flowchart 32 "$url/api/v1/items/$item/process.svg" -H "Cookie: $cookie"
 cat >"$dir/login.lua" <<'LUA'
 wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"username":"admin","password":"Bench2026x"}'
 LUA
 run login 4 "$url/api/v1/session" -s "$dir/login.lua"

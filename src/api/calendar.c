@@ -82,8 +82,12 @@ int api_calendar_due(struct call *k)
 	int32_t start, due;
 	long days;
 	int rc;
-	if (!from || calendar_parse_day(from, &start) < 0)
-		return ctx_fail(&k->ctx, E_INVALID, "from", "起算日期须为YYYY-MM-DD格式的有效日期");
+	if (!from || calendar_parse_day(from, &start) < 0 ||
+	    start < calendar_day_from_ymd(CALENDAR_YEAR_MIN, 1, 1) ||
+	    start > calendar_day_from_ymd(CALENDAR_YEAR_MAX, 12, 31))
+		return ctx_fail(&k->ctx, E_INVALID, "from",
+				"起算日期须为%d至%d年间YYYY-MM-DD格式的有效日期", CALENDAR_YEAR_MIN,
+				CALENDAR_YEAR_MAX);
 	if ((rc = query_int(k, "days", "工作日数须为1至10000之间的整数", 1, CALENDAR_MAX_WORKDAYS,
 			    0, &days)) < 0 ||
 	    (rc = calendar_load(&k->ctx, &cal)) < 0)

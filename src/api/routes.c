@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "api/api.h"
@@ -115,6 +116,11 @@ static int parse_body(struct call *k)
 		k->in = json_object();
 		return E_OK;
 	}
+	/* Only JSON: a cross-site HTML form can send text/plain that happens to parse as JSON
+	 * (login CSRF), but it cannot set this type without the browser asking first. */
+	const char *type = http_header(r, "Content-Type");
+	if (!type || strncasecmp(type, "application/json", 16))
+		return E_MEDIA_TYPE;
 	json_error_t je;
 	k->in = json_loadb(r->body.buf, r->body.len, JSON_REJECT_DUPLICATES, &je);
 	if (!k->in || !json_is_object(k->in)) {

@@ -1,6 +1,7 @@
 /*
  * csv.c - CSV reader; see csv.h.
  */
+#define _GNU_SOURCE /* memmem */
 #include "core/csv.h"
 
 #include <iconv.h>
@@ -49,8 +50,14 @@ int csv_open(struct csv *r, struct arena *a, const char *text, size_t len, const
 	}
 	if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3))
 		text += 3, len -= 3;
-	if (valid_utf8((const unsigned char *)text, len))
+	if (valid_utf8((const unsigned char *)text, len)) {
+		/* U+FFFD: a program already decoded the file with the wrong encoding */
+		if (memmem(text, len, "\xEF\xBF\xBD", 3)) {
+			*why = "文件中有无法识别的字符（�），请以UTF-8（Excel：另存为“CSV UTF-8”）或GBK编码保存后重新导入";
+			return -1;
+		}
 		r->p = arena_strndup(a, text, len);
+	}
 	else if (!(r->p = from_gb18030(a, text, len))) {
 		*why = "文件编码无法识别，请以UTF-8（Excel：另存为“CSV UTF-8”）或GBK编码保存";
 		return -1;
@@ -58,7 +65,8 @@ int csv_open(struct csv *r, struct arena *a, const char *text, size_t len, const
 	return 0;
 }
 
-int csv_next(struct csv *r, char **f, int max, int *n)
+/* One record, blank or not; csv_next's contract otherwise. */
+static int record(struct csv *r, char **f, int max, int *n)
 {
 	char *s = r->p;
 	/* skip blank lines */
@@ -123,4 +131,18 @@ int csv_next(struct csv *r, char **f, int max, int *n)
 		r->p = s;
 		return 1;
 	}
+}
+
+int csv_next(struct csv *r, char **f, int max, int *n)
+{
+	int rc;
+	/* a row of empty cells (Excel writes them for formatted blank rows) is a blank line */
+	while ((rc = record(r, f, max, n)) == 1) {
+		int i = 0;
+		while (i < *n && i < max && !*f[i])
+			i++;
+		if (i < *n && i < max)
+			break;
+	}
+	return rc;
 }

@@ -3,7 +3,8 @@
  *
  * Accepts UTF-8 with or without a byte-order mark, and GB18030/GBK (what Chinese Excel
  * writes by default), converted to UTF-8. Fields may be quoted; a quoted field may hold
- * commas, doubled quotes and line breaks. Blank lines are skipped. The text is copied into
+ * commas, doubled quotes and line breaks. Blank lines and rows of empty cells are skipped.
+ * Text that holds U+FFFD (decoded earlier with the wrong encoding) is refused. The text is copied into
  * the arena and split in place, so fields live as long as the arena.
  */
 #ifndef SHENPI_CSV_H

@@ -33,6 +33,8 @@ static const struct err_info table[E_COUNT_] = {
 	[-E_THROTTLED] = {"login_throttled", 429, "登录失败次数过多，请15分钟后再试"},
 	[-E_INTERNAL] = {"internal", 500, "服务器内部错误"},
 	[-E_DB_UNAVAILABLE] = {"db_unavailable", 503, "数据库暂时不可用，请稍后再试"},
+	[-E_MEDIA_TYPE] = {"unsupported_media_type", 415,
+			   "请求数据须为JSON（Content-Type: application/json）"},
 };
 
 static const struct err_info *info(int e)

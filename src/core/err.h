@@ -31,7 +31,8 @@ enum err {
 	E_THROTTLED = -18,
 	E_INTERNAL = -19,
 	E_DB_UNAVAILABLE = -20,
-	E_COUNT_ = 21 /* one past the last code's magnitude */
+	E_MEDIA_TYPE = -21,
+	E_COUNT_ = 22 /* one past the last code's magnitude */
 };
 
 /* "bad_json", ... ; for an unknown value the entry of E_INTERNAL. */

@@ -82,7 +82,7 @@ int catalog_get(struct ctx *c, int64_t id, json_t **out)
 	"WHERE (? = 0 OR i.center_id = ?) AND ce.region_code LIKE ? "                              \
 	"AND (? = 0 OR i.center_id = ?) AND (? = 0 OR i.unit_id = ?) AND (? = '' OR i.kind = ?) "  \
 	"AND (? = 1 OR i.disabled = 0) "                                                           \
-	"AND (? = '' OR LOWER(i.code) LIKE LOWER(?) ESCAPE '\\' OR i.name LIKE ? ESCAPE '\\') "
+	"AND (? = '' OR LOWER(i.code) LIKE LOWER(?) ESCAPE '\\' OR LOWER(i.name) LIKE LOWER(?) ESCAPE '\\') "
 
 int catalog_list(struct ctx *c, const struct catalog_filter *f, const struct page *pg, json_t **out)
 {

@@ -127,9 +127,12 @@ int field_int(struct ctx *c, json_t *in, const char *key, const char *label, int
 	if (!json_is_integer(v))
 		return ctx_fail(c, E_INVALID, key, "%s须为整数", label);
 	int64_t i = json_integer_value(v);
-	if (i < min || i > max)
+	if (i < min || i > max) {
+		if (max == INT64_MAX) /* an id: the client chose nothing sensible */
+			return ctx_fail(c, E_INVALID, key, "请选择%s", label);
 		return ctx_fail(c, E_INVALID, key, "%s须在%lld到%lld之间", label, (long long)min,
 				(long long)max);
+	}
 	*out = i;
 	if (present)
 		*present = 1;

@@ -508,9 +508,18 @@ int process_get(struct ctx *c, int64_t item_id, int64_t version, json_t **out)
 	    (rc = version_steps(c, &it, &v, &s, &n)) < 0 ||
 	    (rc = lists_load(c, &it, &versions, &handlers)) < 0)
 		return rc;
-	*out = json_pack("{s:o,s:o,s:I,s:b,s:s,s:o,s:s,s:i,s:o,s:o,s:o}", "item", item_json(&it),
+	/* The item or its handlers may have changed since the version was saved (a new promised
+	 * limit, a handler who left): say whether the rules still hold, and which one fails. A
+	 * process that does not may not start new cases until it is saved again. */
+	const char *problem = NULL;
+	if (check_rules(c, &it, s, n) < 0) {
+		problem = c->fail_message ? c->fail_message : "流程不符合规则";
+		c->fail_field = c->fail_message = NULL;
+	}
+	*out = json_pack("{s:o,s:o,s:I,s:b,s:b,s:s?,s:s,s:o,s:s,s:i,s:o,s:o,s:o}", "item", item_json(&it),
 			 "id", v.id ? json_integer(v.id) : json_null(), "version",
-			 (json_int_t)v.version, "default", v.id == 0, "name", v.name, "created_at",
+			 (json_int_t)v.version, "default", v.id == 0, "valid", problem == NULL,
+			 "problem", problem, "name", v.name, "created_at",
 			 v.id ? json_integer(v.created_at) : json_null(), "created_by_name",
 			 v.created_by_name, "total_days", steps_total(s, n), "steps",
 			 steps_json(s, n), "versions", versions, "handlers", handlers);

@@ -20,30 +20,24 @@ static int64_t seen_every(void)
 	return g < 1 ? 1 : g > 60 ? 60 : g;
 }
 
-static int throttled(struct ctx *c, const char *username)
+/* Count this attempt before the password is checked, in one atomic statement, so that
+ * parallel guesses cannot slip past the limit; a successful login deletes the count.
+ * E_THROTTLED once more than LOGIN_MAX_FAILURES attempts fell in the window. */
+static int count_attempt(struct ctx *c, const char *username)
 {
-	struct db_val p[] = {DBT(username), DBI(c->now - LOGIN_WINDOW)};
-	int64_t n;
+	int64_t old = c->now - LOGIN_WINDOW, n = 0;
+	struct db_val p[] = {DBT(username), DBI(c->now), DBI(old), DBI(old), DBI(c->now)};
 	int rc = ctx_int(c,
-			 "SELECT failures FROM login_failures WHERE username = ? AND window_start > ?",
-			 p, 2, &n);
+			 "INSERT INTO login_failures (username, failures, window_start) "
+			 "VALUES (?, 1, ?) ON CONFLICT (username) DO UPDATE SET "
+			 "failures = CASE WHEN login_failures.window_start <= ? THEN 1 "
+			 "ELSE login_failures.failures + 1 END, "
+			 "window_start = CASE WHEN login_failures.window_start <= ? THEN ? "
+			 "ELSE login_failures.window_start END RETURNING failures",
+			 p, 5, &n);
 	if (rc < 0)
 		return rc;
-	return n >= LOGIN_MAX_FAILURES ? E_THROTTLED : E_OK;
-}
-
-static int record_failure(struct ctx *c, const char *username)
-{
-	int64_t old = c->now - LOGIN_WINDOW;
-	struct db_val p[] = {DBT(username), DBI(c->now), DBI(old), DBI(old), DBI(c->now)};
-	return ctx_db(c, db_exec(c->db,
-				 "INSERT INTO login_failures (username, failures, window_start) "
-				 "VALUES (?, 1, ?) ON CONFLICT (username) DO UPDATE SET "
-				 "failures = CASE WHEN login_failures.window_start <= ? THEN 1 "
-				 "ELSE login_failures.failures + 1 END, "
-				 "window_start = CASE WHEN login_failures.window_start <= ? THEN ? "
-				 "ELSE login_failures.window_start END",
-				 p, 5, NULL));
+	return n > LOGIN_MAX_FAILURES ? E_THROTTLED : E_OK;
 }
 
 int session_login(struct ctx *c, const char *username, const char *password,
@@ -53,7 +47,7 @@ int session_login(struct ctx *c, const char *username, const char *password,
 	int64_t id = 0, center = 0;
 	int disabled = 0, rc;
 	struct db_res *r;
-	if ((rc = throttled(c, username)) < 0)
+	if ((rc = count_attempt(c, username)) < 0)
 		return rc;
 	struct db_val p[] = {DBT(username)};
 	if ((rc = db_query(c->db, &r,
@@ -71,11 +65,8 @@ int session_login(struct ctx *c, const char *username, const char *password,
 	if (rc < 0)
 		return ctx_db(c, rc);
 	/* an unknown name costs the same hash as a known one: no account probing by timing */
-	if (user_password_verify(id ? hash : user_initial_hash(), password) < 0 || !id) {
-		if ((rc = record_failure(c, username)) < 0)
-			return rc;
-		return E_BAD_CREDENTIALS;
-	}
+	if (user_password_verify(id ? hash : user_initial_hash(), password) < 0 || !id)
+		return E_BAD_CREDENTIALS; /* the attempt stays counted */
 	if (disabled)
 		return E_ACCOUNT_DISABLED;
 

@@ -181,7 +181,8 @@ int user_get(struct ctx *c, int64_t id, json_t **out)
 	"WHERE (? = 0 OR u.center_id = ?) AND (? = 0 OR u.unit_id = ?) "                       \
 	"AND (? = '%' OR ce.region_code LIKE ?) AND (? = 0 OR u.center_id = ?) "               \
 	"AND (? = 0 OR u.unit_id = ?) AND (? = 0 OR (u.roles & ?) <> 0) "                      \
-	"AND (? = '' OR u.username LIKE ? ESCAPE '\\' OR u.name LIKE ? ESCAPE '\\') "
+	"AND (? = '' OR LOWER(u.username) LIKE LOWER(?) ESCAPE '\\' "                        \
+	"OR LOWER(u.name) LIKE LOWER(?) ESCAPE '\\') "
 
 int user_list(struct ctx *c, const struct user_filter *f, const struct page *pg, json_t **out)
 {
@@ -375,7 +376,7 @@ int user_update(struct ctx *c, int64_t id, json_t *in, json_t **out)
 	json_t *v;
 	size_t i;
 	json_array_foreach(json_object_get(old, "roles"), i, v) u.roles |= user_role_bit(json_string_value(v));
-	u.center_id = json_id(old, "center_id");
+	int64_t old_center = u.center_id = json_id(old, "center_id");
 	u.unit_id = json_id(old, "unit_id");
 	json_t *scope = json_object_get(old, "scope_region");
 	u.scope = json_is_string(scope) ? arena_strdup(c->arena, json_string_value(scope)) : NULL;
@@ -383,7 +384,8 @@ int user_update(struct ctx *c, int64_t id, json_t *in, json_t **out)
 	json_decref(old);
 	if (rc < 0 || (rc = parse_user(c, in, 0, &u)) < 0)
 		return rc;
-	if (u.has_center && c->actor && !actor_has(c->actor, ROLE_SYSADMIN))
+	if (u.has_center && u.center_id != old_center && c->actor &&
+	    !actor_has(c->actor, ROLE_SYSADMIN))
 		return ctx_fail(c, E_FORBIDDEN, "center_id", "只有系统管理员可以调整用户所属中心");
 	if (u.has_disabled && u.disabled && c->actor && c->actor->id == id)
 		return ctx_fail(c, E_INVALID, "disabled", "不能停用自己的账号");
@@ -419,7 +421,8 @@ int user_update(struct ctx *c, int64_t id, json_t *in, json_t **out)
 }
 
 /* Store a new hash for user id with its event; keep_session (may be NULL) survives, every
- * other session of the user ends. Inside the caller's write transaction. */
+ * other session and every API token of the user ends (a token made with a stolen password
+ * must not outlive it). Inside the caller's write transaction. */
 static int write_password(struct ctx *c, int64_t id, int64_t center, const char *hash,
 			  int must_change, const char *keep_session)
 {
@@ -428,7 +431,9 @@ static int write_password(struct ctx *c, int64_t id, int64_t center, const char 
 	if ((rc = ctx_db(c, db_exec(c->db,
 				    "UPDATE users SET password_hash = ?, must_change = ? WHERE id = ?",
 				    p, 3, NULL))) < 0 ||
-	    (rc = end_sessions(c, id, keep_session)) < 0)
+	    (rc = end_sessions(c, id, keep_session)) < 0 ||
+	    (rc = ctx_db(c, db_exec(c->db, "DELETE FROM api_tokens WHERE user_id = ?", p + 2, 1,
+				    NULL))) < 0)
 		return rc;
 	return event_append(c, center, 0, must_change ? "user.password_reset" : "user.password",
 			    json_pack("{s:I}", "id", (json_int_t)id));

@@ -172,3 +172,26 @@ test('the flowchart is SVG drawn by the server, for every version and for unsave
   expectError(await req(scj, 'POST', '/api/v1/process/preview.svg', { steps: [] }), 400, 'invalid', 'item_id');
   expectError(await req(clerk, 'POST', '/api/v1/process/preview.svg', { item_id: item.id, steps: [] }), 403, 'forbidden');
 });
+
+test('changing the promised limit after saving leaves the process invalid until it is saved again', async () => {
+  const created = await req(scj, 'POST', '/api/v1/items', {
+    unit_id: scj.unit.id, code: 'SCJ-CHG', name: '食品生产许可', kind: 'promised', statutory_days: 20, promised_days: 10,
+  });
+  expectStatus(created, 201);
+  const at = `/api/v1/items/${created.json.id}/process`;
+  const steps = [step(1, '受理', 'accept', null, 0), step(2, '审核', 'approve', zhang, 9), step(3, '办结', 'complete', null, 1)];
+  expectStatus(await req(scj, 'PUT', at, { steps }), 200);
+  assert.equal((await req(scj, 'GET', at)).json.valid, true);
+
+  expectStatus(await req(scj, 'PUT', `/api/v1/items/${created.json.id}`, { promised_days: 8 }), 200);
+  let p = (await req(scj, 'GET', at)).json;
+  assert.equal(p.valid, false);
+  assert.match(p.problem, /\(10\).*\(8\)/, p.problem);
+
+  steps[1].limit_days = 7;
+  expectStatus(await req(scj, 'PUT', at, { steps }), 200);
+  p = (await req(scj, 'GET', at)).json;
+  assert.equal(p.valid, true);
+  assert.equal(p.problem, null);
+  assert.equal(p.version, 2);
+});

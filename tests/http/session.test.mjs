@@ -252,3 +252,41 @@ test('a user cannot see or revoke another user\'s tokens', async () => {
   assert.ok([403, 404].includes(d.status), `got ${d.status}`);
   expectStatus(await srv.req('GET', '/api/v1/me', { token: c.json.token }), 200);
 });
+
+test('parallel wrong guesses cannot slip past the limit: at most five are checked', async () => {
+  const admin = await srv.admin();
+  const name = uniq('par');
+  await srv.newUser(admin, { username: name, name: '并发限流', roles: ['sysadmin'] });
+  const rs = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+    srv.req('POST', '/api/v1/session', { body: { username: name, password: 'Guess' + i + 'abc' } })));
+  assert.equal(rs.filter((r) => r.status === 401).length, 5, rs.map((r) => r.status).join(','));
+  assert.equal(rs.filter((r) => r.status === 429).length, 15);
+});
+
+test('a login sent as a text/plain form (login CSRF) → 415, no cookie', async () => {
+  const r = await srv.req('POST', '/api/v1/session', {
+    headers: { 'Content-Type': 'text/plain' }, body: { username: 'admin', password: ADMIN_PW },
+  });
+  expectError(r, 415, 'unsupported_media_type');
+  assert.equal(r.headers.get('set-cookie'), null);
+});
+
+test('a password change or reset also revokes the user\'s API tokens', async () => {
+  const admin = await srv.admin();
+  const name = uniq('tok');
+  const u = await srv.newUser(admin, { username: name, name: '令牌用户', roles: ['sysadmin'] });
+  const t = await srv.req('POST', '/api/v1/tokens', { session: u.session, body: { name: '集成' } });
+  expectStatus(t, 201);
+  const bearer = { Authorization: `Bearer ${t.json.token}` };
+  expectStatus(await srv.req('GET', '/api/v1/me', { headers: bearer }), 200);
+  expectStatus(await srv.req('POST', '/api/v1/session/password', {
+    session: u.session, body: { old_password: u.password, new_password: 'Changed' + u.password },
+  }), 200);
+  expectError(await srv.req('GET', '/api/v1/me', { headers: bearer }), 401, 'session_expired');
+
+  const t2 = await srv.req('POST', '/api/v1/tokens', { session: u.session, body: { name: '集成2' } });
+  expectStatus(t2, 201);
+  expectStatus(await srv.req('POST', `/api/v1/users/${u.user.id}/reset-password`, { session: admin }), 200);
+  expectError(await srv.req('GET', '/api/v1/me', { headers: { Authorization: `Bearer ${t2.json.token}` } }),
+    401, 'session_expired');
+});

@@ -526,6 +526,28 @@ static void test_csv_unclosed_quote(void **state)
 	arena_release(&a);
 }
 
+static void test_csv_empty_rows_and_replacement_char(void **state)
+{
+	static const char text[] = "a,b\n,,\n , \nc,\n,,,,\n";
+	struct arena a = ARENA_INIT;
+	struct csv r;
+	const char *why = NULL;
+	char *f[2];
+	int n;
+	(void)state;
+	assert_int_equal(csv_open(&r, &a, text, sizeof(text) - 1, &why), 0);
+	assert_int_equal(csv_next(&r, f, 2, &n), 1);
+	assert_string_equal(f[0], "a");
+	assert_int_equal(csv_next(&r, f, 2, &n), 1); /* rows of empty cells are skipped */
+	assert_string_equal(f[0], "c");
+	assert_int_equal(r.line, 4);
+	assert_int_equal(csv_next(&r, f, 2, &n), 0);
+	/* GBK read as UTF-8 by a browser: U+FFFD in place of every character */
+	assert_int_equal(csv_open(&r, &a, "2030-10-01,\xEF\xBF\xBD\xEF\xBF\xBD", 17, &why), -1);
+	assert_non_null(strstr(why, "无法识别"));
+	arena_release(&a);
+}
+
 static void test_csv_gbk_and_binary(void **state)
 {
 	/* "日期,名称" in GBK, as Chinese Excel saves a CSV by default */
@@ -569,6 +591,7 @@ int main(void)
 	    cmocka_unit_test(test_csv_more_fields_than_kept),
 	    cmocka_unit_test(test_csv_unclosed_quote),
 	    cmocka_unit_test(test_csv_gbk_and_binary),
+	    cmocka_unit_test(test_csv_empty_rows_and_replacement_char),
 	};
 
 	if (token_init() < 0) {
