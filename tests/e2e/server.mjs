@@ -258,9 +258,21 @@ export async function uiLogin(page, username, password) {
 
 /** Pick an option of an Element Plus select (by its data-testid) by visible text. */
 export async function pickOption(page, testid, text) {
-  // A tree select repeats the attribute on its inner select: click the outer one.
-  await page.getByTestId(testid).first().click()
-  await page.locator('.el-select-dropdown__item:visible, .el-select-dropdown .el-tree-node__content:visible', { hasText: text }).first().click()
+  const option = page.locator('.el-select-dropdown__item:visible, .el-select-dropdown .el-tree-node__content:visible', { hasText: text }).first()
+  // A dropdown still opening or closing (its transition, or the page re-laying out under
+  // load) is not "stable" for a while: close it and open it again rather than wait it out.
+  for (let attempt = 1; ; attempt++) {
+    // A tree select repeats the attribute on its inner select: click the outer one.
+    await page.getByTestId(testid).first().click()
+    try {
+      await option.click({ timeout: 4000 })
+      return
+    } catch (e) {
+      if (attempt === 3) throw e
+      await page.keyboard.press('Escape')
+      await page.waitForTimeout(300)
+    }
+  }
 }
 
 /** The Element Plus message (toast) currently shown, waiting for one with `text`. */
