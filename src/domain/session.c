@@ -80,8 +80,12 @@ int session_login(struct ctx *c, const char *username, const char *password,
 	c->actor = &a; /* the event's actor is the user logging in */
 	if ((rc = ctx_db(c, db_begin_write(c->db))) < 0)
 		goto out;
-	if ((rc = ctx_db(c, db_exec(c->db, "DELETE FROM login_failures WHERE username = ?", p, 1,
-				    NULL))) < 0 ||
+	/* this name's count goes, and so do the counts whose window has passed: names an
+	 * attacker made up do not pile up */
+	struct db_val gone[] = {DBT(username), DBI(c->now - LOGIN_WINDOW)};
+	if ((rc = ctx_db(c, db_exec(c->db,
+				    "DELETE FROM login_failures WHERE username = ? OR window_start <= ?",
+				    gone, 2, NULL))) < 0 ||
 	    (rc = ctx_db(c, db_exec(c->db,
 				    "INSERT INTO sessions (token_hash, user_id, csrf, created_at, "
 				    "seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",

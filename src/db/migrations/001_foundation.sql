@@ -78,6 +78,7 @@ CREATE TABLE login_failures (
 	failures INTEGER NOT NULL,
 	window_start BIGINT NOT NULL
 );
+CREATE INDEX login_failures_window ON login_failures (window_start);
 
 -- The event log: appended to in the same transaction as every change, never updated.
 -- hash = SHA-256(prev_hash | seq | at | center | actor | case | type | payload).
