@@ -3,29 +3,7 @@ import { createApp } from 'vue'
 import ElementPlus from 'element-plus'
 import zhCn from 'element-plus/es/locale/lang/zh-cn'
 import 'element-plus/dist/index.css'
-import {
-  Avatar,
-  CopyDocument,
-  Edit,
-  HomeFilled,
-  Key,
-  Location,
-  Lock,
-  OfficeBuilding,
-  Plus,
-  Refresh,
-  School,
-  Search,
-  Setting,
-  SwitchButton,
-  User,
-  UserFilled,
-  Fold,
-  Expand,
-  ArrowDown,
-  Calendar,
-  Document,
-} from '@element-plus/icons-vue'
+import * as icons from './icons.js'
 import App from './App.vue'
 import { router } from './router.js'
 import { clearSession, session } from './session.js'
@@ -47,29 +25,6 @@ onPasswordChangeRequired(() => {
 
 const app = createApp(App)
 app.use(ElementPlus, { locale: zhCn })
-const icons = {
-  Avatar,
-  CopyDocument,
-  Edit,
-  HomeFilled,
-  Key,
-  Location,
-  Lock,
-  OfficeBuilding,
-  Plus,
-  Refresh,
-  School,
-  Search,
-  Setting,
-  SwitchButton,
-  User,
-  UserFilled,
-  Fold,
-  Expand,
-  ArrowDown,
-  Calendar,
-  Document,
-}
 for (const [name, comp] of Object.entries(icons)) app.component(name, comp)
 app.use(router)
 app.mount('#app')

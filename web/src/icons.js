@@ -1,0 +1,25 @@
+// The Element Plus icons the views name by string (:icon="'Plus'"); main.js
+// registers each as a global component. Named re-exports keep tree-shaking.
+export {
+  Avatar,
+  CopyDocument,
+  Edit,
+  HomeFilled,
+  Key,
+  Location,
+  Lock,
+  OfficeBuilding,
+  Plus,
+  Refresh,
+  School,
+  Search,
+  Setting,
+  SwitchButton,
+  User,
+  UserFilled,
+  Fold,
+  Expand,
+  ArrowDown,
+  Calendar,
+  Document,
+} from '@element-plus/icons-vue'
