@@ -2,21 +2,13 @@
 // its row and column), adds a 2027 holiday and uses the due-date box.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startServer, adminApi, launchBrowser, newPage, shot, uiLogin, row, toast, ADMIN_PW } from './server.mjs'
+import { shot, startLoggedIn, row, toast } from './server.mjs'
 
-let server, browser, page, admin
+let page, admin, close
 before(async () => {
-  server = await startServer()
-  admin = await adminApi(server)
-  browser = await launchBrowser()
-  page = await newPage(browser, server)
-  await uiLogin(page, 'admin', ADMIN_PW)
-  await page.getByTestId('home-welcome').waitFor()
+  ;({ page, admin, close } = await startLoggedIn())
 })
-after(async () => {
-  await browser?.close()
-  await server?.stop()
-})
+after(() => close?.())
 
 async function setYear(y) {
   const input = page.getByTestId('cal-year').locator('input')

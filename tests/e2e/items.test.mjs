@@ -3,35 +3,21 @@
 // and finds the item in the list.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startServer, adminApi, makeCenter, launchBrowser, newPage, shot, uiLogin, pickOption, row } from './server.mjs'
+import { shot, startLoggedIn, makeJinjiang, pickOption, row } from './server.mjs'
 
 const PW = 'Scj2025pass'
-let server, browser, page, api, unitId
+let page, api, unitId, close
 
 before(async () => {
-  server = await startServer()
-  const admin = await adminApi(server)
-  const jj = await makeCenter(admin, {
-    regions: [
-      ['510000', '四川省'],
-      ['510100', '成都市'],
-      ['510104', '锦江区'],
-    ],
-    center: { region_code: '510104', name: '成都市锦江区政务服务中心' },
-    unit: { code: 'scj', name: '锦江区市场监督管理局' },
-  })
-  unitId = jj.unit.id
-  api = server.api()
-  await api.activate(jj.defaultUser.username, PW)
-  browser = await launchBrowser()
-  page = await newPage(browser, server)
-  await uiLogin(page, jj.defaultUser.username, PW)
-  await page.getByTestId('home-welcome').waitFor()
+  ;({ page, close } = await startLoggedIn(async (admin, server) => {
+    const jj = await makeJinjiang(admin)
+    unitId = jj.unit.id
+    api = server.api()
+    await api.activate(jj.defaultUser.username, PW)
+    return { username: jj.defaultUser.username, password: PW }
+  }))
 })
-after(async () => {
-  await browser?.close()
-  await server?.stop()
-})
+after(() => close?.())
 
 async function setNumber(testid, value) {
   const input = page.getByTestId(testid).locator('input')

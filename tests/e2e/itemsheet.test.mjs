@@ -5,36 +5,22 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { startServer, adminApi, makeCenter, launchBrowser, newPage, shot, uiLogin, toast, row } from './server.mjs'
+import { shot, startLoggedIn, makeJinjiang, toast, row } from './server.mjs'
 
 const PW = 'JjAdmin2025pw'
 const HEADER = '单位代码,事项编码,事项名称,类型,法定时限,承诺时限,进驻中心,窗口授权,投资项目,设定依据,办理条件,收费标准,办理地点和时间,应交材料,状态'
-let server, browser, page, admin, centerId
+let page, admin, centerId, close
 
 before(async () => {
-  server = await startServer()
-  admin = await adminApi(server)
-  const jj = await makeCenter(admin, {
-    regions: [
-      ['510000', '四川省'],
-      ['510100', '成都市'],
-      ['510104', '锦江区'],
-    ],
-    center: { region_code: '510104', name: '成都市锦江区政务服务中心' },
-    unit: { code: 'scj', name: '锦江区市场监督管理局' },
-  })
-  centerId = jj.center.id
-  await admin.must('POST', '/users', { username: 'jj_admin', name: '锦江管理员', roles: ['center_admin'], center_id: centerId })
-  await server.api().activate('jj_admin', PW)
-  browser = await launchBrowser()
-  page = await newPage(browser, server)
-  await uiLogin(page, 'jj_admin', PW)
-  await page.getByTestId('home-welcome').waitFor()
+  ;({ page, admin, close } = await startLoggedIn(async (sysadmin, server) => {
+    const jj = await makeJinjiang(sysadmin)
+    centerId = jj.center.id
+    await sysadmin.must('POST', '/users', { username: 'jj_admin', name: '锦江管理员', roles: ['center_admin'], center_id: centerId })
+    await server.api().activate('jj_admin', PW)
+    return { username: 'jj_admin', password: PW }
+  }))
 })
-after(async () => {
-  await browser?.close()
-  await server?.stop()
-})
+after(() => close?.())
 
 const gbk = (text) => execFileSync('iconv', ['-f', 'UTF-8', '-t', 'GB18030'], { input: Buffer.from(text) })
 

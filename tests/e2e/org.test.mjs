@@ -2,21 +2,13 @@
 // unit's default user is announced with its initial password.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startServer, adminApi, launchBrowser, newPage, shot, uiLogin, pickOption, row, ADMIN_PW } from './server.mjs'
+import { newPage, shot, startLoggedIn, uiLogin, pickOption, row } from './server.mjs'
 
-let server, browser, page
+let server, browser, page, close
 before(async () => {
-  server = await startServer()
-  await adminApi(server)
-  browser = await launchBrowser()
-  page = await newPage(browser, server)
-  await uiLogin(page, 'admin', ADMIN_PW)
-  await page.getByTestId('home-welcome').waitFor()
+  ;({ server, browser, page, close } = await startLoggedIn())
 })
-after(async () => {
-  await browser?.close()
-  await server?.stop()
-})
+after(() => close?.())
 
 async function addRegion(code, name) {
   await page.getByTestId('region-add').click()

@@ -3,35 +3,25 @@
 // fixes it, saves, and views the flowchart the server draws, also of a saved version.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startServer, adminApi, makeCenter, launchBrowser, newPage, shot, uiLogin, pickOption, toast } from './server.mjs'
+import { shot, startLoggedIn, makeJinjiang, pickOption, toast } from './server.mjs'
 
 const PW = 'Unit2025pw'
-let server, browser, page, item, unitName
+let page, item, unitName, close
 
 before(async () => {
-  server = await startServer()
-  const admin = await adminApi(server)
-  const { center, unit, defaultUser } = await makeCenter(admin, {
-    regions: [['510000', '四川省'], ['510100', '成都市'], ['510104', '锦江区']],
-    center: { region_code: '510104', name: '锦江区政务服务中心' },
-    unit: { code: 'scj', name: '锦江区市场监督管理局' },
-  })
-  unitName = unit.name
-  await admin.must('POST', '/users', { username: 'scj_zhang', name: '张承办', roles: ['handler'], center_id: center.id, unit_id: unit.id })
-  const ua = server.api()
-  await ua.activate(defaultUser.username, PW)
-  item = await ua.must('POST', '/items', {
-    unit_id: unit.id, code: 'SCJ-001', name: '食品经营许可', kind: 'promised', statutory_days: 20, promised_days: 10,
-  })
-  browser = await launchBrowser()
-  page = await newPage(browser, server)
-  await uiLogin(page, defaultUser.username, PW)
-  await page.getByTestId('home-welcome').waitFor()
+  ;({ page, close } = await startLoggedIn(async (admin, server) => {
+    const { center, unit, defaultUser } = await makeJinjiang(admin, { center: '锦江区政务服务中心' })
+    unitName = unit.name
+    await admin.must('POST', '/users', { username: 'scj_zhang', name: '张承办', roles: ['handler'], center_id: center.id, unit_id: unit.id })
+    const ua = server.api()
+    await ua.activate(defaultUser.username, PW)
+    item = await ua.must('POST', '/items', {
+      unit_id: unit.id, code: 'SCJ-001', name: '食品经营许可', kind: 'promised', statutory_days: 20, promised_days: 10,
+    })
+    return { username: defaultUser.username, password: PW }
+  }))
 })
-after(async () => {
-  await browser?.close()
-  await server?.stop()
-})
+after(() => close?.())
 
 async function setNumber(testid, value) {
   const input = page.getByTestId(testid).locator('input')

@@ -205,6 +205,51 @@ export async function makeCenter(admin, { regions, center, unit }) {
   return { center: c, unit: u.unit, defaultUser: u.default_user }
 }
 
+/**
+ * makeCenter in 锦江区: regions 510000 → 510100 → 510104, a center (by default
+ * 成都市锦江区政务服务中心) and its unit scj (by default 锦江区市场监督管理局).
+ */
+export function makeJinjiang(admin, { center = '成都市锦江区政务服务中心', unit = '锦江区市场监督管理局' } = {}) {
+  return makeCenter(admin, {
+    regions: [
+      ['510000', '四川省'],
+      ['510100', '成都市'],
+      ['510104', '锦江区'],
+    ],
+    center: { region_code: '510104', name: center },
+    unit: { code: 'scj', name: unit },
+  })
+}
+
+/**
+ * The before() of a test file that works on one logged-in page: start the server, activate
+ * the admin (adminApi), run `setup(admin, server)` for the data the tests need (it may
+ * resolve {username, password} to log in as; by default the admin), launch the browser, log
+ * in on a new page and wait for the home page. Resolves {server, browser, page, admin, close};
+ * close() is the after(): close the browser, stop the server. On failure it closes what it
+ * started.
+ */
+export async function startLoggedIn(setup) {
+  const server = await startServer()
+  let browser
+  const close = async () => {
+    await browser?.close()
+    await server.stop()
+  }
+  try {
+    const admin = await adminApi(server)
+    const who = (await setup?.(admin, server)) || { username: 'admin', password: ADMIN_PW }
+    browser = await launchBrowser()
+    const page = await newPage(browser, server)
+    await uiLogin(page, who.username, who.password)
+    await page.getByTestId('home-welcome').waitFor()
+    return { server, browser, page, admin, close }
+  } catch (e) {
+    await close()
+    throw e
+  }
+}
+
 export async function launchBrowser() {
   return chromium.launch({
     executablePath: CHROMIUM,

@@ -2,46 +2,18 @@
 // disables the account, and the disabled user can no longer log in.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import {
-  startServer,
-  adminApi,
-  makeCenter,
-  launchBrowser,
-  newPage,
-  shot,
-  uiLogin,
-  pickOption,
-  row,
-  confirmBox,
-  ADMIN_PW,
-  INITIAL_PW,
-} from './server.mjs'
+import { newPage, shot, startLoggedIn, makeJinjiang, uiLogin, pickOption, row, confirmBox, INITIAL_PW } from './server.mjs'
 
 const CENTER = '成都市锦江区政务服务中心'
 const UNIT = '锦江区市场监督管理局'
-let server, browser, page, admin
+let server, browser, page, close
 
 before(async () => {
-  server = await startServer()
-  admin = await adminApi(server)
-  await makeCenter(admin, {
-    regions: [
-      ['510000', '四川省'],
-      ['510100', '成都市'],
-      ['510104', '锦江区'],
-    ],
-    center: { region_code: '510104', name: CENTER },
-    unit: { code: 'scj', name: UNIT },
-  })
-  browser = await launchBrowser()
-  page = await newPage(browser, server)
-  await uiLogin(page, 'admin', ADMIN_PW)
-  await page.getByTestId('home-welcome').waitFor()
+  ;({ server, browser, page, close } = await startLoggedIn(async (admin) => {
+    await makeJinjiang(admin, { center: CENTER, unit: UNIT })
+  }))
 })
-after(async () => {
-  await browser?.close()
-  await server?.stop()
-})
+after(() => close?.())
 
 test('add a 窗口人员 and see them in the table', async () => {
   await page.getByTestId('menu-users').click()

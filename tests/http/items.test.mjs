@@ -8,25 +8,11 @@ let srv, admin, jj, qy, scj, gaj, jjAdmin, qyAdmin, sup, clerk;
 
 before(async () => {
   srv = await startServer();
-  admin = await srv.admin();
-  const post = async (p, body) => {
-    const r = await srv.req('POST', p, { session: admin, body });
-    expectStatus(r, 201);
-    return r.json;
-  };
-  for (const [code, name] of [['510000', '四川省'], ['510100', '成都市'], ['510104', '锦江区'], ['510105', '青羊区']])
-    await post('/api/v1/regions', { code, name });
-  jj = await post('/api/v1/centers', { region_code: '510104', name: '锦江区政务服务中心' });
-  qy = await post('/api/v1/centers', { region_code: '510105', name: '青羊区政务服务中心' });
-  const u1 = await post('/api/v1/units', { center_id: jj.id, code: 'scj', name: '锦江区市场监督管理局' });
-  const u2 = await post('/api/v1/units', { center_id: jj.id, code: 'gaj', name: '锦江区公安分局' });
-  await post('/api/v1/units', { center_id: qy.id, code: 'scj', name: '青羊区市场监督管理局' });
-  scj = { unit: u1.unit, ...(await srv.activate(u1.default_user.username)) };
-  gaj = { unit: u2.unit, ...(await srv.activate(u2.default_user.username)) };
+  ({ admin, jj, qy, scj, gaj } = await srv.org());
   jjAdmin = await srv.newUser(admin, { username: 'jj_admin', name: '锦江管理员', roles: ['center_admin'], center_id: jj.id });
   qyAdmin = await srv.newUser(admin, { username: 'qy_admin', name: '青羊管理员', roles: ['center_admin'], center_id: qy.id });
   sup = await srv.newUser(admin, { username: 'sup_jj', name: '锦江监察', roles: ['supervisor'], scope_region: '510104' });
-  clerk = await srv.newUser(admin, { username: 'jj_clerk', name: '锦江窗口', roles: ['clerk'], center_id: jj.id, unit_id: u1.unit.id });
+  clerk = await srv.newUser(admin, { username: 'jj_clerk', name: '锦江窗口', roles: ['clerk'], center_id: jj.id, unit_id: scj.unit.id });
 });
 after(async () => { if (srv) await srv.close(); });
 

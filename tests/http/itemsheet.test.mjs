@@ -15,23 +15,9 @@ let srv, admin, jj, qy, scj, gaj, jjAdmin, tmp;
 before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shenpi-sheet-'));
   srv = await startServer();
-  admin = await srv.admin();
-  const post = async (p, body, who = admin) => {
-    const r = await srv.req('POST', p, { session: who.session || who, body });
-    expectStatus(r, 201);
-    return r.json;
-  };
-  for (const [code, name] of [['510000', '四川省'], ['510100', '成都市'], ['510104', '锦江区'], ['510105', '青羊区']])
-    await post('/api/v1/regions', { code, name });
-  jj = await post('/api/v1/centers', { region_code: '510104', name: '锦江区政务服务中心' });
-  qy = await post('/api/v1/centers', { region_code: '510105', name: '青羊区政务服务中心' });
-  const u1 = await post('/api/v1/units', { center_id: jj.id, code: 'scj', name: '锦江区市场监督管理局' });
-  const u2 = await post('/api/v1/units', { center_id: jj.id, code: 'gaj', name: '锦江区公安分局' });
-  await post('/api/v1/units', { center_id: qy.id, code: 'scj', name: '青羊区市场监督管理局' });
-  scj = { unit: u1.unit, ...(await srv.activate(u1.default_user.username)) };
-  gaj = { unit: u2.unit, ...(await srv.activate(u2.default_user.username)) };
+  ({ admin, jj, qy, scj, gaj } = await srv.org());
   jjAdmin = await srv.newUser(admin, { username: 'jj_admin', name: '锦江管理员', roles: ['center_admin'], center_id: jj.id });
-  await post('/api/v1/items', {
+  await srv.create('/api/v1/items', {
     unit_id: scj.unit.id, code: 'SCJ-001', name: '食品经营许可', kind: 'promised', statutory_days: 20, promised_days: 10,
     entered: true, authorized: true, basis: '《中华人民共和国食品安全法》第三十五条', conditions: '有经营场所，有卫生设施',
     fees: '不收费', place_time: '二楼，工作日9:00-17:00', investment: false,
@@ -40,7 +26,7 @@ before(async () => {
       { name: '营业执照', form: 'copy', copies: 2, required: false, notes: '加盖公章' },
     ],
   }, jjAdmin);
-  await post('/api/v1/items', {
+  await srv.create('/api/v1/items', {
     unit_id: gaj.unit.id, code: 'GAJ-001', name: '居民身份证申领', kind: 'immediate', statutory_days: 0, promised_days: 0,
     entered: true, authorized: false, investment: true, materials: [],
   }, jjAdmin);

@@ -8,30 +8,18 @@ let srv, admin, jj, scj, gaj, zhang, li, clerk, qyAdmin, otherHandler, item, imm
 
 before(async () => {
   srv = await startServer();
-  admin = await srv.admin();
-  const post = async (p, body, who = admin) => {
-    const r = await srv.req('POST', p, { session: who, body });
-    expectStatus(r, 201);
-    return r.json;
-  };
-  for (const [code, name] of [['510000', '四川省'], ['510100', '成都市'], ['510104', '锦江区'], ['510105', '青羊区']])
-    await post('/api/v1/regions', { code, name });
-  jj = await post('/api/v1/centers', { region_code: '510104', name: '锦江区政务服务中心' });
-  const qy = await post('/api/v1/centers', { region_code: '510105', name: '青羊区政务服务中心' });
-  const u1 = await post('/api/v1/units', { center_id: jj.id, code: 'scj', name: '锦江区市场监督管理局' });
-  const u2 = await post('/api/v1/units', { center_id: jj.id, code: 'gaj', name: '锦江区公安分局' });
-  scj = { unit: u1.unit, ...(await srv.activate(u1.default_user.username)) };
-  gaj = { unit: u2.unit, ...(await srv.activate(u2.default_user.username)) };
+  let qy;
+  ({ admin, jj, qy, scj, gaj } = await srv.org());
   const mk = (username, name, roles, unit, center = jj.id) =>
     srv.newUser(admin, { username, name, roles, center_id: center, unit_id: unit });
-  zhang = await mk('scj_zhang', '张承办', ['handler'], u1.unit.id);
-  li = await mk('scj_li', '李承办', ['handler'], u1.unit.id);
-  clerk = await mk('scj_clerk', '王窗口', ['clerk'], u1.unit.id);
-  otherHandler = await mk('gaj_qian', '钱公安', ['handler'], u2.unit.id);
+  zhang = await mk('scj_zhang', '张承办', ['handler'], scj.unit.id);
+  li = await mk('scj_li', '李承办', ['handler'], scj.unit.id);
+  clerk = await mk('scj_clerk', '王窗口', ['clerk'], scj.unit.id);
+  otherHandler = await mk('gaj_qian', '钱公安', ['handler'], gaj.unit.id);
   qyAdmin = await srv.newUser(admin, { username: 'qy_admin', name: '青羊管理员', roles: ['center_admin'], center_id: qy.id });
   const base = { unit_id: scj.unit.id, entered: true, authorized: true };
-  item = await post('/api/v1/items', { ...base, code: 'SCJ-001', name: '食品经营许可', kind: 'promised', statutory_days: 20, promised_days: 10 }, scj.session);
-  immediate = await post('/api/v1/items', { ...base, code: 'SCJ-002', name: '证明开具', kind: 'immediate', statutory_days: 0 }, scj.session);
+  item = await srv.create('/api/v1/items', { ...base, code: 'SCJ-001', name: '食品经营许可', kind: 'promised', statutory_days: 20, promised_days: 10 }, scj.session);
+  immediate = await srv.create('/api/v1/items', { ...base, code: 'SCJ-002', name: '证明开具', kind: 'immediate', statutory_days: 0 }, scj.session);
 });
 after(async () => { if (srv) await srv.close(); });
 

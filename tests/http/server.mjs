@@ -207,7 +207,8 @@ export function expectStatus(res, status) {
  * Start a server on a fresh database. Returns an object with
  *  url, db (url, sql, drop), req, login, cli(args, opts), stop() → {code, signal},
  *  close() (stop if running, drop the database), log() (stderr so far),
- *  and fixtures: admin() (admin with changed password), newUser(adminSession, spec, pw).
+ *  and fixtures: admin() (admin with changed password), newUser(adminSession, spec, pw),
+ *  activate(username, pw), create(path, body, who), org() (two centers with units).
  */
 export async function startServer({ demo = false, db: givenDb } = {}) {
   const db = givenDb || (await makeDb({ demo }));
@@ -305,6 +306,37 @@ export async function startServer({ demo = false, db: givenDb } = {}) {
       const r = await c.req('POST', '/api/v1/users', { session: by, body: spec });
       expectStatus(r, 201);
       return srv.activate(spec.username, pw);
+    },
+    /**
+     * POST `body` to `p` as `who` (a session, or a user from newUser/activate; default the
+     * admin), expecting 201; the reply's JSON.
+     */
+    async create(p, body, who) {
+      const s = who ? who.session || who : await srv.admin();
+      const r = await c.req('POST', p, { session: s, body });
+      expectStatus(r, 201);
+      return r.json;
+    },
+    /**
+     * The organisation the catalog tests start from, created by the admin: regions 四川省
+     * 510000 → 成都市 510100 → 锦江区 510104 and 青羊区 510105; centers jj (锦江区政务服务中心)
+     * and qy (青羊区政务服务中心); units scj (锦江区市场监督管理局) and gaj (锦江区公安分局) in jj,
+     * scj (青羊区市场监督管理局) in qy. The two jj units' default users are activated.
+     * Returns {admin, jj, qy, scj, gaj, qyScj}: jj and qy as created; scj and gaj
+     * {unit, user, session, password}; qyScj the qy unit's reply ({unit, default_user}).
+     */
+    async org() {
+      const admin = await srv.admin();
+      for (const [code, name] of [['510000', '四川省'], ['510100', '成都市'], ['510104', '锦江区'], ['510105', '青羊区']])
+        await srv.create('/api/v1/regions', { code, name }, admin);
+      const jj = await srv.create('/api/v1/centers', { region_code: '510104', name: '锦江区政务服务中心' }, admin);
+      const qy = await srv.create('/api/v1/centers', { region_code: '510105', name: '青羊区政务服务中心' }, admin);
+      const u1 = await srv.create('/api/v1/units', { center_id: jj.id, code: 'scj', name: '锦江区市场监督管理局' }, admin);
+      const u2 = await srv.create('/api/v1/units', { center_id: jj.id, code: 'gaj', name: '锦江区公安分局' }, admin);
+      const qyScj = await srv.create('/api/v1/units', { center_id: qy.id, code: 'scj', name: '青羊区市场监督管理局' }, admin);
+      const scj = { unit: u1.unit, ...(await srv.activate(u1.default_user.username)) };
+      const gaj = { unit: u2.unit, ...(await srv.activate(u2.default_user.username)) };
+      return { admin, jj, qy, scj, gaj, qyScj };
     },
     /** Log in a user who still has 888888, change the password; {user, session, password}. */
     async activate(username, pw = 'Passw0rd' + randomBytes(3).toString('hex')) {

@@ -59,29 +59,6 @@ static const char *show(int32_t day)
 	return b;
 }
 
-static int64_t query_int(const char *sql, const struct db_val *p, int n)
-{
-	struct db_res *r;
-	int64_t v;
-	int rc = db_query(g_c.db, &r, sql, p, n);
-
-	if (rc != DB_OK)
-		fail_msg("%s: %s -> %d (%s)", g_kind, sql, rc, db_errmsg(g_c.db));
-	if (db_next(r) != 1)
-		fail_msg("%s: %s: no row", g_kind, sql);
-	v = db_int(r, 0);
-	db_res_free(r);
-	return v;
-}
-
-static int64_t count(const char *table_where)
-{
-	char sql[256];
-
-	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s", table_where);
-	return query_int(sql, NULL, 0);
-}
-
 static struct calendar load(void)
 {
 	struct calendar cal;
@@ -90,12 +67,6 @@ static struct calendar load(void)
 	if (rc != E_OK)
 		fail_msg("%s: calendar_load -> %s", g_kind, err_code(rc));
 	return cal;
-}
-
-static void clear_fail(void)
-{
-	g_c.fail_field = NULL;
-	g_c.fail_message = NULL;
 }
 
 static int begin(void)

@@ -32,30 +32,6 @@ static void exec_ok(const char *sql, const struct db_val *p, int n)
 		fail_msg("%s: %s -> %d (%s)", g_kind, sql, rc, db_errmsg(g_c.db));
 }
 
-/* The integer in the first column of the first row (fails the test when there is none). */
-static int64_t query_int(const char *sql, const struct db_val *p, int n)
-{
-	struct db_res *r;
-	int64_t v;
-	int rc = db_query(g_c.db, &r, sql, p, n);
-
-	if (rc != DB_OK)
-		fail_msg("%s: %s -> %d (%s)", g_kind, sql, rc, db_errmsg(g_c.db));
-	if (db_next(r) != 1)
-		fail_msg("%s: %s: no row", g_kind, sql);
-	v = db_int(r, 0);
-	db_res_free(r);
-	return v;
-}
-
-static int64_t count(const char *table_where)
-{
-	char sql[256];
-
-	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s", table_where);
-	return query_int(sql, NULL, 0);
-}
-
 static int64_t center_id(const char *name)
 {
 	struct db_val p[] = {DBT(name)};
@@ -75,12 +51,6 @@ static int64_t user_id(const char *username)
 	struct db_val p[] = {DBT(username)};
 
 	return query_int("SELECT id FROM users WHERE username = ?", p, 1);
-}
-
-static void clear_fail(void)
-{
-	g_c.fail_field = NULL;
-	g_c.fail_message = NULL;
 }
 
 /* Run a domain write in its own transaction, committed only when it succeeds. */

@@ -98,7 +98,7 @@ static int save(int64_t item, json_t *in)
 	json_t *out = NULL;
 	int rc;
 	assert_int_equal(db_begin_write(g_c.db), DB_OK);
-	g_c.fail_field = g_c.fail_message = NULL;
+	clear_fail();
 	rc = process_save(&g_c, item, in, &out);
 	if (rc == E_OK)
 		assert_int_equal(db_commit(g_c.db), DB_OK);
@@ -134,15 +134,6 @@ static json_t *get(int64_t item, int64_t version)
 static int64_t jint(json_t *o, const char *key)
 {
 	return json_integer_value(json_object_get(o, key));
-}
-
-static int64_t count(const char *table_where)
-{
-	char q[256];
-	int64_t n = 0;
-	snprintf(q, sizeof(q), "SELECT COUNT(*) FROM %s", table_where);
-	assert_int_equal(ctx_int(&g_c, q, NULL, 0, &n), E_OK);
-	return n;
 }
 
 /* ---- tests ---- */

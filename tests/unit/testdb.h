@@ -1,6 +1,6 @@
 /*
  * testdb.h - the per-test database fixture shared by the domain-level unit tests
- * (test_domain.c, test_calendar.c). Test-only: each test program includes it once, so its
+ * (test_domain.c, test_calendar.c, test_process.c). Test-only: each test program includes it once, so its
  * globals and functions are static.
  *
  * Every test gets a freshly migrated database and a context on it (g_c, actor NULL = the
@@ -8,7 +8,8 @@
  * names a scratch PostgreSQL database, that database emptied (DROP SCHEMA public CASCADE) and
  * migrated again. Use fresh_db/close_db as each test's setup/teardown, call testdb_init()
  * first in main() and then testdb_run(), which runs the tests on SQLite and, if configured,
- * on PostgreSQL (else prints a SKIPPED line).
+ * on PostgreSQL (else prints a SKIPPED line). query_int, count and clear_fail are the small
+ * helpers the tests share.
  */
 #ifndef SHENPI_TESTDB_H
 #define SHENPI_TESTDB_H
@@ -109,6 +110,40 @@ static int close_db(void **state)
 		}
 	}
 	return 0;
+}
+
+/* ---- helpers on this test's database (unused ones are fine: not every test needs all) ---- */
+
+/* The integer in the first column of the first row (fails the test when there is none). */
+static inline int64_t query_int(const char *sql, const struct db_val *p, int n)
+{
+	struct db_res *r;
+	int64_t v;
+	int rc = db_query(g_c.db, &r, sql, p, n);
+
+	if (rc != DB_OK)
+		fail_msg("%s: %s -> %d (%s)", g_kind, sql, rc, db_errmsg(g_c.db));
+	if (db_next(r) != 1)
+		fail_msg("%s: %s: no row", g_kind, sql);
+	v = db_int(r, 0);
+	db_res_free(r);
+	return v;
+}
+
+/* SELECT COUNT(*) FROM table_where, e.g. count("events WHERE type = 'process.save'"). */
+static inline int64_t count(const char *table_where)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s", table_where);
+	return query_int(sql, NULL, 0);
+}
+
+/* Forget the previous failure's field and message before a domain call. */
+static inline void clear_fail(void)
+{
+	g_c.fail_field = NULL;
+	g_c.fail_message = NULL;
 }
 
 /* ---- the two groups ---- */
