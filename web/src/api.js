@@ -189,3 +189,47 @@ async function svgRequest(method, path, body) {
 export const processSvg = (itemId, version) =>
   svgRequest('GET', `/items/${itemId}/process.svg${queryString({ version })}`)
 export const previewProcessSvg = (body) => svgRequest('POST', '/process/preview.svg', body)
+
+// Cases (办件) and consultations (咨询): the case JSON is in docs/api.md ("Cases").
+const casePath = (no) => `/cases/${encodeURIComponent(no)}`
+export const listCases = (params) => get('/cases', params)
+export const getCase = (no, opts = {}) => get(casePath(no), null, opts)
+export const createCase = (body, opts = {}) => post('/cases', body, opts)
+// A transition: accept, refuse, supplement, resupply, materials, complete, pickup, …
+export const caseAction = (no, action, body = {}, opts = {}) => post(`${casePath(no)}/${action}`, body, opts)
+export const caseFlowchartSvg = (no) => svgRequest('GET', `${casePath(no)}/flowchart.svg`)
+// PDFs and downloads open in the browser with the session cookie.
+export const caseNoticeUrl = (no, kind) => `${BASE}${casePath(no)}/notices/${kind}.pdf`
+export const fileUrl = (id) => `${BASE}/files/${id}`
+export const deleteFile = (id, opts = {}) => del(`/files/${id}`, opts)
+export const uploadMaterialFile = (no, materialId, file, opts = {}) =>
+  upload(`${casePath(no)}/materials/${materialId}/files`, file, opts)
+export const createConsultation = (body, opts = {}) => post('/consultations', body, opts)
+export const consultationNoticeUrl = (id) => `${BASE}/consultations/${id}/notice.pdf`
+export const uploadConsultationSigned = (id, file, opts = {}) => upload(`/consultations/${id}/signed`, file, opts)
+// The login-free progress lookup: never sends the visitor to the login page.
+export const publicCase = (no, params) =>
+  get(`/public${casePath(no)}`, params, { silent: true, noRedirect: true })
+
+// A file as multipart/form-data (field "file"); errors as request() reports them.
+export async function upload(path, file, opts = {}) {
+  const form = new FormData()
+  form.append('file', file, file.name)
+  const headers = { Accept: 'application/json' }
+  if (csrfToken) headers['X-CSRF-Token'] = csrfToken
+  let res
+  try {
+    res = await fetch(BASE + path, { method: 'POST', headers, credentials: 'same-origin', body: form })
+  } catch {
+    const err = new ApiError(0, 'network', '无法连接服务器，请检查网络后重试')
+    if (!opts.silent) ElMessage.error(err.message)
+    throw err
+  }
+  if (res.ok) {
+    const text = await res.text()
+    return text ? JSON.parse(text) : null
+  }
+  const err = await parseError(res)
+  if (!opts.silent) ElMessage.error(err.message)
+  throw err
+}
