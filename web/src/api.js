@@ -233,3 +233,36 @@ export async function upload(path, file, opts = {}) {
   if (!opts.silent) ElMessage.error(err.message)
   throw err
 }
+
+// Cases (办件): read, search, the transitions, notices and statistics. Every transition is
+// POST /cases/{no}/{action}; the server lists in case.actions what this user may do now.
+const caseNo = (no) => encodeURIComponent(no)
+export const listCases = (params, opts = {}) => get('/cases', params, opts)
+export const getCase = (no, opts = {}) => get(`/cases/${caseNo(no)}`, null, opts)
+export const caseAction = (no, action, body = {}, opts = {}) => post(`/cases/${caseNo(no)}/${action}`, body, opts)
+export const caseFlowchartSvg = (no) => svgRequest('GET', `/cases/${caseNo(no)}/flowchart.svg`)
+// Plain links (the session cookie goes along): notices as PDF, attachments.
+export const caseNoticeUrl = (no, kind) => `${BASE}/cases/${caseNo(no)}/notices/${kind}.pdf`
+export const fileUrl = (id) => `${BASE}/files/${id}`
+export const statsMine = (params, opts = {}) => get('/stats/mine', params, opts)
+export const statsUnit = (params, opts = {}) => get('/stats/unit', params, opts)
+
+// Notice templates (通知书模板): per kind, platform-wide or per item; the preview is a PDF.
+export const listNoticeTemplates = (item_id, opts = {}) => get('/notice-templates', { item_id }, opts)
+export const saveNoticeTemplate = (kind, item_id, body, opts = {}) =>
+  put(`/notice-templates/${kind}${queryString({ item_id })}`, body, opts)
+export const resetNoticeTemplate = (kind, item_id, opts = {}) =>
+  request('DELETE', `/notice-templates/${kind}${queryString({ item_id })}`, opts)
+// → a Blob (application/pdf); an error reply becomes an ApiError as everywhere.
+export async function previewNoticePdf(body) {
+  const headers = { Accept: 'application/pdf', 'Content-Type': 'application/json' }
+  if (csrfToken) headers['X-CSRF-Token'] = csrfToken
+  let res
+  try {
+    res = await fetch(`${BASE}/notice-templates/preview.pdf`, { method: 'POST', headers, credentials: 'same-origin', body: JSON.stringify(body) })
+  } catch {
+    throw new ApiError(0, 'network', '无法连接服务器，请检查网络后重试')
+  }
+  if (!res.ok) throw await parseError(res)
+  return res.blob()
+}
