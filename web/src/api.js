@@ -190,17 +190,10 @@ export const processSvg = (itemId, version) =>
   svgRequest('GET', `/items/${itemId}/process.svg${queryString({ version })}`)
 export const previewProcessSvg = (body) => svgRequest('POST', '/process/preview.svg', body)
 
-// Cases (办件) and consultations (咨询): the case JSON is in docs/api.md ("Cases").
+// Applying, attachments and consultations (咨询); reading and the transitions are below
+// ("Cases"). The case JSON is in docs/api.md ("Cases").
 const casePath = (no) => `/cases/${encodeURIComponent(no)}`
-export const listCases = (params) => get('/cases', params)
-export const getCase = (no, opts = {}) => get(casePath(no), null, opts)
 export const createCase = (body, opts = {}) => post('/cases', body, opts)
-// A transition: accept, refuse, supplement, resupply, materials, complete, pickup, …
-export const caseAction = (no, action, body = {}, opts = {}) => post(`${casePath(no)}/${action}`, body, opts)
-export const caseFlowchartSvg = (no) => svgRequest('GET', `${casePath(no)}/flowchart.svg`)
-// PDFs and downloads open in the browser with the session cookie.
-export const caseNoticeUrl = (no, kind) => `${BASE}${casePath(no)}/notices/${kind}.pdf`
-export const fileUrl = (id) => `${BASE}/files/${id}`
 export const deleteFile = (id, opts = {}) => del(`/files/${id}`, opts)
 export const uploadMaterialFile = (no, materialId, file, opts = {}) =>
   upload(`${casePath(no)}/materials/${materialId}/files`, file, opts)
