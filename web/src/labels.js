@@ -42,3 +42,73 @@ export function formatTime(sec) {
   if (sec === null || sec === undefined || sec === '') return '—'
   return dateFmt.format(new Date(Number(sec) * 1000))
 }
+
+// ---- Cases (办件) ----
+
+// Warning lights of the promised limit (承诺时限) and of a step's limit (岗位时限).
+export const LIGHT_LABELS = { green: '正常', yellow: '预警', red: '超时', none: '—' }
+
+export const ITEM_KIND_LABELS = { immediate: '即办件', promised: '承诺件' }
+export const APPLICANT_KIND_LABELS = { person: '个人', org: '单位' }
+
+// The national 好差评 levels; 2 and below are 差评.
+export const RATINGS = [
+  { value: 5, label: '非常满意' },
+  { value: 4, label: '满意' },
+  { value: 3, label: '基本满意' },
+  { value: 2, label: '不满意' },
+  { value: 1, label: '非常不满意' },
+]
+
+// Roles that work cases at the window or on steps (业务办理).
+export const WINDOW_ROLES = ['clerk', 'handler', 'unit_admin']
+
+// Tag colours of case states.
+export const CASE_STATE_TAG_TYPES = {
+  applied: 'primary',
+  supplement: 'warning',
+  refused: 'info',
+  accepted: 'primary',
+  in_process: 'primary',
+  completed: 'success',
+  picked_up: 'success',
+  withdrawn: 'info',
+}
+
+// ---- Statistics (办件统计): names of the counts the server returns ----
+export const STAT_LABELS = {
+  applied: '申请',
+  received: '收件',
+  accepted: '受理',
+  refused: '不予受理',
+  supplement: '一次性告知',
+  in_process: '在办',
+  steps_done: '办理环节',
+  submitted: '提交',
+  returned: '退回',
+  transferred: '转外',
+  transfer_out: '转外',
+  completed: '办结',
+  permitted: '准予许可',
+  denied: '不予许可',
+  picked_up: '已取件',
+  withdrawn: '撤回',
+  on_time: '按时办结',
+  overdue: '超时',
+  overdue_steps: '超时环节',
+  yellow: '预警',
+  red: '超时',
+  ratings: '评价',
+  satisfied: '满意',
+  dissatisfied: '差评',
+  on_time_rate: '按时办结率',
+  satisfaction_rate: '满意率',
+  total: '合计',
+  item_name: '事项',
+  user_name: '人员',
+  name: '名称',
+  count: '件数',
+  by_item: '按事项',
+  by_user: '按人员',
+  by_state: '按状态',
+}
