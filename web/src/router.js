@@ -5,7 +5,11 @@ import { createRouter, createWebHistory } from 'vue-router'
 import { session, loadSession, hasRole } from './session.js'
 import MainLayout from './layouts/MainLayout.vue'
 import LoginView from './views/auth/LoginView.vue'
-import HomeView from './views/home/HomeView.vue'
+import HomeView from './views/cases/HomeView.vue'
+import ConsultView from './views/cases/ConsultView.vue'
+import ApplyView from './views/cases/ApplyView.vue'
+import PickupView from './views/cases/PickupView.vue'
+import ProgressView from './views/public/ProgressView.vue'
 import PasswordView from './views/account/PasswordView.vue'
 import TokensView from './views/account/TokensView.vue'
 import RegionsView from './views/system/RegionsView.vue'
@@ -15,12 +19,28 @@ import UsersView from './views/system/UsersView.vue'
 import ItemsView from './views/system/ItemsView.vue'
 import CalendarView from './views/system/CalendarView.vue'
 import ProcessView from './views/system/ProcessView.vue'
+import NoticeTemplatesView from './views/system/NoticeTemplatesView.vue'
+import CaseView from './views/cases/CaseView.vue'
+import ApprovalView from './views/cases/ApprovalView.vue'
+import QueryView from './views/cases/QueryView.vue'
+import StatsView from './views/cases/StatsView.vue'
+import HelpView from './views/help/HelpView.vue'
+import { WINDOW_ROLES } from './labels.js'
 
 export const APP_TITLE = '政务服务中心行政审批与电子监察系统'
 
 // meta.group puts an entry under a submenu; meta.roles limits who sees and opens it.
 const appRoutes = [
   { path: '', name: 'home', component: HomeView, meta: { title: '首页', icon: 'HomeFilled' } },
+  // 业务办理: the window work (咨询, 申请, 取件) and the user's own cases
+  { path: 'mine', name: 'mine', component: HomeView, meta: { title: '我的办件', icon: 'List', group: 'cases', roles: WINDOW_ROLES } },
+  { path: 'consult', name: 'consult', component: ConsultView, meta: { title: '咨询登记', icon: 'ChatDotRound', group: 'cases', roles: WINDOW_ROLES } },
+  { path: 'apply', name: 'apply', component: ApplyView, meta: { title: '办件申请', icon: 'DocumentAdd', group: 'cases', roles: WINDOW_ROLES } },
+  { path: 'pickup', name: 'pickup', component: PickupView, meta: { title: '取件', icon: 'Tickets', group: 'cases', roles: WINDOW_ROLES } },
+  // 业务办理, back office: the handler's queue, the search over all cases, the counts
+  { path: 'approval', name: 'approval', component: ApprovalView, meta: { title: '审批办理', icon: 'Stamp', group: 'cases', roles: ['handler', 'unit_admin'] } },
+  { path: 'query', name: 'query', component: QueryView, meta: { title: '办件查询', icon: 'Search', group: 'cases' } },
+  { path: 'stats', name: 'stats', component: StatsView, meta: { title: '办件统计', icon: 'DataAnalysis', group: 'cases' } },
   {
     path: 'regions',
     name: 'regions',
@@ -52,6 +72,12 @@ const appRoutes = [
     meta: { title: '事项管理', icon: 'Document', group: 'system', roles: ['sysadmin', 'center_admin', 'unit_admin'] },
   },
   {
+    path: 'notice-templates',
+    name: 'notice-templates',
+    component: NoticeTemplatesView,
+    meta: { title: '通知书模板', icon: 'Memo', group: 'system', roles: ['sysadmin', 'center_admin', 'unit_admin'] },
+  },
+  {
     path: 'calendar',
     name: 'calendar',
     component: CalendarView,
@@ -72,6 +98,7 @@ const appRoutes = [
 ]
 
 export const MENU_GROUPS = [
+  { key: 'cases', title: '业务办理', icon: 'Briefcase' },
   { key: 'system', title: '系统管理', icon: 'Setting' },
   { key: 'account', title: '个人设置', icon: 'Avatar' },
 ]
@@ -87,6 +114,27 @@ const routes = [
       { path: '', name: 'process', component: ProcessView, meta: { title: '流程配置', group: 'system', roles: ['sysadmin', 'center_admin', 'unit_admin'] } },
     ],
   },
+  // One case at the window (materials, decision, completion, resupply): opened from 我的办件 or after applying
+  {
+    path: '/apply/:no',
+    component: MainLayout,
+    children: [
+      { path: '', name: 'apply-case', component: ApplyView, meta: { title: '办件申请', group: 'cases', roles: WINDOW_ROLES } },
+    ],
+  },
+  // 办件详情: opened from every case list, not a menu entry
+  { path: '/cases/:no', component: MainLayout, children: [{ path: '', name: 'case', component: CaseView, meta: { title: '办件详情', group: 'cases' } }] },
+  // 帮助: the user manual (docs/manual), from the header's 帮助 link
+  {
+    path: '/help',
+    component: MainLayout,
+    children: [
+      { path: '', name: 'help', component: HelpView, meta: { title: '帮助' } },
+      { path: ':page', name: 'help-page', component: HelpView, meta: { title: '帮助' } },
+    ],
+  },
+  // 办件进度查询: for applicants, no login (the QR code on notices points here)
+  { path: '/progress', name: 'progress', component: ProgressView, meta: { public: true, title: '办件进度查询' } },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]
 
@@ -122,7 +170,8 @@ export function visibleMenu() {
 router.beforeEach(async (to) => {
   const user = await loadSession()
   if (to.meta.public) {
-    // A logged-in user opening /login goes straight in.
+    // A logged-in user opening /login goes straight in; other public pages are for anyone.
+    if (to.name !== 'login') return true
     return user ? (to.query.redirect ? String(to.query.redirect) : '/') : true
   }
   if (!user) return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
