@@ -1,0 +1,247 @@
+// 业务办理 at the window, through the browser: a clerk registers a consultation and prints
+// its notice; takes an application for an immediate item (checklist, one attachment), accepts
+// it, completes it on the spot with 无批文号 and hands it out at 取件 (ID card typed by the
+// "reader" + Enter, rating 非常满意); issues a one-time notice (一次性告知) and takes the
+// missing material later (resupply); the applicant looks the case up on the public progress
+// page by number and name, and a wrong name is refused.
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { shot, startLoggedIn, makeJinjiang, pickOption, toast, row, confirmBox, launchBrowser, newPage } from './server.mjs'
+
+const PW = 'Window2025pw'
+const ID_OK = '510104199001011230' // 张三, valid GB 11643 check digit
+const ID_OTHER = '510104198512120020' // valid, somebody else
+const ID_BAD = '510104199001011231' // wrong check digit
+
+let server, page, close, immediate, promised
+const files = path.join(tmpdir(), `shenpi-window-${process.pid}`)
+
+before(async () => {
+  mkdirSync(files, { recursive: true })
+  // a small PDF and a file over 3 MB
+  writeFileSync(path.join(files, '营业执照.pdf'), '%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n')
+  writeFileSync(path.join(files, 'big.pdf'), Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(3 * 1024 * 1024 + 10, 32)]))
+  ;({ server, page, close } = await startLoggedIn(async (admin, srv) => {
+    const { center, unit, defaultUser } = await makeJinjiang(admin, { center: '锦江区政务服务中心' })
+    await admin.must('POST', '/users', {
+      username: 'jj_ck01', name: '陈受理', roles: ['clerk'], center_id: center.id, unit_id: unit.id, in_center: true,
+    })
+    const ua = srv.api()
+    await ua.activate(defaultUser.username, 'Unit2025pw')
+    const materials = [
+      { name: '名称预先核准申请书', form: 'original', copies: 1, required: true, notes: '' },
+      { name: '申请人身份证明', form: 'copy', copies: 1, required: true, notes: '' },
+      { name: '委托书', form: 'original', copies: 1, required: false, notes: '委托办理时提交' },
+    ]
+    immediate = await ua.must('POST', '/items', {
+      unit_id: unit.id, code: 'SCJ-JB-001', name: '个体工商户名称登记', kind: 'immediate', statutory_days: 1, promised_days: 0,
+      basis: '《个体工商户名称登记管理办法》第六条', conditions: '名称符合规定', fees: '不收费', place_time: '中心一楼3号窗口', materials,
+    })
+    promised = await ua.must('POST', '/items', {
+      unit_id: unit.id, code: 'SCJ-CN-001', name: '食品经营许可', kind: 'promised', statutory_days: 20, promised_days: 10,
+      basis: '《中华人民共和国食品安全法》第三十五条', materials,
+    })
+    await srv.api().activate('jj_ck01', PW)
+    return { username: 'jj_ck01', password: PW }
+  }))
+})
+after(() => close?.())
+
+/** Run `action`, expect a new tab with the PDF at a path ending in `suffix`; check the PDF. */
+async function expectPdfTab(action, suffix) {
+  const [tab] = await Promise.all([page.context().waitForEvent('page'), action()])
+  const url = tab.url() === 'about:blank' ? (await tab.waitForURL(/\.pdf/), tab.url()) : tab.url()
+  assert.ok(url.endsWith(suffix), `${url} ends with ${suffix}`)
+  const r = await page.request.get(url)
+  assert.equal(r.status(), 200, `${url}: ${r.status()} ${await r.text()}`)
+  assert.match(r.headers()['content-type'], /application\/pdf/)
+  await tab.close()
+}
+
+async function fillApplicant(name, id, phone) {
+  await page.getByTestId('apply-name').locator('input').fill(name)
+  await page.getByTestId('apply-id-no').locator('input').fill(id)
+  await page.getByTestId('apply-phone').locator('input').fill(phone)
+  await page.getByTestId('apply-address').locator('input').fill('成都市锦江区红星路一段1号')
+}
+
+const caseNo = async () => (await page.getByTestId('case-no').innerText()).trim()
+const state = () => page.getByTestId('case-state')
+
+let doneNo
+
+test('咨询登记: the work guide, the answer saved, the notice printed and the signed copy uploaded', async () => {
+  await page.getByTestId('menu-consult').click()
+  await pickOption(page, 'consult-item', '食品经营许可')
+  const guide = page.getByTestId('item-guide')
+  await guide.filter({ hasText: '《中华人民共和国食品安全法》第三十五条' }).waitFor()
+  assert.match(await guide.innerText(), /承诺件/)
+  // the flowchart of the promised item, drawn by the server
+  await page.getByTestId('item-guide-flowchart').click()
+  await page.getByTestId('flowchart').locator('svg').waitFor()
+  await page.keyboard.press('Escape')
+  await page.getByTestId('consult-name').locator('input').fill('王五')
+  await page.getByTestId('consult-phone').locator('input').fill('13800000001')
+  await page.getByTestId('consult-question').locator('textarea').fill('开小吃店需要办哪些手续？')
+  await page.getByTestId('consult-answer').locator('textarea').fill('需办理食品经营许可，材料见工作指南。')
+  await shot(page, 'consult')
+  await page.getByTestId('consult-save').click()
+  await page.getByTestId('consult-saved').waitFor()
+  assert.match(await page.getByTestId('consult-no').innerText(), /^ZX/)
+  await expectPdfTab(() => page.getByTestId('consult-print').click(), '/notice.pdf')
+  await page.getByTestId('consult-upload').locator('input[type=file]').setInputFiles(path.join(files, '营业执照.pdf'))
+  await toast(page, '签字回执已上传').waitFor()
+  await page.getByTestId('consult-signed').filter({ hasText: '营业执照.pdf' }).waitFor()
+})
+
+test('办件申请 of an immediate item: checklist, attachment, accept, complete with 无批文号', async () => {
+  await page.getByTestId('menu-apply').click()
+  await pickOption(page, 'apply-item', '个体工商户名称登记')
+  await page.getByTestId('item-guide').filter({ hasText: '中心一楼3号窗口' }).waitFor()
+  // a wrong check digit is caught before sending
+  await fillApplicant('张三', ID_BAD, '13800000000')
+  await page.getByTestId('apply-phone').locator('input').click()
+  await page.locator('.el-form-item__error', { hasText: '身份证号校验位不正确' }).waitFor()
+  await page.getByTestId('apply-id-no').locator('input').fill(ID_OK)
+  await page.getByTestId('apply-summary').locator('textarea').fill('个体工商户名称登记：锦江区张三小吃店')
+  assert.match(await page.getByTestId('apply-missing').innerText(), /名称预先核准申请书、申请人身份证明/)
+  await page.getByTestId('apply-all-present').click()
+  await page.getByTestId('apply-missing').waitFor({ state: 'hidden' })
+  await shot(page, 'window-apply')
+  await page.getByTestId('apply-submit').click()
+  await page.waitForURL(/\/apply\/510104-\d{8}-\d{6}$/)
+  assert.equal((await state().innerText()).trim(), '已申请')
+  const no = await caseNo()
+
+  // one attachment; a file over 3 MB is refused with a clear message
+  const upload = (seq) => page.getByTestId(`case-upload-${seq}`).locator('input[type=file]')
+  await upload(1).setInputFiles(path.join(files, 'big.pdf'))
+  await toast(page, '附件不能超过3M').waitFor()
+  await upload(1).setInputFiles(path.join(files, '营业执照.pdf'))
+  await page.getByTestId('case-files-1').filter({ hasText: '营业执照.pdf' }).waitFor()
+
+  // accept: the acceptance notice opens for printing; the completion form follows
+  await page.getByTestId('case-accept').click()
+  await expectPdfTab(() => confirmBox(page), '/notices/accept.pdf')
+  await state().filter({ hasText: '已受理' }).waitFor()
+  const card = page.getByTestId('case-complete-card')
+  await card.waitFor()
+  // 批文号 is required; 无批文号 fills it
+  await page.getByTestId('complete-opinion').locator('textarea').fill('材料齐全，准予登记')
+  await page.getByTestId('complete-submit').click()
+  await card.locator('.el-form-item__error', { hasText: '无批文号' }).waitFor()
+  await page.getByTestId('complete-no-doc').click()
+  assert.equal(await page.getByTestId('complete-doc-no').locator('input').inputValue(), '无批文号')
+  await expectPdfTab(() => page.getByTestId('complete-submit').click(), '/notices/complete.pdf')
+  await state().filter({ hasText: '已办结' }).waitFor()
+  assert.match(await page.getByTestId('case-completion').innerText(), /准予许可，批文号：无批文号/)
+  await page.getByTestId('notice-complete').waitFor()
+  await shot(page, 'window-apply-done')
+  doneNo = no
+})
+
+test('首页: my cases with the warning light and the flowchart; a click opens the case', async () => {
+  await page.getByTestId('menu-home').click()
+  const r = row(page, 'my-cases-table', doneNo)
+  await r.waitFor()
+  assert.match(await r.innerText(), /已办结/)
+  await shot(page, 'home')
+  await page.getByTestId(`flowchart-${doneNo}`).click()
+  await page.getByTestId('flowchart').waitFor()
+  await page.keyboard.press('Escape')
+})
+
+test('取件: the number scanned + Enter, the ID card read + Enter (a wrong card refused), rated 非常满意', async () => {
+  await page.getByTestId('menu-pickup').click()
+  const noInput = page.getByTestId('pickup-no').locator('input')
+  await noInput.waitFor()
+  assert.ok(await noInput.evaluate((el) => el === document.activeElement), 'the number input has the focus')
+  // the barcode scanner types the number and presses Enter
+  await page.keyboard.type(doneNo)
+  await page.keyboard.press('Enter')
+  await page.getByTestId('pickup-case').waitFor()
+  assert.equal(await page.getByTestId('pickup-applicant').innerText(), '张三')
+  const idInput = page.getByTestId('pickup-id-no').locator('input')
+  await page.waitForFunction(() => document.activeElement?.closest('[data-testid="pickup-id-no"]'))
+  // somebody else's card: the server refuses it, next to the field
+  await page.keyboard.type(ID_OTHER)
+  await page.keyboard.press('Enter')
+  await page.getByTestId('pickup-rating-5').click()
+  await page.getByTestId('pickup-submit').click()
+  await page.getByTestId('pickup-id-no').locator('xpath=ancestor::div[contains(@class,"el-form-item")]').locator('.el-form-item__error').waitFor()
+  // the applicant's own card
+  await idInput.fill('')
+  await idInput.focus()
+  await page.keyboard.type(ID_OK)
+  await page.keyboard.press('Enter')
+  await page.getByTestId('pickup-comment').locator('textarea').fill('办理很快')
+  await shot(page, 'window-pickup')
+  await expectPdfTab(() => page.getByTestId('pickup-submit').click(), '/notices/complete.pdf')
+  await page.getByTestId('pickup-done').filter({ hasText: '非常满意' }).waitFor()
+  assert.equal(await noInput.inputValue(), '')
+  assert.ok(await noInput.evaluate((el) => el === document.activeElement), 'ready for the next applicant')
+  const c = await page.evaluate(async (no) => (await fetch(`/api/v1/cases/${no}`)).json(), doneNo)
+  assert.equal(c.state, 'picked_up')
+  assert.equal(c.pickup.rating, 5)
+})
+
+let supplementNo
+
+test('一次性告知: every missing required material named at once; resupply brings the case back', async () => {
+  await page.getByTestId('menu-apply').click()
+  await pickOption(page, 'apply-item', '食品经营许可')
+  await fillApplicant('李四', '510102198005053318', '13900000002')
+  await page.getByTestId('apply-tick-1').click() // only the first one is here
+  await page.getByTestId('apply-submit').click()
+  await page.waitForURL(/\/apply\/510104-/)
+  supplementNo = await caseNo()
+  await page.getByTestId('case-supplement').click()
+  const missing = page.getByTestId('supplement-missing')
+  await missing.waitFor()
+  assert.equal(await missing.innerText(), '申请人身份证明') // 委托书 is optional
+  await page.getByTestId('supplement-note').locator('textarea').fill('请补交身份证复印件')
+  await expectPdfTab(() => page.getByTestId('supplement-confirm').click(), '/notices/supplement.pdf')
+  await state().filter({ hasText: '补正中' }).waitFor()
+  assert.match(await page.getByTestId('case-missing').innerText(), /申请人身份证明/)
+
+  // later: reopened from 我的办件 (the home page), the material ticked, resupplied
+  await page.getByTestId('menu-home').click()
+  await row(page, 'my-cases-table', supplementNo).click()
+  await page.waitForURL(new RegExp(`/apply/${supplementNo}$`))
+  await page.getByTestId('case-tick-2').click()
+  await page.getByTestId('case-resupply').click()
+  await confirmBox(page)
+  await state().filter({ hasText: '已申请' }).waitFor()
+  // now complete: accepted, the process starts
+  await page.getByTestId('case-accept').click()
+  await expectPdfTab(() => confirmBox(page), '/notices/accept.pdf')
+  await state().filter({ hasText: '审批中' }).waitFor()
+})
+
+test('办件进度查询: public, by number and name; a wrong name finds nothing', async () => {
+  const browser = await launchBrowser()
+  try {
+    const p = await newPage(browser, server)
+    await p.goto(`/progress?no=${supplementNo}`)
+    assert.equal(await p.getByTestId('progress-no').locator('input').inputValue(), supplementNo)
+    await p.getByTestId('progress-who').locator('input').fill('王二')
+    await p.getByTestId('progress-search').click()
+    await p.getByTestId('progress-error').waitFor()
+    assert.match(await p.getByTestId('progress-error').innerText(), /未找到/)
+    await p.getByTestId('progress-who').locator('input').fill('李四')
+    await p.getByTestId('progress-search').click()
+    await p.getByTestId('progress-result').waitFor()
+    assert.equal((await p.getByTestId('progress-state').innerText()).trim(), '审批中')
+    await p.getByTestId('progress-steps').filter({ hasText: '受理' }).waitFor()
+    const text = await p.getByTestId('progress-result').innerText()
+    assert.match(text, /食品经营许可/)
+    assert.doesNotMatch(text, /510102198005053318|13900000002/, 'nothing private')
+    assert.equal(new URL(p.url()).pathname, '/progress', 'no login asked')
+    await shot(p, 'progress')
+  } finally {
+    await browser.close()
+  }
+})
