@@ -279,8 +279,14 @@ export async function newPage(browser, server) {
   return page
 }
 
-/** Save a full-page screenshot as tests/e2e/artifacts/NAME.png (for the manual). */
-export async function shot(page, name, { keepMessages = false } = {}) {
+// The user manual's pictures (docs/manual/img): a test run refreshes them.
+export const MANUAL_IMG = path.join(ROOT, 'docs/manual/img')
+
+/**
+ * Save a full-page screenshot as tests/e2e/artifacts/NAME.png; with manual: 'x', also as
+ * docs/manual/img/x.png, the picture the user manual shows (fullPage: false for the window).
+ */
+export async function shot(page, name, { keepMessages = false, manual = null, fullPage = true } = {}) {
   mkdirSync(ARTIFACTS, { recursive: true })
   // Let transitions (dialogs, messages) settle so the picture shows what a user sees.
   await page.waitForTimeout(350)
@@ -290,7 +296,11 @@ export async function shot(page, name, { keepMessages = false } = {}) {
       for (const m of document.querySelectorAll('.el-message')) m.style.visibility = 'hidden'
     })
   }
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true })
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage })
+  if (manual) {
+    mkdirSync(MANUAL_IMG, { recursive: true })
+    await page.screenshot({ path: path.join(MANUAL_IMG, `${manual}.png`), fullPage })
+  }
 }
 
 /** Log in through the login page. */

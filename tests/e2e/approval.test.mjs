@@ -1,0 +1,290 @@
+// A promised case of the demo province (食品经营许可证核发, 锦江区) walked through every step in
+// the browser by the people who do them: the clerk applies and accepts, 王承办 and 李审核
+// handle the parallel stage, the expert review goes out and comes back (the clock stops),
+// the decision is returned once with a reason and resubmitted, the case is completed with a
+// 批文号 and its 办结通知书 is a PDF; after pickup 办件查询 finds it as 已取件. Also the
+// notice-template editor: a live PDF preview, and the server's Chinese error for an unknown
+// placeholder. The pictures go to tests/e2e/artifacts and to the user manual (docs/manual/img).
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { startServer, launchBrowser, newPage, shot, uiLogin, row, toast, ADMIN_PW } from './server.mjs'
+
+const PW = 'Demo2025pw'
+const CLERK = '510104ck01'
+const WANG = '510104scj01' // 王承办: 材料审查, 审核决定
+const LI = '510104scj02' // 李审核: 现场核查
+
+let server, browser, clerk, admin, caseNo, item
+const pages = {}
+
+// A GB 11643 citizen ID number with its check digit.
+function idNo(base17) {
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+  const sum = [...base17].reduce((s, d, i) => s + Number(d) * w[i], 0)
+  return base17 + '10X98765432'[sum % 11]
+}
+const APPLICANT_ID = idNo('51010419900307123')
+
+async function loginAs(username, password = PW) {
+  const page = await newPage(browser, server)
+  await uiLogin(page, username, password)
+  await page.getByTestId('header-user').waitFor()
+  return page
+}
+
+// The page of a user, logged in once.
+async function as(username) {
+  if (!pages[username]) pages[username] = await loginAs(username)
+  return pages[username]
+}
+
+async function openCase(page) {
+  await page.goto(`/cases/${caseNo}`)
+  await page.getByTestId('case-no').filter({ hasText: caseNo }).waitFor()
+}
+
+// Do one action of case.actions through its dialog; resolves when the server accepted it.
+async function act(page, action, text, { label } = {}) {
+  await page.getByTestId('case-action-' + action).click()
+  const dialog = page.locator('.el-dialog:visible')
+  await dialog.waitFor()
+  await page.getByTestId('case-dialog-text').locator('textarea').fill(text)
+  await page.getByTestId('case-dialog-ok').click()
+  await toast(page, `已${label}`).first().waitFor()
+  await dialog.waitFor({ state: 'hidden' })
+}
+
+const stepState = (page, name) => row(page, 'case-steps', name).locator('[data-state]').getAttribute('data-state')
+const actions = async (page) =>
+  (await page.getByTestId('case-actions').innerText()).split(/\s+/).filter((a) => a && a !== '撤回') // the unit may always withdraw
+
+before(async () => {
+  server = await startServer({ demo: true })
+  admin = server.api()
+  await admin.activate('admin', ADMIN_PW)
+  for (const u of [CLERK, WANG, LI]) await server.api().activate(u, PW)
+  clerk = server.api()
+  await clerk.login(CLERK, PW)
+  const found = await clerk.must('GET', '/items?q=' + encodeURIComponent('食品经营许可证核发'))
+  item = await clerk.must('GET', `/items/${found.items[0].id}`)
+  const created = await clerk.must('POST', '/cases', {
+    item_id: item.id,
+    applicant: { kind: 'person', name: '张小吃', id_no: APPLICANT_ID, phone: '13800138000', address: '成都市锦江区红星路二段1号' },
+    contact: { name: '张小吃', id_no: APPLICANT_ID, phone: '13800138000' },
+    summary: '红星路二段1号小吃店申请食品经营许可（热食类食品制售）',
+    materials: item.materials.map((m) => ({ id: m.id, present: true })),
+  })
+  caseNo = created.no
+  await clerk.must('POST', `/cases/${caseNo}/accept`, {})
+  browser = await launchBrowser()
+})
+
+after(async () => {
+  await browser?.close()
+  await server?.stop()
+})
+
+test('the login page, for the manual', async () => {
+  const page = await newPage(browser, server)
+  await page.goto('/login')
+  await page.getByTestId('login-username').waitFor()
+  await shot(page, '90-login', { manual: 'login', fullPage: false })
+  await page.context().close()
+})
+
+test('审批办理: the first handler finds the case in the queue with its lights and opens it', async () => {
+  const page = await as(WANG)
+  await shot(page, '90-home', { manual: 'home', fullPage: false })
+  await page.getByTestId('menu-approval').click()
+  const r = row(page, 'approval-table', caseNo)
+  await r.waitFor()
+  assert.match(await r.innerText(), /食品经营许可证核发/)
+  assert.match(await r.innerText(), /材料审查/)
+  assert.match(await r.innerText(), /张小吃/)
+  assert.equal(await r.getByTestId('approval-step-light').getAttribute('data-light'), 'green')
+  await shot(page, '91-approval', { manual: 'approval' })
+
+  await page.getByTestId('approval-open-' + caseNo).click()
+  await page.getByTestId('case-no').filter({ hasText: caseNo }).waitFor()
+  assert.equal(await page.getByTestId('case-state').innerText(), '审批中')
+  assert.match(await page.getByTestId('case-time').innerText(), /承诺时限 10 个工作日/)
+  assert.equal(await page.getByTestId('case-light').getAttribute('data-light'), 'green')
+  assert.match(await page.getByTestId('case-current').innerText(), /材料审查（王承办）/)
+  assert.match(await page.getByTestId('case-current').innerText(), /现场核查（李审核）/)
+  assert.match(await page.getByTestId('case-applicant').innerText(), /张小吃/)
+  assert.deepEqual(await actions(page), ['提交'], 'stage 2 is the first after acceptance: no 退回')
+  await shot(page, '92-case', { manual: 'case' })
+
+  // materials with what was ticked at the window; the lit flowchart and the steps
+  await page.getByRole('tab', { name: /材料/ }).click()
+  assert.match(await row(page, 'case-materials', '营业执照').innerText(), /已交/)
+  await page.getByRole('tab', { name: '办理流程' }).click()
+  await page.getByTestId('case-flowchart').locator('svg').waitFor()
+  assert.match(await page.getByTestId('case-flowchart').innerText(), /专家评审/)
+  assert.equal(await stepState(page, '窗口受理'), 'done')
+  assert.equal(await stepState(page, '材料审查'), 'active')
+  assert.equal(await stepState(page, '专家评审'), 'waiting')
+  await shot(page, '93-case-flow', { manual: 'case-flow' })
+})
+
+test('提交 needs a 拟办意见; the parallel stage waits for both handlers', async () => {
+  const page = await as(WANG)
+  await page.getByTestId('case-action-submit').click()
+  await page.getByTestId('case-dialog-ok').click()
+  const dialog = page.locator('.el-dialog:visible')
+  await dialog.getByText('请填写拟办意见').waitFor()
+  await page.getByTestId('case-dialog-text').locator('textarea').fill('材料齐全，符合法定形式，拟同意。')
+  await shot(page, '94-submit', { manual: 'submit' })
+  await page.getByTestId('case-dialog-ok').click()
+  await toast(page, '已提交').first().waitFor()
+  await dialog.waitFor({ state: 'hidden' })
+  // 现场核查 is still with 李审核: nothing more for 王承办 now
+  assert.deepEqual(await actions(page), [])
+  await page.getByRole('tab', { name: '办理流程' }).click()
+  assert.equal(await stepState(page, '材料审查'), 'done')
+  assert.equal(await stepState(page, '现场核查'), 'active')
+  assert.match(await row(page, 'case-steps', '材料审查').innerText(), /材料齐全，符合法定形式，拟同意。/)
+
+  const li = await as(LI)
+  await li.getByTestId('menu-approval').click()
+  await row(li, 'approval-table', caseNo).filter({ hasText: '现场核查' }).waitFor()
+  await li.getByTestId('approval-open-' + caseNo).click()
+  await li.getByTestId('case-no').filter({ hasText: caseNo }).waitFor()
+  await act(li, 'submit', '经营场所布局合理，设施设备齐全。', { label: '提交' })
+  assert.deepEqual(await actions(li), [])
+  // the queue is empty for 李审核 now
+  await li.getByTestId('menu-approval').click()
+  await li.getByTestId('approval-table').getByText('没有待您审批的办件').waitFor()
+})
+
+test('转外 stops the clock; 转外返回 resumes it and moves the due day', async () => {
+  const page = await as(WANG)
+  await openCase(page)
+  const dueBefore = await page.getByTestId('case-due').innerText()
+  assert.match(await page.getByTestId('case-current').innerText(), /专家评审/)
+  assert.deepEqual(await actions(page), ['转外'])
+  await act(page, 'transfer-out', '送市食品安全专家委员会现场评审', { label: '转外' })
+  await page.getByTestId('case-paused').waitFor()
+  assert.match(await page.getByTestId('case-paused').innerText(), /暂停计时/)
+  assert.equal(await page.getByTestId('case-light').count(), 0, 'no light while paused')
+  assert.deepEqual(await actions(page), ['转外返回'])
+  await page.getByRole('tab', { name: '办理流程' }).click()
+  assert.equal(await stepState(page, '专家评审'), 'out')
+  await shot(page, '95-transfer-out')
+
+  await act(page, 'transfer-back', '专家评审通过', { label: '转外返回' })
+  assert.equal(await page.getByTestId('case-paused').count(), 0)
+  await page.getByTestId('case-light').waitFor()
+  assert.ok((await page.getByTestId('case-due').innerText()) >= dueBefore)
+  assert.equal(await stepState(page, '专家评审'), 'done')
+  assert.equal(await stepState(page, '审核决定'), 'active')
+})
+
+test('退回 needs a reason and sends the case back one stage; it is resubmitted', async () => {
+  const page = await as(WANG)
+  assert.deepEqual(await actions(page), ['提交', '退回'])
+  await act(page, 'submit', '同意许可。', { label: '提交' })
+  // 办结发证 (the complete step) is the unit's: 王承办 may complete it or return it
+  assert.deepEqual(await actions(page), ['退回', '办结'])
+  await page.getByTestId('case-action-return').click()
+  await page.getByTestId('case-dialog-ok').click()
+  await page.locator('.el-dialog:visible').getByText('请填写退回理由').waitFor()
+  await page.getByTestId('case-dialog-text').locator('textarea').fill('请在审核意见中写明许可项目')
+  await page.getByTestId('case-dialog-ok').click()
+  await toast(page, '已退回').first().waitFor()
+  await page.getByRole('tab', { name: '办理流程' }).click()
+  assert.equal(await stepState(page, '审核决定'), 'active')
+  assert.equal(await stepState(page, '办结发证'), 'waiting')
+  await page.getByRole('tab', { name: '办理记录' }).click()
+  await page.getByTestId('case-history').getByText('请在审核意见中写明许可项目').waitFor()
+  await act(page, 'submit', '同意许可，许可项目：热食类食品制售。', { label: '提交' })
+  await page.getByRole('tab', { name: '办理流程' }).click()
+  assert.equal(await stepState(page, '办结发证'), 'active')
+})
+
+test('办结 with a 批文号 (无批文号 quick-fill first), then the 办结通知书 is a PDF', async () => {
+  const page = await as(WANG)
+  await page.getByTestId('case-action-complete').click()
+  await page.getByTestId('case-no-doc').click()
+  assert.equal(await page.getByTestId('case-doc-no-input').locator('input').inputValue(), '无批文号')
+  await page.getByTestId('case-doc-no-input').locator('input').fill('JY25101040000123')
+  await page.getByTestId('case-permitted-yes').click()
+  await page.getByTestId('case-dialog-text').locator('textarea').fill('符合条件，准予许可。')
+  await shot(page, '96-complete', { manual: 'complete' })
+  await page.getByTestId('case-dialog-ok').click()
+  await toast(page, '已办结').first().waitFor()
+  assert.equal(await page.getByTestId('case-state').innerText(), '已办结')
+  await page.getByTestId('case-completed-alert').waitFor()
+  const link = page.getByTestId('case-notice-complete')
+  await link.waitFor()
+  assert.equal(await link.innerText(), '办结通知书')
+  assert.equal(await page.getByTestId('case-notice-deny').count(), 0)
+  await shot(page, '97-notices', { manual: 'notices' })
+  const res = await page.request.get(await link.getAttribute('href'))
+  assert.equal(res.status(), 200)
+  assert.match(res.headers()['content-type'], /application\/pdf/)
+  assert.equal((await res.body()).subarray(0, 5).toString(), '%PDF-')
+
+  await page.getByRole('tab', { name: '申请信息' }).click()
+  assert.equal(await page.getByTestId('case-doc-no').innerText(), 'JY25101040000123')
+})
+
+test('取件 at the window, then 办件查询 finds the case as 已取件', async () => {
+  const page = await as(CLERK)
+  await page.getByTestId('menu-pickup').click()
+  await page.getByTestId('pickup-no').locator('input').fill(caseNo)
+  await page.getByTestId('pickup-no').locator('input').press('Enter')
+  await page.getByTestId('pickup-case').waitFor()
+  await shot(page, '98-pickup', { manual: 'pickup' })
+  await clerk.must('POST', `/cases/${caseNo}/pickup`, { id_no: APPLICANT_ID, rating: 5, comment: '办事很快' })
+
+  await page.getByTestId('menu-query').click()
+  await page.getByTestId('query-no').locator('input').fill(caseNo)
+  await page.getByTestId('query-search').click()
+  const r = row(page, 'query-table', caseNo)
+  await r.filter({ hasText: '已取件' }).waitFor()
+  assert.match(await r.innerText(), /张小吃/)
+  assert.equal(await page.getByTestId('query-table').locator('.el-table__body tr').count(), 1)
+  await page.getByTestId('query-no').locator('input').fill('')
+  await page.getByTestId('query-q').locator('input').fill('张小吃')
+  await page.getByTestId('query-search').click()
+  await row(page, 'query-table', caseNo).waitFor()
+  await shot(page, '99-query', { manual: 'query' })
+  await page.getByTestId('query-open-' + caseNo).click()
+  await page.getByTestId('case-pickup').waitFor()
+  assert.match(await page.getByTestId('case-pickup').innerText(), /非常满意/)
+})
+
+test('统计: the handler counts the steps done and the completion', async () => {
+  const page = await as(WANG)
+  await page.getByTestId('menu-stats').click()
+  await page.getByTestId('stats-mine-completed').filter({ hasText: '1' }).waitFor()
+  assert.match(await page.getByTestId('stats-mine-steps_done').innerText(), /\d/)
+  await page.getByTestId('stats-unit-completed').filter({ hasText: '1' }).waitFor()
+  await shot(page, '9a-stats', { manual: 'stats' })
+})
+
+test('通知书模板: the preview is a PDF; an unknown placeholder is refused in Chinese', async () => {
+  const page = await loginAs('admin', ADMIN_PW)
+  await page.getByTestId('menu-notice-templates').click()
+  await page.getByTestId('tpl-kind-complete').click()
+  const body = page.getByTestId('tpl-body').locator('textarea')
+  await body.fill((await body.inputValue()) + '\n请携带本通知书和身份证原件领取许可证。')
+  const frame = page.getByTestId('tpl-preview')
+  await frame.waitFor()
+  await page.waitForFunction(() => document.querySelector('[data-testid=tpl-preview]')?.src.startsWith('blob:'))
+  const head = await page.evaluate(async () => {
+    const src = document.querySelector('[data-testid=tpl-preview]').src
+    return new TextDecoder().decode((await (await fetch(src)).arrayBuffer()).slice(0, 5))
+  })
+  assert.equal(head, '%PDF-')
+  await shot(page, '9b-templates', { manual: 'templates' })
+
+  await body.fill((await body.inputValue()) + '{{不存在的占位符}}')
+  await page.getByTestId('tpl-save').click()
+  const err = page.locator('[data-testid=tpl-error], .el-form-item__error').filter({ hasText: /占位符/ })
+  await err.first().waitFor()
+  assert.match(await err.first().innerText(), /不存在的占位符|未知|占位符/)
+  await shot(page, '9c-templates-error', { keepMessages: true })
+  await page.context().close()
+})
