@@ -1,6 +1,7 @@
 /*
  * test_core.c - the core modules: the capped string builder (buf), the region allocator
- * (arena), the error table (err), GB/T 2260 region codes (ids) and tokens (token).
+ * (arena), the error table (err), GB/T 2260 region codes, GB 11643 ID card numbers and
+ * GB 32100 credit codes (ids) and tokens (token).
  *
  * Checks that would end the process (an allocation too big to serve, an out-of-range error
  * code) run in a forked child, so that one such failure does not stop the other tests.
@@ -414,6 +415,113 @@ static void test_ids_malformed(void **state)
 	assert_int_equal(ids_region_level(NULL, NULL), 0);
 }
 
+/* Each refused number with the start of the reason it must give. */
+struct refusal {
+	const char *s, *why;
+};
+
+static void test_ids_id_card_valid(void **state)
+{
+	char out[19];
+	const char *why = NULL;
+
+	(void)state;
+	/* the example of GB 11643-1999 itself */
+	assert_int_equal(ids_check_id_card("11010519491231002X", out, &why), 0);
+	assert_string_equal(out, "11010519491231002X");
+	/* a lower-case x is accepted and written in upper case */
+	assert_int_equal(ids_check_id_card("11010519491231002x", out, &why), 0);
+	assert_string_equal(out, "11010519491231002X");
+	/* check digits computed by hand: sum of digit x weight (7 9 10 5 8 4 2 1 6 3 ...) mod 11
+	 * indexes "10X98765432" */
+	assert_int_equal(ids_check_id_card("510104199001011230", out, NULL), 0);
+	assert_string_equal(out, "510104199001011230");
+	assert_int_equal(ids_check_id_card("440306200002290017", out, NULL), 0); /* leap day */
+	/* residence permit of a Taiwan resident: prefix 83 */
+	assert_int_equal(ids_check_id_card("830000199001011234", out, NULL), 0);
+}
+
+static void test_ids_id_card_refused(void **state)
+{
+	static const struct refusal bad[] = {
+	    {"110105194912310021", "身份证号校验位错误"},
+	    {"11010519491231002Y", "身份证号格式不正确"},
+	    {"1101051949123100X2", "身份证号格式不正确"},
+	    {"11010519491231002", "身份证号格式不正确"},
+	    {"11010519491231002X1", "身份证号格式不正确"},
+	    {"", "身份证号格式不正确"},
+	    {" 1010519491231002X", "身份证号格式不正确"},
+	    {"990104199001011230", "身份证号地址码无效"},
+	    {"440306190002290013", "身份证号出生日期无效"}, /* 1900 was no leap year */
+	    {"510104199013011230", "身份证号出生日期无效"},
+	    {"510104199004311230", "身份证号出生日期无效"},
+	    {"510104189912311230", "身份证号出生日期无效"},
+	    {"510104209901011234", "身份证号出生日期无效"}, /* in the future */
+	};
+	char out[19];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *why = NULL;
+		if (ids_check_id_card(bad[i].s, out, &why) != E_INVALID)
+			fail_msg("\"%s\" accepted as an ID card number", bad[i].s);
+		if (!why || strncmp(why, bad[i].why, strlen(bad[i].why)))
+			fail_msg("\"%s\": reason %s, want %s", bad[i].s, why, bad[i].why);
+	}
+	assert_int_equal(ids_check_id_card(NULL, out, NULL), E_INVALID);
+}
+
+static void test_ids_credit_code_valid(void **state)
+{
+	static const char *const good[] = {
+	    "91350100M000100Y43", /* the public example */
+	    "91510104123456788F", /* enterprise; check characters computed by hand */
+	    "11100000400000018R", /* a central organ: region 100000 */
+	    "52510000MJ0000018P", /* a private non-enterprise unit */
+	};
+	char out[19];
+	const char *why = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (ids_check_credit_code(good[i], out, &why) != 0)
+			fail_msg("\"%s\" refused: %s", good[i], why);
+		assert_string_equal(out, good[i]);
+	}
+	assert_int_equal(ids_check_credit_code("91350100m000100y43", out, NULL), 0);
+	assert_string_equal(out, "91350100M000100Y43");
+}
+
+static void test_ids_credit_code_refused(void **state)
+{
+	static const struct refusal bad[] = {
+	    {"91350100M000100Y44", "统一社会信用代码校验位错误"},
+	    {"91350100M000100Y53", "统一社会信用代码中的组织机构代码校验位错误"},
+	    {"91350100I000100Y43", "统一社会信用代码格式不正确"}, /* I is not used */
+	    {"91350100O000100Y43", "统一社会信用代码格式不正确"},
+	    {"91350100M000100Y4", "统一社会信用代码格式不正确"},
+	    {"91350100M000100Y43 ", "统一社会信用代码格式不正确"},
+	    {"91350100M000-00Y43", "统一社会信用代码格式不正确"},
+	    {"", "统一社会信用代码格式不正确"},
+	    {"99350100M000100Y43", "统一社会信用代码的登记管理部门"},
+	    {"B1350100M000100Y43", "统一社会信用代码的登记管理部门"},
+	    {"94350100M000100Y43", "统一社会信用代码的登记管理部门"},
+	    {"91990100M000100Y43", "统一社会信用代码的登记管理机关行政区划码无效"},
+	    {"913500A0M000100Y43", "统一社会信用代码的登记管理机关行政区划码无效"},
+	};
+	char out[19];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *why = NULL;
+		if (ids_check_credit_code(bad[i].s, out, &why) != E_INVALID)
+			fail_msg("\"%s\" accepted as a credit code", bad[i].s);
+		if (!why || strncmp(why, bad[i].why, strlen(bad[i].why)))
+			fail_msg("\"%s\": reason %s, want %s", bad[i].s, why, bad[i].why);
+	}
+	assert_int_equal(ids_check_credit_code(NULL, out, NULL), E_INVALID);
+}
+
 /* ---- token ---- */
 
 static void test_token_random(void **state)
@@ -584,6 +692,10 @@ int main(void)
 	    cmocka_unit_test(test_err_int_min),
 	    cmocka_unit_test(test_ids_levels),
 	    cmocka_unit_test(test_ids_malformed),
+	    cmocka_unit_test(test_ids_id_card_valid),
+	    cmocka_unit_test(test_ids_id_card_refused),
+	    cmocka_unit_test(test_ids_credit_code_valid),
+	    cmocka_unit_test(test_ids_credit_code_refused),
 	    cmocka_unit_test(test_token_random),
 	    cmocka_unit_test(test_token_sha256),
 	    cmocka_unit_test(test_token_equal),
