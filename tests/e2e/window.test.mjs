@@ -62,10 +62,10 @@ async function expectPdfTab(action, suffix) {
 }
 
 async function fillApplicant(name, id, phone) {
-  await page.getByTestId('apply-name').locator('input').fill(name)
-  await page.getByTestId('apply-id-no').locator('input').fill(id)
-  await page.getByTestId('apply-phone').locator('input').fill(phone)
-  await page.getByTestId('apply-address').locator('input').fill('成都市锦江区红星路一段1号')
+  await page.getByTestId('apply-name').fill(name)
+  await page.getByTestId('apply-id-no').fill(id)
+  await page.getByTestId('apply-phone').fill(phone)
+  await page.getByTestId('apply-address').fill('成都市锦江区红星路一段1号')
 }
 
 const caseNo = async () => (await page.getByTestId('case-no').innerText()).trim()
@@ -83,10 +83,10 @@ test('咨询登记: the work guide, the answer saved, the notice printed and the
   await page.getByTestId('item-guide-flowchart').click()
   await page.getByTestId('flowchart').locator('svg').waitFor()
   await page.keyboard.press('Escape')
-  await page.getByTestId('consult-name').locator('input').fill('王五')
-  await page.getByTestId('consult-phone').locator('input').fill('13800000001')
-  await page.getByTestId('consult-question').locator('textarea').fill('开小吃店需要办哪些手续？')
-  await page.getByTestId('consult-answer').locator('textarea').fill('需办理食品经营许可，材料见工作指南。')
+  await page.getByTestId('consult-name').fill('王五')
+  await page.getByTestId('consult-phone').fill('13800000001')
+  await page.getByTestId('consult-question').fill('开小吃店需要办哪些手续？')
+  await page.getByTestId('consult-answer').fill('需办理食品经营许可，材料见工作指南。')
   await shot(page, 'consult')
   await page.getByTestId('consult-save').click()
   await page.getByTestId('consult-saved').waitFor()
@@ -103,10 +103,10 @@ test('办件申请 of an immediate item: checklist, attachment, accept, complete
   await page.getByTestId('item-guide').filter({ hasText: '中心一楼3号窗口' }).waitFor()
   // a wrong check digit is caught before sending
   await fillApplicant('张三', ID_BAD, '13800000000')
-  await page.getByTestId('apply-phone').locator('input').click()
+  await page.getByTestId('apply-phone').click()
   await page.locator('.el-form-item__error', { hasText: '身份证号校验位不正确' }).waitFor()
-  await page.getByTestId('apply-id-no').locator('input').fill(ID_OK)
-  await page.getByTestId('apply-summary').locator('textarea').fill('个体工商户名称登记：锦江区张三小吃店')
+  await page.getByTestId('apply-id-no').fill(ID_OK)
+  await page.getByTestId('apply-summary').fill('个体工商户名称登记：锦江区张三小吃店')
   assert.match(await page.getByTestId('apply-missing').innerText(), /名称预先核准申请书、申请人身份证明/)
   await page.getByTestId('apply-all-present').click()
   await page.getByTestId('apply-missing').waitFor({ state: 'hidden' })
@@ -130,11 +130,11 @@ test('办件申请 of an immediate item: checklist, attachment, accept, complete
   const card = page.getByTestId('case-complete-card')
   await card.waitFor()
   // 批文号 is required; 无批文号 fills it
-  await page.getByTestId('complete-opinion').locator('textarea').fill('材料齐全，准予登记')
+  await page.getByTestId('complete-opinion').fill('材料齐全，准予登记')
   await page.getByTestId('complete-submit').click()
   await card.locator('.el-form-item__error', { hasText: '无批文号' }).waitFor()
   await page.getByTestId('complete-no-doc').click()
-  assert.equal(await page.getByTestId('complete-doc-no').locator('input').inputValue(), '无批文号')
+  assert.equal(await page.getByTestId('complete-doc-no').inputValue(), '无批文号')
   await expectPdfTab(() => page.getByTestId('complete-submit').click(), '/notices/complete.pdf')
   await state().filter({ hasText: '已办结' }).waitFor()
   assert.match(await page.getByTestId('case-completion').innerText(), /准予许可，批文号：无批文号/)
@@ -156,7 +156,7 @@ test('首页: my cases with the warning light and the flowchart; a click opens t
 
 test('取件: the number scanned + Enter, the ID card read + Enter (a wrong card refused), rated 非常满意', async () => {
   await page.getByTestId('menu-pickup').click()
-  const noInput = page.getByTestId('pickup-no').locator('input')
+  const noInput = page.getByTestId('pickup-no')
   await noInput.waitFor()
   assert.ok(await noInput.evaluate((el) => el === document.activeElement), 'the number input has the focus')
   // the barcode scanner types the number and presses Enter
@@ -164,7 +164,7 @@ test('取件: the number scanned + Enter, the ID card read + Enter (a wrong card
   await page.keyboard.press('Enter')
   await page.getByTestId('pickup-case').waitFor()
   assert.equal(await page.getByTestId('pickup-applicant').innerText(), '张三')
-  const idInput = page.getByTestId('pickup-id-no').locator('input')
+  const idInput = page.getByTestId('pickup-id-no')
   await page.waitForFunction(() => document.activeElement?.closest('[data-testid="pickup-id-no"]'))
   // somebody else's card: the server refuses it, next to the field
   await page.keyboard.type(ID_OTHER)
@@ -177,7 +177,7 @@ test('取件: the number scanned + Enter, the ID card read + Enter (a wrong card
   await idInput.focus()
   await page.keyboard.type(ID_OK)
   await page.keyboard.press('Enter')
-  await page.getByTestId('pickup-comment').locator('textarea').fill('办理很快')
+  await page.getByTestId('pickup-comment').fill('办理很快')
   await shot(page, 'window-pickup')
   await expectPdfTab(() => page.getByTestId('pickup-submit').click(), '/notices/complete.pdf')
   await page.getByTestId('pickup-done').filter({ hasText: '非常满意' }).waitFor()
@@ -202,7 +202,7 @@ test('一次性告知: every missing required material named at once; resupply b
   const missing = page.getByTestId('supplement-missing')
   await missing.waitFor()
   assert.equal(await missing.innerText(), '申请人身份证明') // 委托书 is optional
-  await page.getByTestId('supplement-note').locator('textarea').fill('请补交身份证复印件')
+  await page.getByTestId('supplement-note').fill('请补交身份证复印件')
   await expectPdfTab(() => page.getByTestId('supplement-confirm').click(), '/notices/supplement.pdf')
   await state().filter({ hasText: '补正中' }).waitFor()
   assert.match(await page.getByTestId('case-missing').innerText(), /申请人身份证明/)
@@ -226,12 +226,12 @@ test('办件进度查询: public, by number and name; a wrong name finds nothing
   try {
     const p = await newPage(browser, server)
     await p.goto(`/progress?no=${supplementNo}`)
-    assert.equal(await p.getByTestId('progress-no').locator('input').inputValue(), supplementNo)
-    await p.getByTestId('progress-who').locator('input').fill('王二')
+    assert.equal(await p.getByTestId('progress-no').inputValue(), supplementNo)
+    await p.getByTestId('progress-who').fill('王二')
     await p.getByTestId('progress-search').click()
     await p.getByTestId('progress-error').waitFor()
     assert.match(await p.getByTestId('progress-error').innerText(), /未找到/)
-    await p.getByTestId('progress-who').locator('input').fill('李四')
+    await p.getByTestId('progress-who').fill('李四')
     await p.getByTestId('progress-search').click()
     await p.getByTestId('progress-result').waitFor()
     assert.equal((await p.getByTestId('progress-state').innerText()).trim(), '审批中')
