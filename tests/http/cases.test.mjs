@@ -271,3 +271,23 @@ test('personal and unit statistics', async () => {
   expectError(await get(otherCenter, `/api/v1/stats/unit?unit_id=${promised.unit_id}`), 403);
   expectError(await get(clerk, '/api/v1/stats/mine?from=2026-02-01&to=2026-01-01'), 400, 'invalid', 'to');
 });
+
+test('the warning threshold is settable per center and per item', async () => {
+  const admin = await srv.activate('510104admin');
+  const c = await apply(promised);
+  await act(clerk, c.no, 'accept');
+  const light = async () => (await get(clerk, `/api/v1/cases/${c.no}`)).json.light;
+  assert.equal(await light(), 'green', '10 days left, threshold 1');
+  expectStatus(await srv.req('PUT', `/api/v1/centers/${promised.center_id}`, { session: admin.session, body: { warn_days: 10 } }), 200);
+  assert.equal(await light(), 'yellow', 'the center threshold reaches 10');
+  expectError(await srv.req('PUT', `/api/v1/centers/${promised.center_id}`, { session: admin.session, body: { warn_days: 11 } }),
+    400, 'invalid', 'warn_days');
+  let r = await srv.req('PUT', `/api/v1/items/${promised.id}`, { session: admin.session, body: { warn_days: 2 } });
+  expectStatus(r, 200);
+  assert.equal(r.json.warn_days, 2);
+  assert.equal(await light(), 'green', 'the item threshold wins');
+  r = await srv.req('PUT', `/api/v1/items/${promised.id}`, { session: admin.session, body: { warn_days: null } });
+  assert.equal(r.json.warn_days, null);
+  assert.equal(await light(), 'yellow', 'back to the center threshold');
+  await srv.req('PUT', `/api/v1/centers/${promised.center_id}`, { session: admin.session, body: { warn_days: 1 } });
+});
