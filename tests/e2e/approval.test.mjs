@@ -153,9 +153,10 @@ test('提交 needs a 拟办意见; the parallel stage waits for both handlers', 
   await act(li, 'submit', '经营场所布局合理，设施设备齐全。', { label: '提交' })
   // the stage is done: the expert review (转外) is the unit's, no handler's own
   assert.deepEqual(await actions(li), ['转外'])
-  // the queue is empty for 李审核 now
+  // in 李审核's queue the case now waits at the unit's expert review, not at 现场核查
   await li.getByTestId('menu-approval').click()
-  await li.getByTestId('approval-table').getByText('没有待您审批的办件').waitFor()
+  await row(li, 'approval-table', caseNo).filter({ hasText: '专家评审' }).waitFor()
+  assert.doesNotMatch(await row(li, 'approval-table', caseNo).innerText(), /现场核查/)
 })
 
 test('转外 stops the clock; 转外返回 resumes it and moves the due day', async () => {
