@@ -9,14 +9,14 @@ import assert from 'node:assert/strict'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { shot, startLoggedIn, makeJinjiang, pickOption, toast, row, confirmBox, launchBrowser, newPage } from './server.mjs'
+import { shot, startLoggedIn, makeJinjiang, pickOption, toast, row, confirmBox, newPage, uiLogin } from './server.mjs'
 
 const PW = 'Window2025pw'
 const ID_OK = '510104199001011230' // 张三, valid GB 11643 check digit
 const ID_OTHER = '510104198512120020' // valid, somebody else
 const ID_BAD = '510104199001011231' // wrong check digit
 
-let server, page, close, immediate, promised
+let server, browser, page, close, immediate, promised
 const files = path.join(tmpdir(), `shenpi-window-${process.pid}`)
 
 before(async () => {
@@ -24,10 +24,13 @@ before(async () => {
   // a small PDF and a file over 3 MB
   writeFileSync(path.join(files, '营业执照.pdf'), '%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n')
   writeFileSync(path.join(files, 'big.pdf'), Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(3 * 1024 * 1024 + 10, 32)]))
-  ;({ server, page, close } = await startLoggedIn(async (admin, srv) => {
+  ;({ server, browser, page, close } = await startLoggedIn(async (admin, srv) => {
     const { center, unit, defaultUser } = await makeJinjiang(admin, { center: '锦江区政务服务中心' })
     await admin.must('POST', '/users', {
       username: 'jj_ck01', name: '陈受理', roles: ['clerk'], center_id: center.id, unit_id: unit.id, in_center: true,
+    })
+    const handler = await admin.must('POST', '/users', {
+      username: 'jj_scj01', name: '王承办', roles: ['handler'], center_id: center.id, unit_id: unit.id,
     })
     const ua = srv.api()
     await ua.activate(defaultUser.username, 'Unit2025pw')
@@ -44,6 +47,15 @@ before(async () => {
       unit_id: unit.id, code: 'SCJ-CN-001', name: '食品经营许可', kind: 'promised', statutory_days: 20, promised_days: 10,
       basis: '《中华人民共和国食品安全法》第三十五条', materials,
     })
+    await ua.must('PUT', `/items/${promised.id}/process`, {
+      name: '食品经营许可流程',
+      steps: [
+        { stage: 1, name: '受理', kind: 'accept', limit_days: 0 },
+        { stage: 2, name: '审查', kind: 'approve', handler_id: (handler.user || handler).id, limit_days: 9 },
+        { stage: 3, name: '办结', kind: 'complete', limit_days: 1 },
+      ],
+    })
+    await srv.api().activate('jj_scj01', PW)
     await srv.api().activate('jj_ck01', PW)
     return { username: 'jj_ck01', password: PW }
   }))
@@ -87,6 +99,7 @@ test('咨询登记: the work guide, the answer saved, the notice printed and the
   await page.getByTestId('consult-phone').fill('13800000001')
   await page.getByTestId('consult-question').fill('开小吃店需要办哪些手续？')
   await page.getByTestId('consult-answer').fill('需办理食品经营许可，材料见工作指南。')
+  await page.mouse.move(0, 0)
   await shot(page, 'consult')
   await page.getByTestId('consult-save').click()
   await page.getByTestId('consult-saved').waitFor()
@@ -110,6 +123,7 @@ test('办件申请 of an immediate item: checklist, attachment, accept, complete
   assert.match(await page.getByTestId('apply-missing').innerText(), /名称预先核准申请书、申请人身份证明/)
   await page.getByTestId('apply-all-present').click()
   await page.getByTestId('apply-missing').waitFor({ state: 'hidden' })
+  await page.mouse.move(0, 0)
   await shot(page, 'window-apply')
   await page.getByTestId('apply-submit').click()
   await page.waitForURL(/\/apply\/510104-\d{8}-\d{6}$/)
@@ -139,19 +153,20 @@ test('办件申请 of an immediate item: checklist, attachment, accept, complete
   await state().filter({ hasText: '已办结' }).waitFor()
   assert.match(await page.getByTestId('case-completion').innerText(), /准予许可，批文号：无批文号/)
   await page.getByTestId('notice-complete').waitFor()
+  await page.mouse.move(0, 0)
   await shot(page, 'window-apply-done')
   doneNo = no
 })
 
-test('首页: my cases with the warning light and the flowchart; a click opens the case', async () => {
+test('首页 of the window: the case awaiting pickup; an immediate case has no flowchart', async () => {
   await page.getByTestId('menu-home').click()
   const r = row(page, 'my-cases-table', doneNo)
   await r.waitFor()
   assert.match(await r.innerText(), /已办结/)
-  await shot(page, 'home')
   await page.getByTestId(`flowchart-${doneNo}`).click()
-  await page.getByTestId('flowchart').waitFor()
+  await page.getByTestId('flowchart-error').filter({ hasText: '即办件' }).waitFor()
   await page.keyboard.press('Escape')
+  await page.getByTestId('flowchart-error').waitFor({ state: 'hidden' })
 })
 
 test('取件: the number scanned + Enter, the ID card read + Enter (a wrong card refused), rated 非常满意', async () => {
@@ -178,6 +193,7 @@ test('取件: the number scanned + Enter, the ID card read + Enter (a wrong card
   await page.keyboard.type(ID_OK)
   await page.keyboard.press('Enter')
   await page.getByTestId('pickup-comment').fill('办理很快')
+  await page.mouse.move(0, 0)
   await shot(page, 'window-pickup')
   await expectPdfTab(() => page.getByTestId('pickup-submit').click(), '/notices/complete.pdf')
   await page.getByTestId('pickup-done').filter({ hasText: '非常满意' }).waitFor()
@@ -221,10 +237,34 @@ test('一次性告知: every missing required material named at once; resupply b
   await state().filter({ hasText: '审批中' }).waitFor()
 })
 
+test('首页 of the handler: the case on their step with both lights and its flowchart', async () => {
+  const p = await newPage(browser, server)
+  await uiLogin(p, 'jj_scj01', PW)
+  const r = row(p, 'my-cases-table', supplementNo)
+  await r.waitFor()
+  const text = await r.innerText()
+  assert.match(text, /审批中/)
+  assert.match(text, /审查/)
+  assert.match(text, /剩\d+天/)
+  // a fresh case: green for the case (承诺时限) and for the step (岗位时限)
+  assert.match(await r.getByTestId('case-light').getAttribute('class'), /light-green/)
+  assert.match(await r.getByTestId('step-light').getAttribute('class'), /light-green/)
+  await p.mouse.move(0, 0)
+  await shot(p, 'home')
+  await p.getByTestId(`flowchart-${supplementNo}`).click()
+  await p.getByTestId('flowchart').locator('svg').waitFor()
+  assert.match(await p.getByTestId('flowchart').innerText(), /审查/)
+  // a click on the row opens the case
+  await p.keyboard.press('Escape')
+  await p.getByTestId('flowchart').waitFor({ state: 'hidden' })
+  await r.click()
+  await p.waitForURL(new RegExp(`/cases/${supplementNo}$`))
+  await p.context().close()
+})
+
 test('办件进度查询: public, by number and name; a wrong name finds nothing', async () => {
-  const browser = await launchBrowser()
+  const p = await newPage(browser, server)
   try {
-    const p = await newPage(browser, server)
     await p.goto(`/progress?no=${supplementNo}`)
     assert.equal(await p.getByTestId('progress-no').inputValue(), supplementNo)
     await p.getByTestId('progress-who').fill('王二')
@@ -240,8 +280,9 @@ test('办件进度查询: public, by number and name; a wrong name finds nothing
     assert.match(text, /食品经营许可/)
     assert.doesNotMatch(text, /510102198005053318|13900000002/, 'nothing private')
     assert.equal(new URL(p.url()).pathname, '/progress', 'no login asked')
+    await p.mouse.move(0, 0)
     await shot(p, 'progress')
   } finally {
-    await browser.close()
+    await p.context().close()
   }
 })
