@@ -33,8 +33,8 @@ async function loginAs(username, password = PW) {
 }
 
 // The page of a user, logged in once.
-async function as(username) {
-  if (!pages[username]) pages[username] = await loginAs(username)
+async function as(username, password = PW) {
+  if (!pages[username]) pages[username] = await loginAs(username, password)
   return pages[username]
 }
 
@@ -289,4 +289,90 @@ test('通知书模板: the preview is a PDF; an unknown placeholder is refused i
   assert.match(await err.first().innerText(), /不存在的占位符|未知|占位符/)
   await shot(page, '9c-templates-error', { keepMessages: true })
   await page.context().close()
+})
+
+test('预警天数: the center\'s threshold turns a case yellow; the item\'s own threshold overrides it', async () => {
+  const created = await clerk.must('POST', '/cases', {
+    item_id: item.id,
+    applicant: { kind: 'person', name: '李面馆', id_no: APPLICANT_ID, phone: '13800138001', address: '成都市锦江区东大街1号' },
+    contact: { name: '李面馆', id_no: APPLICANT_ID, phone: '13800138001' },
+    materials: item.materials.map((m) => ({ id: m.id, present: true })),
+  })
+  const no2 = created.no
+  await clerk.must('POST', `/cases/${no2}/accept`, {})
+  const center = (await admin.must('GET', '/centers')).items.find((c) => c.name === '成都市锦江区政务服务中心')
+
+  const adminPage = await as('admin', ADMIN_PW)
+  await adminPage.getByTestId('menu-centers').click()
+  await adminPage.getByTestId('center-edit-' + center.id).click()
+  const warn = adminPage.getByTestId('center-warn-days').locator('input')
+  assert.equal(await warn.inputValue(), '1', 'the default threshold')
+  await warn.fill('10')
+  await warn.press('Tab')
+  await adminPage.getByTestId('center-save').click()
+  await toast(adminPage, '中心信息已保存').first().waitFor()
+  await row(adminPage, 'center-table', '成都市锦江区政务服务中心').filter({ hasText: '10' }).waitFor()
+
+  const page = await as(WANG)
+  await page.getByTestId('menu-approval').click()
+  await page.getByTestId('approval-refresh').click()
+  const r = row(page, 'approval-table', no2)
+  await r.waitFor()
+  await page.waitForFunction((no) => [...document.querySelectorAll('[data-testid=approval-table] tr')].some((tr) => tr.innerText.includes(no) && tr.className.includes('row-yellow')), no2)
+  assert.equal(await r.locator('[data-light]').last().getAttribute('data-light'), 'yellow')
+  await shot(page, '9d-approval-yellow')
+
+  // the item's own threshold (0) wins over the center's
+  await adminPage.getByTestId('menu-items').click()
+  await adminPage.getByTestId('item-search').fill('SCJ-CN-001')
+  await adminPage.getByTestId('item-search-btn').click()
+  await adminPage.getByTestId('item-edit-' + item.id).click()
+  const iw = adminPage.getByTestId('item-warn-days').locator('input')
+  assert.equal(await iw.inputValue(), '', 'empty: the center\'s')
+  await iw.fill('0')
+  await iw.press('Tab')
+  await shot(adminPage, '9e-item-warn-days')
+  await adminPage.getByTestId('item-save').click()
+  await toast(adminPage, '审批事项已保存').first().waitFor()
+  await shot(adminPage, '9f-items', { manual: 'items', fullPage: false })
+  await page.getByTestId('approval-refresh').click()
+  await page.waitForFunction((no) => [...document.querySelectorAll('[data-testid=approval-table] tr')].some((tr) => tr.innerText.includes(no) && !tr.className.includes('row-yellow')), no2)
+  assert.equal(await r.locator('[data-light]').last().getAttribute('data-light'), 'green')
+
+  // the process of the demo item, for the manual
+  await adminPage.goto(`/items/${item.id}/process`)
+  await adminPage.getByTestId('process-chart').locator('svg').waitFor()
+  await shot(adminPage, '9g-process', { manual: 'process', fullPage: false })
+})
+
+test('帮助: every page links to its chapter of the manual, which shows the tests\' pictures', async () => {
+  const page = await as(WANG)
+  await page.getByTestId('menu-approval').click()
+  assert.equal(await page.getByTestId('header-help').getAttribute('href'), '/help/approval')
+  await page.goto('/help')
+  const content = page.getByTestId('help-content')
+  await content.locator('h1', { hasText: '用户手册' }).waitFor()
+  await content.getByRole('link', { name: '审批', exact: true }).click()
+  await content.locator('h1', { hasText: '审批' }).waitFor()
+  assert.match(page.url(), /\/help\/approval$/)
+  const imgs = content.locator('img')
+  assert.ok((await imgs.count()) >= 3)
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=help-content] img')].every((i) => i.complete))
+  const broken = await page.evaluate(() =>
+    [...document.querySelectorAll('[data-testid=help-content] img')].filter((i) => !i.naturalWidth).map((i) => i.getAttribute('src')),
+  )
+  assert.deepEqual(broken, [])
+  await page.getByTestId('help-toc-templates').click()
+  await content.locator('h1', { hasText: '通知书模板' }).waitFor()
+  await shot(page, '9h-help')
+})
+
+test('the window pages, for the manual', async () => {
+  const page = await as(CLERK)
+  await page.getByTestId('menu-consult').click()
+  await page.waitForLoadState('networkidle')
+  await shot(page, '9i-consult', { manual: 'consult', fullPage: false })
+  await page.getByTestId('menu-apply').click()
+  await page.waitForLoadState('networkidle')
+  await shot(page, '9j-apply', { manual: 'apply', fullPage: false })
 })
