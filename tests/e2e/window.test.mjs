@@ -15,6 +15,7 @@ const PW = 'Window2025pw'
 const ID_OK = '510104199001011230' // 张三, valid GB 11643 check digit
 const ID_OTHER = '510104198512120020' // valid, somebody else
 const ID_BAD = '510104199001011231' // wrong check digit
+const ID_NO_DAY = '510104199013011238' // right check digit, no such birthday (month 13)
 
 let server, browser, page, close, immediate, promised
 const files = path.join(tmpdir(), `shenpi-window-${process.pid}`)
@@ -118,11 +119,16 @@ test('办件申请 of an immediate item: checklist, attachment, accept, complete
   await fillApplicant('张三', ID_BAD, '13800000000')
   await page.getByTestId('apply-phone').click()
   await page.locator('.el-form-item__error', { hasText: '身份证号校验位不正确' }).waitFor()
-  await page.getByTestId('apply-id-no').fill(ID_OK)
   await page.getByTestId('apply-summary').fill('个体工商户名称登记：锦江区张三小吃店')
   assert.match(await page.getByTestId('apply-missing').innerText(), /名称预先核准申请书、申请人身份证明/)
   await page.getByTestId('apply-all-present').click()
   await page.getByTestId('apply-missing').waitFor({ state: 'hidden' })
+  // the server is the judge: its reason appears under the field
+  await page.getByTestId('apply-id-no').fill(ID_NO_DAY)
+  await page.getByTestId('apply-submit').click()
+  await page.locator('.el-form-item__error', { hasText: '出生日期无效' }).waitFor()
+  assert.match(page.url(), /\/apply$/)
+  await page.getByTestId('apply-id-no').fill(ID_OK)
   await page.mouse.move(0, 0)
   await shot(page, 'window-apply')
   await page.getByTestId('apply-submit').click()
@@ -205,11 +211,17 @@ test('取件: the number scanned + Enter, the ID card read + Enter (a wrong card
 })
 
 let supplementNo
+const ORG = '成都李记餐饮有限公司'
 
 test('一次性告知: every missing required material named at once; resupply brings the case back', async () => {
   await page.getByTestId('menu-apply').click()
   await pickOption(page, 'apply-item', '食品经营许可')
-  await fillApplicant('李四', '510102198005053318', '13900000002')
+  // an organisation, with the person who comes to the window (经办人)
+  await page.getByTestId('apply-kind-org').click()
+  await fillApplicant(ORG, '91510104MA6C00009B', '028-86000000')
+  await page.getByTestId('apply-contact-name').fill('李四')
+  await page.getByTestId('apply-contact-id-no').fill('510102198005053318')
+  await page.getByTestId('apply-contact-phone').fill('13900000002')
   await page.getByTestId('apply-tick-1').click() // only the first one is here
   await page.getByTestId('apply-submit').click()
   await page.waitForURL(/\/apply\/510104-/)
@@ -271,14 +283,14 @@ test('办件进度查询: public, by number and name; a wrong name finds nothing
     await p.getByTestId('progress-search').click()
     await p.getByTestId('progress-error').waitFor()
     assert.match(await p.getByTestId('progress-error').innerText(), /未找到/)
-    await p.getByTestId('progress-who').fill('李四')
+    await p.getByTestId('progress-who').fill(ORG)
     await p.getByTestId('progress-search').click()
     await p.getByTestId('progress-result').waitFor()
     assert.equal((await p.getByTestId('progress-state').innerText()).trim(), '审批中')
     await p.getByTestId('progress-steps').filter({ hasText: '受理' }).waitFor()
     const text = await p.getByTestId('progress-result').innerText()
     assert.match(text, /食品经营许可/)
-    assert.doesNotMatch(text, /510102198005053318|13900000002/, 'nothing private')
+    assert.doesNotMatch(text, /91510104MA6C00009B|510102198005053318|13900000002|李四/, 'nothing private')
     assert.equal(new URL(p.url()).pathname, '/progress', 'no login asked')
     await p.mouse.move(0, 0)
     await shot(p, 'progress')

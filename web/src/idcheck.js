@@ -17,6 +17,7 @@ export function idCardProblem(v) {
 
 const CC_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY'
 const CC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+const ORG_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2]
 
 // GB 32100: the 18-character unified social credit code (统一社会信用代码).
 export function creditCodeProblem(v) {
@@ -24,6 +25,11 @@ export function creditCodeProblem(v) {
   if (s.length !== 18 || [...s].some((ch) => !CC_CHARS.includes(ch))) {
     return '统一社会信用代码应为18位数字或大写字母（不含I、O、S、V、Z）'
   }
+  // characters 9-17: the organisation code (GB 11714) with its own check character
+  let org = 0
+  for (let i = 0; i < 8; i++) org += parseInt(s[8 + i], 36) * ORG_WEIGHTS[i]
+  const r = 11 - (org % 11)
+  if (s[16] !== (r === 10 ? 'X' : r === 11 ? '0' : String(r))) return '统一社会信用代码中的组织机构代码校验位不正确，请核对'
   let sum = 0
   for (let i = 0; i < 17; i++) sum += CC_CHARS.indexOf(s[i]) * CC_WEIGHTS[i]
   if (CC_CHARS[(31 - (sum % 31)) % 31] !== s[17]) return '统一社会信用代码校验位不正确，请核对'
