@@ -346,7 +346,7 @@ test('预警天数: the center\'s threshold turns a case yellow; the item\'s own
 })
 
 test('帮助: every page links to its chapter of the manual, which shows the tests\' pictures', async () => {
-  const page = await as(WANG)
+  const page = await loginAs(WANG)
   await page.getByTestId('menu-approval').click()
   assert.equal(await page.getByTestId('header-help').getAttribute('href'), '/help/approval')
   await page.goto('/help')
@@ -365,6 +365,7 @@ test('帮助: every page links to its chapter of the manual, which shows the tes
   await page.getByTestId('help-toc-templates').click()
   await content.locator('h1', { hasText: '通知书模板' }).waitFor()
   await shot(page, '9h-help')
+  await page.context().close()
 })
 
 test('the window pages, for the manual', async () => {
