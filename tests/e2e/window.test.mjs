@@ -17,7 +17,7 @@ const ID_OTHER = '510104198512120020' // valid, somebody else
 const ID_BAD = '510104199001011231' // wrong check digit
 const ID_NO_DAY = '510104199013011238' // right check digit, no such birthday (month 13)
 
-let server, browser, page, close, immediate, promised
+let server, browser, page, close, immediate, promised, unitAdmin
 const files = path.join(tmpdir(), `shenpi-window-${process.pid}`)
 
 before(async () => {
@@ -34,6 +34,7 @@ before(async () => {
       username: 'jj_scj01', name: '王承办', roles: ['handler'], center_id: center.id, unit_id: unit.id,
     })
     const ua = srv.api()
+    unitAdmin = ua
     await ua.activate(defaultUser.username, 'Unit2025pw')
     const materials = [
       { name: '名称预先核准申请书', form: 'original', copies: 1, required: true, notes: '' },
@@ -261,6 +262,12 @@ test('首页 of the handler: the case on their step with both lights and its flo
   // a fresh case: green for the case (承诺时限) and for the step (岗位时限)
   assert.match(await r.getByTestId('case-light').getAttribute('class'), /light-green/)
   assert.match(await r.getByTestId('step-light').getAttribute('class'), /light-green/)
+  // warn 10 working days ahead for this item: both lights turn yellow (预警)
+  await unitAdmin.must('PUT', `/items/${promised.id}`, { warn_days: 10 })
+  await p.getByTestId('my-cases-refresh').click()
+  await r.getByTestId('case-light').and(p.locator('.light-yellow')).waitFor()
+  assert.match(await r.getByTestId('case-light').innerText(), /预警/)
+  assert.match(await r.getByTestId('step-light').getAttribute('class'), /light-yellow/)
   await p.mouse.move(0, 0)
   await shot(p, 'home')
   await p.getByTestId(`flowchart-${supplementNo}`).click()
