@@ -197,6 +197,8 @@ export const createCase = (body, opts = {}) => post('/cases', body, opts)
 export const deleteFile = (id, opts = {}) => del(`/files/${id}`, opts)
 export const uploadMaterialFile = (no, materialId, file, opts = {}) =>
   upload(`${casePath(no)}/materials/${materialId}/files`, file, opts)
+// A notice the applicant signed, scanned back (kind: accept, refuse, supplement, complete, deny).
+export const uploadCaseSigned = (no, kind, file, opts = {}) => upload(`${casePath(no)}/signed/${kind}`, file, opts)
 export const createConsultation = (body, opts = {}) => post('/consultations', body, opts)
 export const consultationNoticeUrl = (id) => `${BASE}/consultations/${id}/notice.pdf`
 export const uploadConsultationSigned = (id, file, opts = {}) => upload(`/consultations/${id}/signed`, file, opts)
