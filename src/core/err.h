@@ -32,7 +32,7 @@ enum err {
 	E_INTERNAL = -19,
 	E_DB_UNAVAILABLE = -20,
 	E_MEDIA_TYPE = -21,
-	E_CONFLICT = -22, /* not in the state the operation needs */
+	E_STATE = -22,
 	E_COUNT_ = 23 /* one past the last code's magnitude */
 };
 

@@ -392,22 +392,22 @@ static void field(struct filled *f, const char *label, const char *value)
 	f->fields[f->nfields++] = (struct notice_field){label, value};
 }
 
-/* Does the case's state fit the kind? 0 or E_CONFLICT with the reason. */
+/* Does the case's state fit the kind? 0 or E_STATE with the reason. */
 static int case_fits(struct ctx *c, const struct kind *k, json_t *j)
 {
 	const char *state = str(j, "state");
 	json_t *done = json_object_get(j, "completion");
 	if (is(k, "accept") && !json_is_integer(json_object_get(j, "accepted_at")))
-		return ctx_fail(c, E_CONFLICT, NULL, "办件尚未受理，不能出具受理通知书");
+		return ctx_fail(c, E_STATE, NULL, "办件尚未受理，不能出具受理通知书");
 	if (is(k, "refuse") && strcmp(state, "refused"))
-		return ctx_fail(c, E_CONFLICT, NULL, "办件未被决定不予受理，不能出具不予受理通知书");
+		return ctx_fail(c, E_STATE, NULL, "办件未被决定不予受理，不能出具不予受理通知书");
 	if (is(k, "supplement") && strcmp(state, "supplement"))
-		return ctx_fail(c, E_CONFLICT, NULL,
+		return ctx_fail(c, E_STATE, NULL,
 				"办件不在补正材料阶段，不能出具一次性告知通知书");
 	if (is(k, "complete") && !json_is_true(json_object_get(done, "permitted")))
-		return ctx_fail(c, E_CONFLICT, NULL, "办件尚未办结并准予许可，不能出具办结通知书");
+		return ctx_fail(c, E_STATE, NULL, "办件尚未办结并准予许可，不能出具办结通知书");
 	if (is(k, "deny") && !json_is_false(json_object_get(done, "permitted")))
-		return ctx_fail(c, E_CONFLICT, NULL,
+		return ctx_fail(c, E_STATE, NULL,
 				"办件尚未作出不予许可的决定，不能出具不予办结通知书");
 	return E_OK;
 }

@@ -28,7 +28,7 @@
 /* The notice `kind` (not consult) of a case, from its JSON as case_get gives it (see
  * /work/wt/cases-contract.md), as PDF bytes from c->arena. The QR code links to
  * <public_url>/progress?no=<no>. E_NOT_FOUND for an unknown kind, E_FORBIDDEN for an
- * overview, E_CONFLICT (with a Chinese message) when the case is not in a state the kind
+ * overview, E_STATE (with a Chinese message) when the case is not in a state the kind
  * fits: accept needs accepted_at, refuse state refused, supplement state supplement,
  * complete/deny a completion with permitted true/false. */
 int notice_case_pdf(struct ctx *c, json_t *case_json, const char *kind, const char *public_url,

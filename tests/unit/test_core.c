@@ -1,6 +1,7 @@
 /*
  * test_core.c - the core modules: the capped string builder (buf), the region allocator
- * (arena), the error table (err), GB/T 2260 region codes (ids) and tokens (token).
+ * (arena), the error table (err), GB/T 2260 region codes, GB 11643 ID card numbers and
+ * GB 32100 credit codes (ids), multipart/form-data bodies (multipart) and tokens (token).
  *
  * Checks that would end the process (an allocation too big to serve, an out-of-range error
  * code) run in a forked child, so that one such failure does not stop the other tests.
@@ -24,6 +25,7 @@
 #include "core/csv.h"
 #include "core/err.h"
 #include "core/ids.h"
+#include "core/multipart.h"
 #include "core/token.h"
 
 /* Run fn in a child process; its wait status. */
@@ -414,6 +416,342 @@ static void test_ids_malformed(void **state)
 	assert_int_equal(ids_region_level(NULL, NULL), 0);
 }
 
+/* Each refused number with the start of the reason it must give. */
+struct refusal {
+	const char *s, *why;
+};
+
+static void test_ids_id_card_valid(void **state)
+{
+	char out[19];
+	const char *why = NULL;
+
+	(void)state;
+	/* the example of GB 11643-1999 itself */
+	assert_int_equal(ids_check_id_card("11010519491231002X", out, &why), 0);
+	assert_string_equal(out, "11010519491231002X");
+	/* a lower-case x is accepted and written in upper case */
+	assert_int_equal(ids_check_id_card("11010519491231002x", out, &why), 0);
+	assert_string_equal(out, "11010519491231002X");
+	/* check digits computed by hand: sum of digit x weight (7 9 10 5 8 4 2 1 6 3 ...) mod 11
+	 * indexes "10X98765432" */
+	assert_int_equal(ids_check_id_card("510104199001011230", out, NULL), 0);
+	assert_string_equal(out, "510104199001011230");
+	assert_int_equal(ids_check_id_card("440306200002290017", out, NULL), 0); /* leap day */
+	/* residence permit of a Taiwan resident: prefix 83 */
+	assert_int_equal(ids_check_id_card("830000199001011234", out, NULL), 0);
+}
+
+static void test_ids_id_card_refused(void **state)
+{
+	static const struct refusal bad[] = {
+	    {"110105194912310021", "身份证号校验位错误"},
+	    {"11010519491231002Y", "身份证号格式不正确"},
+	    {"1101051949123100X2", "身份证号格式不正确"},
+	    {"11010519491231002", "身份证号格式不正确"},
+	    {"11010519491231002X1", "身份证号格式不正确"},
+	    {"", "身份证号格式不正确"},
+	    {" 1010519491231002X", "身份证号格式不正确"},
+	    {"990104199001011230", "身份证号地址码无效"},
+	    {"440306190002290013", "身份证号出生日期无效"}, /* 1900 was no leap year */
+	    {"510104199013011230", "身份证号出生日期无效"},
+	    {"510104199004311230", "身份证号出生日期无效"},
+	    {"510104189912311230", "身份证号出生日期无效"},
+	    {"510104209901011234", "身份证号出生日期无效"}, /* in the future */
+	};
+	char out[19];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *why = NULL;
+		if (ids_check_id_card(bad[i].s, out, &why) != E_INVALID)
+			fail_msg("\"%s\" accepted as an ID card number", bad[i].s);
+		if (!why || strncmp(why, bad[i].why, strlen(bad[i].why)))
+			fail_msg("\"%s\": reason %s, want %s", bad[i].s, why, bad[i].why);
+	}
+	assert_int_equal(ids_check_id_card(NULL, out, NULL), E_INVALID);
+}
+
+static void test_ids_credit_code_valid(void **state)
+{
+	static const char *const good[] = {
+	    "91350100M000100Y43", /* the public example */
+	    "91510104123456788F", /* enterprise; check characters computed by hand */
+	    "11100000400000018R", /* a central organ: region 100000 */
+	    "52510000MJ0000018P", /* a private non-enterprise unit */
+	};
+	char out[19];
+	const char *why = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (ids_check_credit_code(good[i], out, &why) != 0)
+			fail_msg("\"%s\" refused: %s", good[i], why);
+		assert_string_equal(out, good[i]);
+	}
+	assert_int_equal(ids_check_credit_code("91350100m000100y43", out, NULL), 0);
+	assert_string_equal(out, "91350100M000100Y43");
+}
+
+static void test_ids_credit_code_refused(void **state)
+{
+	static const struct refusal bad[] = {
+	    {"91350100M000100Y44", "统一社会信用代码校验位错误"},
+	    {"91350100M000100Y53", "统一社会信用代码中的组织机构代码校验位错误"},
+	    {"91350100I000100Y43", "统一社会信用代码格式不正确"}, /* I is not used */
+	    {"91350100O000100Y43", "统一社会信用代码格式不正确"},
+	    {"91350100M000100Y4", "统一社会信用代码格式不正确"},
+	    {"91350100M000100Y43 ", "统一社会信用代码格式不正确"},
+	    {"91350100M000-00Y43", "统一社会信用代码格式不正确"},
+	    {"", "统一社会信用代码格式不正确"},
+	    {"99350100M000100Y43", "统一社会信用代码的登记管理部门"},
+	    {"B1350100M000100Y43", "统一社会信用代码的登记管理部门"},
+	    {"94350100M000100Y43", "统一社会信用代码的登记管理部门"},
+	    {"91990100M000100Y43", "统一社会信用代码的登记管理机关行政区划码无效"},
+	    {"913500A0M000100Y43", "统一社会信用代码的登记管理机关行政区划码无效"},
+	};
+	char out[19];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *why = NULL;
+		if (ids_check_credit_code(bad[i].s, out, &why) != E_INVALID)
+			fail_msg("\"%s\" accepted as a credit code", bad[i].s);
+		if (!why || strncmp(why, bad[i].why, strlen(bad[i].why)))
+			fail_msg("\"%s\": reason %s, want %s", bad[i].s, why, bad[i].why);
+	}
+	assert_int_equal(ids_check_credit_code(NULL, out, NULL), E_INVALID);
+}
+
+/* ---- multipart ---- */
+
+#define CT "multipart/form-data; boundary=XyZ"
+
+/* Parse body (copied into memory of exactly its size, so ASan sees any read past it). */
+static int mp(struct multipart *m, struct arena *a, const char *type, const char *body, size_t len,
+	      const char **why)
+{
+	char *copy = malloc(len ? len : 1);
+	int rc;
+
+	assert_non_null(copy);
+	memcpy(copy, body, len);
+	*why = NULL;
+	rc = multipart_parse(m, a, type, copy, len, why);
+	/* data points into the body: check it before it goes */
+	for (size_t i = 0; rc == 0 && i < m->n; i++)
+		assert_true(m->parts[i].data >= copy &&
+			    m->parts[i].data + m->parts[i].len <= copy + len);
+	free(copy);
+	return rc;
+}
+
+static const char form[] =
+    "preamble\r\n"
+    "--XyZ\r\n"
+    "Content-Disposition: form-data; name=\"note\"\r\n"
+    "\r\n"
+    "hello\r\n"
+    "--XyZ  \r\n"
+    "content-disposition: form-data; name=file; filename=\"a \\\"b\\\".pdf\"\r\n"
+    "Content-Type: application/pdf\r\n"
+    "X-Other: ignored\r\n"
+    "\r\n"
+    "%PDF-\r\n--X\r\n\0bin\r\n"
+    "--XyZ--\r\n"
+    "epilogue";
+
+static void test_multipart_parts(void **state)
+{
+	struct arena a = ARENA_INIT;
+	struct multipart m;
+	const struct multipart_part *f;
+	const char *why;
+
+	(void)state;
+	assert_int_equal(mp(&m, &a, CT, form, sizeof(form) - 1, &why), 0);
+	assert_int_equal(m.n, 2);
+	assert_string_equal(m.parts[0].name, "note");
+	assert_null(m.parts[0].filename);
+	assert_string_equal(m.parts[0].type, "");
+	assert_int_equal(m.parts[0].len, 5);
+	f = multipart_get(&m, "file");
+	assert_non_null(f);
+	assert_string_equal(f->filename, "a \"b\".pdf");
+	assert_string_equal(f->type, "application/pdf");
+	assert_int_equal(f->len, 16); /* CR LF, "--X" and a NUL byte are data */
+	assert_null(multipart_get(&m, "other"));
+
+	/* a quoted boundary, the first delimiter at the very start, filename* wins */
+	static const char ext[] =
+	    "--a b\r\n"
+	    "Content-Disposition: form-data; name=\"file\"; "
+	    "filename=\"fallback.pdf\"; filename*=utf-8''%E7%94%B3%E8%AF%B7.pdf\r\n"
+	    "\r\n"
+	    "x\r\n"
+	    "--a b--";
+	assert_int_equal(
+	    mp(&m, &a, "Multipart/Form-Data ; boundary=\"a b\"", ext, sizeof(ext) - 1, &why), 0);
+	assert_int_equal(m.n, 1);
+	assert_string_equal(m.parts[0].filename, "申请.pdf");
+	assert_int_equal(m.parts[0].len, 1);
+
+	/* only the close delimiter: no parts */
+	assert_int_equal(mp(&m, &a, CT, "--XyZ--", 7, &why), 0);
+	assert_int_equal(m.n, 0);
+	arena_release(&a);
+}
+
+static void test_multipart_not_multipart(void **state)
+{
+	struct arena a = ARENA_INIT;
+	struct multipart m;
+	const char *why;
+
+	(void)state;
+	assert_int_equal(mp(&m, &a, NULL, form, sizeof(form) - 1, &why), E_MEDIA_TYPE);
+	assert_int_equal(mp(&m, &a, "application/json", "{}", 2, &why), E_MEDIA_TYPE);
+	assert_int_equal(
+	    mp(&m, &a, "multipart/form-datax; boundary=XyZ", form, sizeof(form) - 1, &why),
+	    E_MEDIA_TYPE);
+	assert_non_null(why);
+	arena_release(&a);
+}
+
+static void test_multipart_malformed(void **state)
+{
+	static const struct {
+		const char *type, *body, *why;
+	} bad[] = {
+	    {"multipart/form-data", "--XyZ--", "boundary"},
+	    {"multipart/form-data; boundary=", "--XyZ--", "boundary"},
+	    {"multipart/form-data; boundary=\"a \"", "--a --", "boundary"},
+	    {"multipart/form-data; boundary=a{b", "--a{b--", "分号"},
+	    {"multipart/form-data; boundary=\"XyZ", "--XyZ--", "引号未闭合"},
+	    {"multipart/form-data; boundary=XyZ; boundary=X", "--XyZ--", "重复"},
+	    {"multipart/form-data boundary=XyZ", "--XyZ--", "分号"},
+	    {"multipart/form-data; boundary=0123456789012345678901234567890123456789"
+	     "0123456789012345678901234567890",
+	     "--XyZ--", "boundary"},
+	    {CT, "", "找不到分隔符"},
+	    {CT, "no delimiter here", "找不到分隔符"},
+	    {CT, "--XyZ", "换行"},
+	    {CT, "--XyZx\r\n", "换行"},
+	    {CT, "--XyZ\r\n", "头部未结束"},
+	    {CT, "--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\ndata", "结束分隔符"},
+	    {CT, "--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\ndata\r\n--XyZ", "换行"},
+	    {CT, "--XyZ\r\n\r\ndata\r\n--XyZ--", "缺少Content-Disposition"},
+	    {CT, "--XyZ\r\nContent-Type: text/plain\r\n\r\nx\r\n--XyZ--",
+	     "缺少Content-Disposition"},
+	    {CT, "--XyZ\r\nContent-Disposition: attachment; name=a\r\n\r\nx\r\n--XyZ--",
+	     "form-data"},
+	    {CT, "--XyZ\r\nContent-Disposition: form-data\r\n\r\nx\r\n--XyZ--", "缺少name"},
+	    {CT, "--XyZ\r\nContent-Disposition: form-data; name\r\n\r\nx\r\n--XyZ--", "等号"},
+	    {CT, "--XyZ\r\nContent-Disposition: form-data; name=\"a\r\n\r\nx\r\n--XyZ--", "引号"},
+	    {CT, "--XyZ\r\nContent-Disposition: form-data; name=a; name=b\r\n\r\nx\r\n--XyZ--",
+	     "重复"},
+	    {CT,
+	     "--XyZ\r\nContent-Disposition: form-data; name=a\r\n"
+	     "Content-Disposition: form-data; name=b\r\n\r\nx\r\n--XyZ--",
+	     "重复"},
+	    {CT, "--XyZ\r\nno colon\r\n\r\nx\r\n--XyZ--", "冒号"},
+	    {CT, "--XyZ\r\n: empty name\r\n\r\nx\r\n--XyZ--", "冒号"},
+	    {CT, "--XyZ\r\n folded: x\r\n\r\nx\r\n--XyZ--", "名称无效"},
+	    {CT, "--XyZ\r\nX-A: a\rb\r\n\r\nx\r\n--XyZ--", "控制字符"},
+	    {CT,
+	     "--XyZ\r\nContent-Disposition: form-data; name=a; filename*=GBK''%D6%D0\r\n\r\n"
+	     "x\r\n--XyZ--",
+	     "UTF-8"},
+	    {CT,
+	     "--XyZ\r\nContent-Disposition: form-data; name=a; filename*=UTF-8''%E7%9\r\n\r\n"
+	     "x\r\n--XyZ--",
+	     "百分号"},
+	    {CT,
+	     "--XyZ\r\nContent-Disposition: form-data; name=a; filename*=UTF-8''a%00.pdf\r\n\r\n"
+	     "x\r\n--XyZ--",
+	     "百分号"},
+	};
+	struct arena a = ARENA_INIT;
+	struct multipart m;
+	const char *why;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (mp(&m, &a, bad[i].type, bad[i].body, strlen(bad[i].body), &why) != E_INVALID)
+			fail_msg("case %zu accepted", i);
+		if (!why || !strstr(why, bad[i].why))
+			fail_msg("case %zu: reason %s, want %s", i, why, bad[i].why);
+	}
+	arena_release(&a);
+}
+
+static void test_multipart_caps(void **state)
+{
+	struct arena a = ARENA_INIT;
+	struct multipart m;
+	struct buf b = BUF_INIT(1 << 20);
+	const char *why;
+
+	(void)state;
+	/* one part more than the cap */
+	for (int i = 0; i <= MULTIPART_MAX_PARTS; i++)
+		buf_addf(&b, "--XyZ\r\nContent-Disposition: form-data; name=f%d\r\n\r\nx\r\n", i);
+	buf_addstr(&b, "--XyZ--");
+	assert_int_equal(mp(&m, &a, CT, b.buf, b.len, &why), E_INVALID);
+	assert_non_null(strstr(why, "部件过多"));
+
+	/* a header block one byte past the cap, and one that just fits */
+	for (int over = 1; over >= 0; over--) {
+		static const char cd[] = "Content-Disposition: form-data; name=a\r\n";
+		/* the block: cd, "X: ", the filler and CRLF = the cap + over */
+		size_t fill = MULTIPART_MAX_HEADERS - (sizeof(cd) - 1) - 5 + (size_t)over;
+		buf_reset(&b);
+		buf_addstr(&b, "--XyZ\r\n");
+		buf_addstr(&b, cd);
+		buf_addstr(&b, "X: ");
+		for (size_t i = 0; i < fill; i++)
+			buf_add(&b, "y", 1);
+		buf_addstr(&b, "\r\n\r\nx\r\n--XyZ--");
+		int rc = mp(&m, &a, CT, b.buf, b.len, &why);
+		if (over) {
+			assert_int_equal(rc, E_INVALID);
+			assert_non_null(strstr(why, "头部过长"));
+		} else {
+			assert_int_equal(rc, 0);
+		}
+	}
+	buf_release(&b);
+	arena_release(&a);
+}
+
+/* Every prefix of a valid body and every single-byte change of it parses or fails cleanly:
+ * ASan and UBSan watch. */
+static void test_multipart_truncated_and_mutated(void **state)
+{
+	struct arena a = ARENA_INIT;
+	struct multipart m;
+	const char *why;
+	char body[sizeof(form)];
+
+	(void)state;
+	for (size_t len = 0; len < sizeof(form) - 1; len++) {
+		int rc = mp(&m, &a, CT, form, len, &why);
+		assert_true(rc == 0 || rc == E_INVALID);
+	}
+	for (size_t i = 0; i < sizeof(form) - 1; i++) {
+		static const char bytes[] = {'\0', '\r', '\n', '-', '"',
+					     ';',  '%',	 '\\', 'Z', (char)0xff};
+		for (size_t j = 0; j < sizeof(bytes); j++) {
+			memcpy(body, form, sizeof(form));
+			body[i] = bytes[j];
+			int rc = mp(&m, &a, CT, body, sizeof(form) - 1, &why);
+			assert_true(rc == 0 || rc == E_INVALID);
+		}
+		arena_release(&a);
+	}
+	arena_release(&a);
+}
+
 /* ---- token ---- */
 
 static void test_token_random(void **state)
@@ -584,6 +922,15 @@ int main(void)
 	    cmocka_unit_test(test_err_int_min),
 	    cmocka_unit_test(test_ids_levels),
 	    cmocka_unit_test(test_ids_malformed),
+	    cmocka_unit_test(test_ids_id_card_valid),
+	    cmocka_unit_test(test_ids_id_card_refused),
+	    cmocka_unit_test(test_ids_credit_code_valid),
+	    cmocka_unit_test(test_ids_credit_code_refused),
+	    cmocka_unit_test(test_multipart_parts),
+	    cmocka_unit_test(test_multipart_not_multipart),
+	    cmocka_unit_test(test_multipart_malformed),
+	    cmocka_unit_test(test_multipart_caps),
+	    cmocka_unit_test(test_multipart_truncated_and_mutated),
 	    cmocka_unit_test(test_token_random),
 	    cmocka_unit_test(test_token_sha256),
 	    cmocka_unit_test(test_token_equal),
