@@ -50,7 +50,8 @@ static PangoLayout *layout(const char *font, const char *text, double width, enu
 	PangoFontDescription *fd = pango_font_description_from_string(font);
 	pango_layout_set_font_description(l, fd);
 	pango_font_description_free(fd);
-	pango_layout_set_width(l, (int)(width * PANGO_SCALE));
+	if (width > 0) /* else one line */
+		pango_layout_set_width(l, (int)(width * PANGO_SCALE));
 	pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
 	pango_layout_set_alignment(l, align == CENTER  ? PANGO_ALIGN_CENTER
 				      : align == RIGHT ? PANGO_ALIGN_RIGHT
@@ -179,7 +180,7 @@ static void draw_heading(struct pen *p, const struct notice_doc *d)
 	p->y += 14;
 }
 
-#define LABEL_W 72.0 /* six characters of 11 pt and the colon */
+#define LABEL_W 84.0 /* "承诺办结日期：" in bold 11 pt */
 
 static void draw_fields(struct pen *p, const struct notice_doc *d)
 {
@@ -189,9 +190,11 @@ static void draw_fields(struct pen *p, const struct notice_doc *d)
 		PangoLayout *lv = layout(SERIF " 11", f->value, TEXT_W - LABEL_W, LEFT);
 		room_for(p, 18);
 		struct pen at_label = *p;
-		flow(&at_label, layout(SERIF " Bold 11", label, LABEL_W, LEFT), MARGIN_X);
+		flow(&at_label, layout(SERIF " Bold 11", label, 0, LEFT), MARGIN_X);
 		g_free(label);
 		flow(p, lv, MARGIN_X + LABEL_W);
+		if (at_label.y > p->y)
+			p->y = at_label.y;
 	}
 	p->y += 6;
 }
