@@ -20,8 +20,8 @@
 #define PAGE_W	 595.276 /* A4 */
 #define PAGE_H	 841.89
 #define MARGIN_X 73.7 /* 26 mm */
-#define TOP	 48.0
-#define BOTTOM	 48.0
+#define TOP	 40.0
+#define BOTTOM	 40.0
 #define TEXT_W	 (PAGE_W - 2 * MARGIN_X)
 
 /* Every embedded face costs a parse of its whole 16 MB CFF table by Cairo's subsetter on each
@@ -30,16 +30,17 @@
 
 #define BAR_MODULE 0.9	/* pt per Code128 module: 0.32 mm, read by any hall scanner */
 #define BAR_HEIGHT 32.0 /* pt */
-#define QR_SIZE	   68.0 /* pt, about 24 mm */
+#define QR_SIZE	   62.0 /* pt, about 22 mm */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static PangoFontMap *fontmap; /* guarded by lock, as is everything drawn with it */
 static PangoContext *pctx;
 
-/* One rendering: the Cairo context, the Pango context and where the next line goes. */
+/* One rendering: the Cairo context and where the next line goes. */
 struct pen {
 	cairo_t *cr;
 	double y;
+	double clear; /* below the QR code: the heading stays beside it until here */
 };
 
 enum align { LEFT, CENTER, RIGHT };
@@ -131,13 +132,14 @@ static struct zint_symbol *encode(int symbology, const char *text, float height)
 static int draw_codes(struct pen *p, const struct notice_doc *d)
 {
 	double bottom = p->y;
+	p->clear = p->y;
 	if (d->no && *d->no) {
 		struct zint_symbol *s = encode(BARCODE_CODE128, d->no, (float)(BAR_HEIGHT / BAR_MODULE));
 		if (!s)
 			return E_INTERNAL;
 		double f = BAR_MODULE * s->width / s->vector->width;
 		fill_symbol(p->cr, s, MARGIN_X, p->y, f);
-		struct pen below = {p->cr, p->y + s->vector->height * f + 2};
+		struct pen below = {p->cr, p->y + s->vector->height * f + 2, 0};
 		double w = s->vector->width * f;
 		ZBarcode_Delete(s);
 		flow(&below, layout(SERIF " 9", d->no, w, CENTER), MARGIN_X);
@@ -150,21 +152,25 @@ static int draw_codes(struct pen *p, const struct notice_doc *d)
 		double x = PAGE_W - MARGIN_X - QR_SIZE;
 		fill_symbol(p->cr, s, x, p->y, QR_SIZE / s->vector->width);
 		ZBarcode_Delete(s);
-		struct pen below = {p->cr, p->y + QR_SIZE + 2};
+		struct pen below = {p->cr, p->y + QR_SIZE + 2, 0};
 		flow(&below, layout(SERIF " 7.5", d->qr_caption, QR_SIZE + 24, CENTER), x - 12);
-		if (below.y > bottom)
-			bottom = below.y;
+		p->clear = below.y + 4;
 	}
 	p->y = bottom + 6;
 	return E_OK;
 }
 
+#define BESIDE_QR (QR_SIZE + 16) /* kept free on both sides of the centred heading */
+
 static void draw_heading(struct pen *p, const struct notice_doc *d)
 {
-	flow(p, layout(SERIF " 14", d->header, TEXT_W, CENTER), MARGIN_X);
+	const double w = TEXT_W - 2 * BESIDE_QR;
+	flow(p, layout(SERIF " 14", d->header, w, CENTER), MARGIN_X + BESIDE_QR);
 	p->y += 6;
-	flow(p, layout(SERIF " Bold 20", d->title, TEXT_W, CENTER), MARGIN_X);
+	flow(p, layout(SERIF " 22", d->title, w, CENTER), MARGIN_X + BESIDE_QR);
 	p->y += 10;
+	if (p->y < p->clear)
+		p->y = p->clear;
 	if (d->no && *d->no) {
 		char *no = g_strconcat("编号：", d->no, NULL);
 		flow(p, layout(SERIF " 10.5", no, TEXT_W, RIGHT), MARGIN_X);
@@ -177,10 +183,10 @@ static void draw_heading(struct pen *p, const struct notice_doc *d)
 	cairo_line_to(p->cr, PAGE_W - MARGIN_X, p->y + 4);
 	cairo_stroke(p->cr);
 	cairo_set_source_rgb(p->cr, 0, 0, 0);
-	p->y += 14;
+	p->y += 10;
 }
 
-#define LABEL_W 84.0 /* "承诺办结日期：" in bold 11 pt */
+#define LABEL_W 84.0 /* "承诺办结日期：" in 11 pt */
 
 static void draw_fields(struct pen *p, const struct notice_doc *d)
 {
@@ -190,7 +196,7 @@ static void draw_fields(struct pen *p, const struct notice_doc *d)
 		PangoLayout *lv = layout(SERIF " 11", f->value, TEXT_W - LABEL_W, LEFT);
 		room_for(p, 18);
 		struct pen at_label = *p;
-		flow(&at_label, layout(SERIF " Bold 11", label, 0, LEFT), MARGIN_X);
+		flow(&at_label, layout(SERIF " 11", label, 0, LEFT), MARGIN_X);
 		g_free(label);
 		flow(p, lv, MARGIN_X + LABEL_W);
 		if (at_label.y > p->y)
@@ -224,19 +230,20 @@ static void draw_footer(struct pen *p, const struct notice_doc *d)
 				 NULL);
 	PangoLayout *l = layout(BODY_FONT, text, TEXT_W, RIGHT);
 	g_free(text);
-	p->y += 14;
+	p->y += 10;
 	room_for(p, height_of(l));
 	flow(p, l, MARGIN_X - EM);
-	p->y += 16;
-	for (size_t i = 0; i < d->nsignatures; i++) {
-		char *sig = g_strconcat(d->signatures[i], "：______________      日期：____年___月___日",
-					NULL);
-		PangoLayout *ls = layout(SERIF " 11", sig, TEXT_W, LEFT);
-		g_free(sig);
-		room_for(p, height_of(ls));
-		flow(p, ls, MARGIN_X);
-		p->y += 8;
-	}
+	p->y += 8;
+	if (!d->nsignatures)
+		return;
+	GString *sig = g_string_new(NULL);
+	for (size_t i = 0; i < d->nsignatures; i++)
+		g_string_append_printf(sig, "%s：________  ", d->signatures[i]);
+	g_string_append(sig, "____年__月__日");
+	PangoLayout *ls = layout(SERIF " 10.5", sig->str, TEXT_W, LEFT);
+	g_string_free(sig, TRUE);
+	room_for(p, height_of(ls));
+	flow(p, ls, MARGIN_X);
 }
 
 static cairo_status_t write_out(void *closure, const unsigned char *data, unsigned int len)
@@ -263,7 +270,7 @@ static int render(const struct notice_doc *d, struct buf *out)
 	cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_out, out, PAGE_W, PAGE_H);
 	cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, d->title ? d->title : "");
 	cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "shenpi");
-	struct pen p = {cairo_create(s), TOP};
+	struct pen p = {cairo_create(s), TOP, TOP};
 	fonts_load();
 	pango_cairo_update_context(p.cr, pctx);
 	cairo_set_source_rgb(p.cr, 0, 0, 0);

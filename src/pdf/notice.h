@@ -7,7 +7,7 @@
  * The page, top to bottom: the barcode with the number under it (left) and the QR code with
  * its caption (right); the issuing center; the title; "编号：…" and a rule; the key/value
  * lines; the body paragraphs and list items; the issuer's name with 「（盖章）」 and the date
- * (right); the signature lines. Text that does not fit continues on further pages; the
+ * (right); the signatures with the date on one line. Text that does not fit continues on further pages; the
  * issuer block and the signatures are never split.
  *
  * Pango's font map is not shared between threads safely, so rendering is serialised on one
