@@ -216,6 +216,7 @@ test('办结 with a 批文号 (无批文号 quick-fill first), then the 办结�
   await page.getByTestId('case-dialog-ok').click()
   await toast(page, '已办结').first().waitFor()
   assert.equal(await page.getByTestId('case-state').innerText(), '已办结')
+  assert.match(await page.getByTestId('case-completed').innerText(), /按时办结/)
   await page.getByTestId('case-completed-alert').waitFor()
   const link = page.getByTestId('case-notice-complete')
   await link.waitFor()
@@ -342,7 +343,8 @@ test('预警天数: the center\'s threshold turns a case yellow; the item\'s own
 
   // the process of the demo item, for the manual
   await adminPage.goto(`/items/${item.id}/process`)
-  await adminPage.getByTestId('process-chart').locator('svg').waitFor()
+  await adminPage.getByTestId('process-steps').waitFor()
+  await adminPage.getByTestId('process-chart').locator('svg').waitFor({ timeout: 30000 })
   await shot(adminPage, '9g-process', { manual: 'process', fullPage: false })
 })
 
