@@ -134,6 +134,8 @@ static int bind(struct sq_conn *c, sqlite3_stmt *st, const struct db_val *p, int
 			rc = sqlite3_bind_int64(st, i + 1, p[i].i);
 		else if (p[i].type == DB_TEXT && p[i].s)
 			rc = sqlite3_bind_text(st, i + 1, p[i].s, -1, SQLITE_STATIC);
+		else if (p[i].type == DB_BLOB && p[i].s)
+			rc = sqlite3_bind_blob64(st, i + 1, p[i].s, p[i].len, SQLITE_STATIC);
 		else
 			rc = sqlite3_bind_null(st, i + 1);
 		if (rc != SQLITE_OK)
@@ -216,6 +218,14 @@ static const char *sq_text(struct db_res *dr, int col)
 {
 	const unsigned char *s = sqlite3_column_text(((struct sq_res *)dr)->st, col);
 	return s ? (const char *)s : "";
+}
+
+static const void *sq_blob(struct db_res *dr, int col, size_t *len)
+{
+	sqlite3_stmt *st = ((struct sq_res *)dr)->st;
+	const void *b = sqlite3_column_blob(st, col); /* before _bytes, as SQLite asks */
+	*len = b ? (size_t)sqlite3_column_bytes(st, col) : 0;
+	return b ? b : "";
 }
 
 static int sq_isnull(struct db_res *dr, int col)
@@ -311,12 +321,14 @@ const struct db_backend db_sqlite_backend = {
 	.next = sq_next,
 	.get_int = sq_int,
 	.get_text = sq_text,
+	.get_blob = sq_blob,
 	.isnull = sq_isnull,
 	.res_free = sq_res_free,
 	.script = sq_script,
 	.errmsg = sq_errmsg,
 	.check = sq_check,
 	.id_column = "INTEGER PRIMARY KEY",
+	.blob_column = "BLOB",
 	.lock_migrations = sq_lock_migrations,
 	.unlock_migrations = sq_unlock_migrations,
 };
