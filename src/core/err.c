@@ -35,6 +35,7 @@ static const struct err_info table[E_COUNT_] = {
 	[-E_DB_UNAVAILABLE] = {"db_unavailable", 503, "数据库暂时不可用，请稍后再试"},
 	[-E_MEDIA_TYPE] = {"unsupported_media_type", 415,
 			   "请求数据须为JSON（Content-Type: application/json）"},
+	[-E_STATE] = {"invalid_state", 409, "办件当前状态不允许此操作"},
 };
 
 static const struct err_info *info(int e)

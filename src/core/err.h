@@ -32,7 +32,8 @@ enum err {
 	E_INTERNAL = -19,
 	E_DB_UNAVAILABLE = -20,
 	E_MEDIA_TYPE = -21,
-	E_COUNT_ = 22 /* one past the last code's magnitude */
+	E_STATE = -22,
+	E_COUNT_ = 23 /* one past the last code's magnitude */
 };
 
 /* "bad_json", ... ; for an unknown value the entry of E_INTERNAL. */
