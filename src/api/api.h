@@ -95,6 +95,17 @@ int api_calendar_set(struct call *k);
 int api_calendar_delete(struct call *k);
 int api_calendar_import(struct call *k);
 
+int api_consultations_create(struct call *k);
+int api_consultations_list(struct call *k);
+int api_consultations_get(struct call *k);
+int api_cases_create(struct call *k);
+int api_cases_list(struct call *k);
+int api_cases_get(struct call *k);
+int api_cases_act(struct call *k);
+int api_cases_svg(struct call *k);
+int api_cases_public(struct call *k);
+int api_stats_mine(struct call *k);
+int api_stats_unit(struct call *k);
 int api_events_list(struct call *k);
 int api_ops_healthz(struct call *k);
 int api_ops_metrics(struct call *k);

@@ -26,6 +26,7 @@ struct route {
 };
 
 #define ADMINS (ROLE_SYSADMIN | ROLE_CENTER_ADMIN)
+#define WINDOW (ROLE_CLERK | ROLE_HANDLER)
 
 static const struct route routes[] = {
 	{"POST", "/api/v1/session", api_session_login, 0, R_PUBLIC | R_OWN_TX},
@@ -70,6 +71,18 @@ static const struct route routes[] = {
 	{"POST", "/api/v1/calendar/import", api_calendar_import, ROLE_SYSADMIN, R_WRITE},
 	{"PUT", "/api/v1/calendar/{day}", api_calendar_set, ROLE_SYSADMIN, R_WRITE},
 	{"DELETE", "/api/v1/calendar/{day}", api_calendar_delete, ROLE_SYSADMIN, R_WRITE},
+
+	{"POST", "/api/v1/consultations", api_consultations_create, WINDOW, R_WRITE},
+	{"GET", "/api/v1/consultations", api_consultations_list, 0, 0},
+	{"GET", "/api/v1/consultations/{id}", api_consultations_get, 0, 0},
+	{"POST", "/api/v1/cases", api_cases_create, WINDOW, R_WRITE},
+	{"GET", "/api/v1/cases", api_cases_list, 0, 0},
+	{"GET", "/api/v1/cases/{no}", api_cases_get, 0, 0},
+	{"GET", "/api/v1/cases/{no}/flowchart.svg", api_cases_svg, 0, 0},
+	{"POST", "/api/v1/cases/{no}/{action}", api_cases_act, 0, R_WRITE},
+	{"GET", "/api/v1/public/cases/{no}", api_cases_public, 0, R_PUBLIC},
+	{"GET", "/api/v1/stats/mine", api_stats_mine, 0, 0},
+	{"GET", "/api/v1/stats/unit", api_stats_unit, 0, 0},
 
 	{"GET", "/api/v1/events", api_events_list, ROLE_SYSADMIN | ROLE_SUPERVISOR, 0},
 	{"GET", "/healthz", api_ops_healthz, 0, R_PUBLIC},

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/ids.h"
 #include "domain/access.h"
 #include "domain/calendar.h"
@@ -1322,15 +1323,19 @@ static void lights_and_actions(struct ctx *c, const struct calendar *cal, const 
 					 k->warn_days);
 		json_object_set_new(st, "light", json_string(light));
 	}
-	json_t *acts = json_array();
+	json_t *acts = json_array(), *more = NULL;
 	int window = window_ok(c, k) && !(c->actor && !(c->actor->roles & (ROLE_CLERK | ROLE_HANDLER)));
 	if (window && is(k, "applied"))
-		json_array_extend(acts, json_pack("[s,s,s,s,s]", "materials", "accept", "refuse",
-						  "supplement", "withdraw"));
-	if (window && is(k, "supplement"))
-		json_array_extend(acts, json_pack("[s,s]", "resupply", "withdraw"));
-	if (window && is(k, "accepted"))
-		json_array_extend(acts, json_pack("[s,s]", "complete", "withdraw"));
+		more = json_pack("[s,s,s,s,s]", "materials", "accept", "refuse", "supplement",
+				 "withdraw");
+	else if (window && is(k, "supplement"))
+		more = json_pack("[s,s]", "resupply", "withdraw");
+	else if (window && is(k, "accepted"))
+		more = json_pack("[s,s]", "complete", "withdraw");
+	if (more) {
+		json_array_extend(acts, more);
+		json_decref(more);
+	}
 	for (size_t r = 0; is(k, "in_process") && r < sizeof(step_rules) / sizeof(step_rules[0]);
 	     r++) {
 		for (i = 0; i < n; i++) {
@@ -1462,7 +1467,8 @@ int case_svg(struct ctx *c, const char *no, const char **svg, size_t *len)
 		    .name = arena_strdup(c->arena, json_string_value(json_object_get(st, "name"))),
 		    .kind = arena_strdup(c->arena, json_string_value(json_object_get(st, "kind"))),
 		    .handler_name =
-			h ? arena_strdup(c->arena, json_string_value(json_object_get(h, "name")))
+			json_is_object(h)
+			    ? arena_strdup(c->arena, json_string_value(json_object_get(h, "name")))
 			  : "",
 		    .limit_days = (int)json_integer_value(json_object_get(st, "limit_days")),
 		    .transfer_desc = arena_strdup(

@@ -75,7 +75,7 @@ static json_int_t id_of(json_t *o)
 	return json_integer_value(json_object_get(o, "id"));
 }
 
-/* Two handlers of the center's market-supervision unit, an immediate item and a promised item
+/* Two handlers and a window clerk of the center's market-supervision unit, an immediate item and a promised item
  * whose process has a parallel stage and a transfer-out step, so that a new user can walk a
  * case through at once. */
 static int load_items(struct ctx *c, json_int_t center, const char *code, const char *rname,
@@ -108,6 +108,15 @@ static int load_items(struct ctx *c, json_int_t center, const char *code, const 
 		account(accounts, username,
 			arena_printf(c->arena, "%s市场监督管理局承办人%s", rname, name));
 	}
+	/* the window clerk who takes consultations and applications and hands results out */
+	const char *clerk = arena_printf(c->arena, "%sck01", code);
+	if ((rc = create(c, user_create,
+			 json_pack("{s:s,s:s,s:[s],s:I,s:I,s:b}", "username", clerk, "name",
+				   "陈受理", "roles", "clerk", "center_id", center, "unit_id", unit,
+				   "in_center", 1),
+			 NULL)) < 0)
+		return rc;
+	account(accounts, clerk, arena_printf(c->arena, "%s市场监督管理局窗口人员陈受理", rname));
 	if ((rc = create(c, catalog_create,
 			 json_pack("{s:I,s:s,s:s,s:s,s:i,s:b,s:b,s:s,s:s,s:s,s:[{s:s,s:s},{s:s,s:s}]}",
 				   "unit_id", unit, "code", "SCJ-JB-001", "name",
