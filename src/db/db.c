@@ -199,6 +199,11 @@ int db_check(struct dbc *c, char *why, size_t len)
 	return HEAD(c)->be->check(c, why, len);
 }
 
+const char *db_file(struct dbc *c)
+{
+	return HEAD(c)->be->file(c);
+}
+
 const char *db_errmsg(struct dbc *c)
 {
 	return HEAD(c)->be->errmsg(c);

@@ -94,6 +94,9 @@ int db_script(struct dbc *c, const char *sql);
  * 0 when sound; otherwise DB_ERROR with a description in why. */
 int db_check(struct dbc *c, char *why, size_t len);
 
+/* The database file (SQLite, an absolute path) or NULL (PostgreSQL). */
+const char *db_file(struct dbc *c);
+
 /* The text of the last failure on this connection, for logs. */
 const char *db_errmsg(struct dbc *c);
 
@@ -122,6 +125,7 @@ struct db_backend {
 	int (*script)(struct dbc *c, const char *sql);
 	const char *(*errmsg)(struct dbc *c);
 	int (*check)(struct dbc *c, char *why, size_t len);
+	const char *(*file)(struct dbc *c);
 	/* what @ID@ in a migration becomes: an auto-increment BIGINT primary key */
 	const char *id_column;
 	/* what @BLOB@ becomes: a column of bytes */

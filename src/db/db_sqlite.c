@@ -297,6 +297,11 @@ static int sq_check(struct dbc *dc, char *why, size_t len)
 	return DB_OK;
 }
 
+static const char *sq_file(struct dbc *dc)
+{
+	return sqlite3_db_filename(SQ(dc)->h, "main");
+}
+
 /* Migrations run in BEGIN IMMEDIATE transactions, which already exclude other writers. */
 static int sq_lock_migrations(struct dbc *dc)
 {
@@ -327,6 +332,7 @@ const struct db_backend db_sqlite_backend = {
 	.script = sq_script,
 	.errmsg = sq_errmsg,
 	.check = sq_check,
+	.file = sq_file,
 	.id_column = "INTEGER PRIMARY KEY",
 	.blob_column = "BLOB",
 	.lock_migrations = sq_lock_migrations,
