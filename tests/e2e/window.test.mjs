@@ -130,8 +130,12 @@ test('办件申请 of an immediate item: checklist, attachment, accept, complete
   await page.locator('.el-form-item__error', { hasText: '出生日期无效' }).waitFor()
   assert.match(page.url(), /\/apply$/)
   await page.getByTestId('apply-id-no').fill(ID_OK)
+  await page.locator('.el-form-item__error', { hasText: '出生日期无效' }).waitFor({ state: 'hidden' })
+  // the whole form in one picture
+  await page.setViewportSize({ width: 1440, height: 1120 })
   await page.mouse.move(0, 0)
   await shot(page, 'window-apply')
+  await page.setViewportSize({ width: 1440, height: 900 })
   await page.getByTestId('apply-submit').click()
   await page.waitForURL(/\/apply\/510104-\d{8}-\d{6}$/)
   assert.equal((await state().innerText()).trim(), '已申请')
