@@ -25,6 +25,25 @@ function idNo(base17) {
 }
 const APPLICANT_ID = idNo('51010419900307123')
 
+// A small PDF, as the window would scan and attach it.
+const FILE_BYTES = Buffer.from('%PDF-1.4\n% shenpi e2e\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n')
+
+// Attach a file over HTTP as a user (multipart/form-data, field "file").
+async function upload(username, p, name, bytes) {
+  const login = await fetch(server.url + '/api/v1/session', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username, password: PW }),
+  })
+  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c.startsWith('shenpi_session='))
+  const { csrf_token } = await login.json()
+  const body = new FormData()
+  body.append('file', new Blob([bytes], { type: 'application/pdf' }), name)
+  const res = await fetch(server.url + '/api/v1' + p, { method: 'POST', headers: { Cookie: cookie, 'X-CSRF-Token': csrf_token }, body })
+  if (res.status !== 201) throw new Error(`upload ${p} → ${res.status} ${await res.text()}`)
+  return res.json()
+}
+
 async function loginAs(username, password = PW) {
   const page = await newPage(browser, server)
   await uiLogin(page, username, password)
@@ -75,6 +94,8 @@ before(async () => {
     materials: item.materials.map((m) => ({ id: m.id, present: true })),
   })
   caseNo = created.no
+  const licence = created.materials.find((m) => m.name === '营业执照')
+  await upload(CLERK, `/cases/${caseNo}/materials/${licence.id}/files`, '营业执照副本.pdf', FILE_BYTES)
   await clerk.must('POST', `/cases/${caseNo}/accept`, {})
   browser = await launchBrowser()
 })
@@ -118,6 +139,11 @@ test('审批办理: the first handler finds the case in the queue with its light
   // materials with what was ticked at the window; the lit flowchart and the steps
   await page.getByRole('tab', { name: /材料/ }).click()
   assert.match(await row(page, 'case-materials', '营业执照').innerText(), /已交/)
+  // the attachment the window scanned in downloads as it was uploaded
+  const file = row(page, 'case-materials', '营业执照').getByRole('link', { name: '营业执照副本.pdf' })
+  const dl = await page.request.get(await file.getAttribute('href'))
+  assert.equal(dl.status(), 200)
+  assert.deepEqual(Buffer.from(await dl.body()), FILE_BYTES)
   await page.getByRole('tab', { name: '办理流程' }).click()
   await page.getByTestId('case-flowchart').locator('svg').waitFor()
   assert.match(await page.getByTestId('case-flowchart').innerText(), /专家评审/)
@@ -396,7 +422,8 @@ test('办件查询 without permission: another unit of the same center sees only
   assert.equal(await page.getByTestId('query-open-' + caseNo).count(), 0, 'no link to the details')
   // the case page, opened by its address, shows the overview only
   await page.goto(`/cases/${caseNo}`)
-  await page.getByTestId('case-overview-card').waitFor()
+  await page.locator('[data-testid=case-overview-card], [data-testid=case-error]').first().waitFor()
+  assert.equal(await page.getByTestId('case-error').count(), 0, await page.locator('.main').innerText())
   assert.match(await page.getByTestId('case-overview-card').innerText(), /食品经营许可证核发/)
   assert.equal(await page.getByTestId('case-tabs').count(), 0)
   assert.equal(await page.getByTestId('case-actions').count(), 0)
