@@ -24,6 +24,7 @@ before(async () => {
   mkdirSync(files, { recursive: true })
   // a small PDF and a file over 3 MB
   writeFileSync(path.join(files, '营业执照.pdf'), '%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n')
+  writeFileSync(path.join(files, '身份证复印件.pdf'), '%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n')
   writeFileSync(path.join(files, 'big.pdf'), Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(3 * 1024 * 1024 + 10, 32)]))
   ;({ server, browser, page, close } = await startLoggedIn(async (admin, srv) => {
     const { center, unit, defaultUser } = await makeJinjiang(admin, { center: '锦江区政务服务中心' })
@@ -147,6 +148,18 @@ test('办件申请 of an immediate item: checklist, attachment, accept, complete
   await toast(page, '附件不能超过3M').waitFor()
   await upload(1).setInputFiles(path.join(files, '营业执照.pdf'))
   await page.getByTestId('case-files-1').filter({ hasText: '营业执照.pdf' }).waitFor()
+  // it downloads; a second one on another material is removed again
+  const href = await page.getByTestId('case-files-1').locator('a', { hasText: '营业执照.pdf' }).getAttribute('href')
+  const dl = await page.request.get(href)
+  assert.equal(dl.status(), 200)
+  assert.match((await dl.body()).toString(), /^%PDF/)
+  await upload(2).setInputFiles(path.join(files, '身份证复印件.pdf'))
+  const second = page.getByTestId('case-files-2')
+  await second.filter({ hasText: '身份证复印件.pdf' }).waitFor()
+  await second.getByRole('button', { name: '删除' }).click()
+  assert.match(await confirmBox(page), /身份证复印件\.pdf/)
+  await toast(page, '附件已删除').waitFor()
+  await second.filter({ hasText: '身份证复印件.pdf' }).waitFor({ state: 'detached' })
 
   // accept: the acceptance notice opens for printing; the completion form follows
   await page.getByTestId('case-accept').click()
