@@ -264,8 +264,14 @@ test('取件 at the window, then 办件查询 finds the case as 已取件', asyn
   await page.getByTestId('pickup-no').fill(caseNo)
   await page.getByTestId('pickup-no').press('Enter')
   await page.getByTestId('pickup-case').waitFor()
+  await page.getByTestId('pickup-id-no').fill(APPLICANT_ID)
+  await page.getByTestId('pickup-rating-5').click()
+  await page.getByTestId('pickup-comment').fill('办事很快')
   await shot(page, '98-pickup', { manual: 'pickup' })
-  await clerk.must('POST', `/cases/${caseNo}/pickup`, { id_no: APPLICANT_ID, rating: 5, comment: '办事很快' })
+  // 确认取件 opens the notice to print in a new tab
+  const [notice] = await Promise.all([page.context().waitForEvent('page'), page.getByTestId('pickup-submit').click()])
+  await toast(page, '已取件归档').first().waitFor()
+  await notice.close()
 
   await page.getByTestId('menu-query').click()
   await page.getByTestId('query-no').fill(caseNo)
