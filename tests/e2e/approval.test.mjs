@@ -7,7 +7,7 @@
 // placeholder. The pictures go to tests/e2e/artifacts and to the user manual (docs/manual/img).
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startServer, launchBrowser, newPage, shot, uiLogin, row, toast, ADMIN_PW } from './server.mjs'
+import { startServer, launchBrowser, newPage, shot, uiLogin, row, toast, pickOption, confirmBox, ADMIN_PW } from './server.mjs'
 
 const PW = 'Demo2025pw'
 const CLERK = '510104ck01'
@@ -314,6 +314,7 @@ test('通知书模板: the preview is a PDF; an unknown placeholder is refused i
   })
   assert.equal(head, '%PDF-')
   await page.locator('.el-main').evaluate((e) => (e.scrollTop = 0))
+  await page.waitForTimeout(1500) // the browser's PDF viewer draws the page
   await shot(page, '9b-templates', { manual: 'templates', fullPage: false })
 
   await body.fill((await body.inputValue()) + '{{不存在的占位符}}')
@@ -322,6 +323,19 @@ test('通知书模板: the preview is a PDF; an unknown placeholder is refused i
   await err.first().waitFor()
   assert.match(await err.first().innerText(), /不存在的占位符|未知|占位符/)
   await shot(page, '9c-templates-error', { keepMessages: true })
+
+  // one item's own 办结通知书: saved, marked 本事项, then back to the default
+  await pickOption(page, 'tpl-item', '食品经营许可证核发')
+  await page.getByTestId('tpl-kind-complete').click()
+  await page.getByTestId('tpl-title').fill('食品经营许可办结通知书')
+  await page.getByTestId('tpl-save').click()
+  await toast(page, '办结通知书模板已保存').first().waitFor()
+  await page.getByTestId('tpl-kind-complete').filter({ hasText: '本事项' }).waitFor()
+  await page.getByTestId('tpl-reset').click()
+  await confirmBox(page)
+  await toast(page, '已恢复默认模板').first().waitFor()
+  await page.getByTestId('tpl-kind-complete').filter({ hasText: '系统默认' }).waitFor()
+  assert.equal(await page.getByTestId('tpl-title').inputValue(), '办结通知书')
   await page.context().close()
 })
 
