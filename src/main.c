@@ -47,12 +47,14 @@ static const char usage_init[] =
 
 static const char usage_serve[] =
 	"用法: shenpi serve [--db URL] [--listen 地址:端口] [--web 目录] [--threads N]\n"
-	"                   [--secure-cookie] [--session-idle 秒]\n"
+	"                   [--secure-cookie] [--session-idle 秒] [--public-url URL]\n"
 	"  --listen        监听地址，默认 127.0.0.1:8080；端口0表示任选空闲端口\n"
 	"  --web           网页界面目录（web/dist），默认 web/dist\n"
 	"  --threads       工作线程数，默认 4\n"
 	"  --secure-cookie 会话Cookie加Secure标记（在HTTPS反向代理之后使用）\n"
 	"  --session-idle  会话空闲多少秒后失效，默认7200\n"
+	"  --public-url    公众访问本系统的网址，通知书二维码指向 网址/progress?no=办件编号；\n"
+	"                  默认 http://监听地址\n"
 	"收到 SIGTERM 或 SIGINT 后停止接收新连接，处理完进行中的请求再退出。\n";
 
 static const char usage_user[] =
@@ -198,6 +200,7 @@ static int cmd_serve(int argc, char **argv)
 					     {"threads", required_argument, 0, 't'},
 					     {"secure-cookie", no_argument, 0, 's'},
 					     {"session-idle", required_argument, 0, 'i'},
+					     {"public-url", required_argument, 0, 'p'},
 					     {0, 0, 0, 0}};
 	const char *url = NULL, *listen = "127.0.0.1:8080", *web = "web/dist";
 	struct app app = {0};
@@ -210,12 +213,19 @@ static int cmd_serve(int argc, char **argv)
 		case 't': threads = (int)strtol(optarg, NULL, 10); break;
 		case 's': app.secure_cookie = 1; break;
 		case 'i': session_idle = strtoll(optarg, NULL, 10); break;
+		case 'p': app.public_url = optarg; break;
 		default: return fputs(usage_serve, stderr), 2;
 		}
 	}
 	if (threads < 1 || threads > 256 || session_idle < 1) {
 		fputs(usage_serve, stderr);
 		return 2;
+	}
+	char listen_url[300];
+	if (!app.public_url) {
+		snprintf(listen_url, sizeof(listen_url), "http://%s%s", *listen == ':' ? "localhost" : "",
+			 listen);
+		app.public_url = listen_url;
 	}
 	app.web_root = access(web, R_OK) == 0 ? web : NULL;
 	if (!app.web_root)

@@ -26,6 +26,7 @@ struct app {
 	struct db *db;
 	const char *web_root; /* web/dist, or NULL */
 	int secure_cookie;    /* add Secure to the session cookie (behind TLS) */
+	const char *public_url; /* where the public progress page is, for notices' QR codes */
 };
 
 struct call {
@@ -112,6 +113,13 @@ int api_cases_get(struct call *k);
 int api_cases_act(struct call *k);
 int api_cases_svg(struct call *k);
 int api_cases_public(struct call *k);
+
+int api_notices_case(struct call *k);
+int api_notices_consultation(struct call *k);
+int api_notice_templates_list(struct call *k);
+int api_notice_templates_save(struct call *k);
+int api_notice_templates_delete(struct call *k);
+int api_notice_templates_preview(struct call *k);
 int api_stats_mine(struct call *k);
 int api_stats_unit(struct call *k);
 int api_files_upload(struct call *k);

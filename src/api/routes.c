@@ -91,6 +91,15 @@ static const struct route routes[] = {
 	{"DELETE", "/api/v1/files/{id}", api_files_delete, WINDOW, R_WRITE},
 	{"POST", "/api/v1/cases/{no}/{action}", api_cases_act, 0, R_WRITE},
 	{"GET", "/api/v1/public/cases/{no}", api_cases_public, 0, R_PUBLIC},
+	{"GET", "/api/v1/cases/{no}/notices/{kind}.pdf", api_notices_case, 0, 0},
+	{"GET", "/api/v1/consultations/{id}/notice.pdf", api_notices_consultation, 0, 0},
+	{"GET", "/api/v1/notice-templates", api_notice_templates_list, 0, 0},
+	{"POST", "/api/v1/notice-templates/preview.pdf", api_notice_templates_preview,
+	 ADMINS | ROLE_UNIT_ADMIN, 0},
+	{"PUT", "/api/v1/notice-templates/{kind}", api_notice_templates_save, ADMINS | ROLE_UNIT_ADMIN,
+	 R_WRITE},
+	{"DELETE", "/api/v1/notice-templates/{kind}", api_notice_templates_delete,
+	 ADMINS | ROLE_UNIT_ADMIN, R_WRITE},
 	{"GET", "/api/v1/stats/mine", api_stats_mine, 0, 0},
 	{"GET", "/api/v1/stats/unit", api_stats_unit, 0, 0},
 
@@ -100,20 +109,25 @@ static const struct route routes[] = {
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
-/* Does path match pattern? Fills r's params with the {...} segments when r is given. */
+/* Does path match pattern? Fills r's params with the {...} segments when r is given. A
+ * parameter may be followed by a literal suffix within its segment ("{kind}.pdf"): the
+ * parameter is the segment without it, and must not be empty. */
 static int match(struct req *r, const char *pattern, const char *path)
 {
 	int n = 0;
 	while (*pattern && *path) {
 		if (*pattern == '{') {
+			const char *close = strchr(pattern, '}'), *next = strchr(close, '/');
+			size_t suffix = next ? (size_t)(next - close - 1) : strlen(close + 1);
 			const char *end = strchr(path, '/');
 			size_t len = end ? (size_t)(end - path) : strlen(path);
-			if (!len || n == HTTP_MAX_PARAMS)
+			if (len <= suffix || n == HTTP_MAX_PARAMS)
 				return 0;
+			len -= suffix;
 			if (r)
 				r->params[n] = arena_strndup(&r->arena, path, len);
 			n++;
-			pattern = strchr(pattern, '}') + 1;
+			pattern = close + 1;
 			path += len;
 		} else if (*pattern++ != *path++) {
 			return 0;

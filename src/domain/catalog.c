@@ -151,6 +151,23 @@ static int item_may_write(struct ctx *c, int64_t center_id, int64_t unit_id)
 	return ctx_fail(c, E_FORBIDDEN, NULL, "只能维护本单位（中心管理员：本中心）的审批事项");
 }
 
+int catalog_access(struct ctx *c, int64_t id, enum access_mode mode, int64_t *center_id)
+{
+	json_t *item;
+	int rc;
+	if ((rc = item_load(c, id, &item)) < 0)
+		return rc;
+	int64_t center = json_integer_value(json_object_get(item, "center_id"));
+	int64_t unit = json_integer_value(json_object_get(item, "unit_id"));
+	json_decref(item);
+	if ((rc = access_center(c, center, ACCESS_READ)) < 0 ||
+	    (mode == ACCESS_WRITE && (rc = item_may_write(c, center, unit)) < 0))
+		return rc;
+	if (center_id)
+		*center_id = center;
+	return E_OK;
+}
+
 /* Read the fields given in `in` over it (absent ones keep their value) and check the whole
  * item. create: the fields without a default are required. */
 static int item_fields(struct ctx *c, json_t *in, int create, struct item_in *it)

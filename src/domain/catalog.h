@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "domain/access.h"
 #include "domain/ctx.h"
 #include "domain/field.h"
 
@@ -31,6 +32,10 @@ int catalog_list(struct ctx *c, const struct catalog_filter *f, const struct pag
 		 json_t **out);
 /* One item with its "materials" array. */
 int catalog_get(struct ctx *c, int64_t id, json_t **out);
+/* May the actor read the item (ACCESS_READ: its center is in their scope) or change what
+ * hangs on it (ACCESS_WRITE: a sysadmin, the center admin of its center, the unit admin of
+ * its unit)? 0, E_NOT_FOUND or E_FORBIDDEN; *center_id (may be NULL) gets its center. */
+int catalog_access(struct ctx *c, int64_t id, enum access_mode mode, int64_t *center_id);
 /* in: the Item fields of docs/api.md; unit_id, code, name, kind, statutory_days required. */
 int catalog_create(struct ctx *c, json_t *in, json_t **out);
 /* Changes the fields given; "materials", when given, replaces the whole list. The unit of
