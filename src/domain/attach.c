@@ -187,6 +187,8 @@ const char *attach_clean_name(struct arena *a, const char *name)
 	size_t lead = strspn(out, ". ");
 	while (o > lead && (out[o - 1] == '.' || out[o - 1] == ' '))
 		out[--o] = '\0';
+	while (chars && starts_at[chars - 1] >= o)
+		chars--; /* trimmed at the end */
 	size_t skip = 0;
 	while (skip < chars && starts_at[skip] < lead)
 		skip++;

@@ -129,6 +129,15 @@ static void test_clean_name(void **state)
 	const char *s = attach_clean_name(&a, longname);
 	assert_int_equal(strlen(s), 96 * 3 + 4);
 	assert_string_equal(s + 96 * 3, ".pdf");
+
+	/* exactly 100 characters once the trailing dots and spaces are gone: kept whole */
+	char fits[200] = "";
+	for (int i = 0; i < 96; i++)
+		strcat(fits, "a");
+	strcat(fits, ".pdf . . . .  ");
+	s = attach_clean_name(&a, fits);
+	assert_int_equal(strlen(s), 100);
+	assert_string_equal(s + 96, ".pdf");
 	arena_release(&a);
 }
 

@@ -102,6 +102,16 @@ static void test_kind(void **state)
 {
 	(void)state;
 	assert_string_equal(db_kind(g_db), g_kind);
+	/* the database file: where SQLite keeps attachments beside it; none on PostgreSQL */
+	struct dbc *c = db_acquire(g_db);
+	const char *file = db_file(c);
+	if (!strcmp(g_kind, "sqlite")) {
+		assert_non_null(file);
+		assert_true(file[0] == '/' && strstr(file, g_dir) == file);
+	} else {
+		assert_null(file);
+	}
+	db_release(c);
 }
 
 static void test_exec_query_changes(void **state)
@@ -658,6 +668,10 @@ static void test_migrate(void **state)
 	c = db_acquire(g_db);
 	assert_int_equal(query_int(c, "SELECT COUNT(*) FROM schema_migrations", NULL, 0),
 			 db_migrations_count);
+	/* @BLOB@ became a column of bytes */
+	struct db_val blob[] = {DBB("\0\xff", 2)};
+	assert_int_equal(query_int(c, "SELECT COUNT(*) FROM attachment_data WHERE data = ?", blob, 1),
+			 0);
 	db_release(c);
 }
 
