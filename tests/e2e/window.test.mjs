@@ -182,7 +182,7 @@ test('办件申请 of an immediate item: checklist, attachment, accept, complete
   doneNo = no
 })
 
-test('首页 of the window: the case awaiting pickup; an immediate case has no flowchart', async () => {
+test('首页 of the window: the case awaiting pickup, opened at 取件; an immediate case has no flowchart', async () => {
   await page.getByTestId('menu-home').click()
   const r = row(page, 'my-cases-table', doneNo)
   await r.waitFor()
@@ -191,6 +191,10 @@ test('首页 of the window: the case awaiting pickup; an immediate case has no f
   await page.getByTestId('flowchart-error').filter({ hasText: '即办件' }).waitFor()
   await page.keyboard.press('Escape')
   await page.getByTestId('flowchart-error').waitFor({ state: 'hidden' })
+  // a click on the completed case opens it at 取件
+  await r.click()
+  await page.waitForURL(/\/pickup\?no=/)
+  assert.equal(await page.getByTestId('pickup-applicant').innerText(), '张三')
 })
 
 test('取件: the number scanned + Enter, the ID card read + Enter (a wrong card refused), rated 非常满意', async () => {
