@@ -271,6 +271,22 @@ test('一次性告知: every missing required material named at once; resupply b
   await state().filter({ hasText: '审批中' }).waitFor()
 })
 
+test('不予受理: the reason is required; the refusal notice is printed', async () => {
+  await page.getByTestId('menu-apply').click()
+  await pickOption(page, 'apply-item', '食品经营许可')
+  await fillApplicant('赵六', '510104198512120020', '13700000003')
+  await page.getByTestId('apply-submit').click()
+  await page.waitForURL(/\/apply\/510104-/)
+  await page.getByTestId('case-refuse').click()
+  await page.getByTestId('refuse-confirm').click()
+  await page.locator('.el-dialog .el-form-item__error', { hasText: '请填写不予受理的理由' }).waitFor()
+  await page.getByTestId('refuse-reason').fill('申请事项不属于本机关职权范围，请向区卫生健康局申请')
+  await expectPdfTab(() => page.getByTestId('refuse-confirm').click(), '/notices/refuse.pdf')
+  await state().filter({ hasText: '不予受理' }).waitFor()
+  await page.getByTestId('notice-refuse').waitFor()
+  await page.getByTestId('case-accept').waitFor({ state: 'detached' })
+})
+
 test('首页 of the handler: the case on their step with both lights and its flowchart', async () => {
   const p = await newPage(browser, server)
   await uiLogin(p, 'jj_scj01', PW)
