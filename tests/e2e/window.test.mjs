@@ -2,7 +2,7 @@
 // its notice; takes an application for an immediate item (checklist, one attachment), accepts
 // it, completes it on the spot with 无批文号 and hands it out at 取件 (ID card typed by the
 // "reader" + Enter, rating 非常满意); issues a one-time notice (一次性告知) and takes the
-// missing material later (resupply); the applicant looks the case up on the public progress
+// missing material later (resupply); refuses an investment project with the reason; the applicant looks the case up on the public progress
 // page by number and name, and a wrong name is refused.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -49,6 +49,10 @@ before(async () => {
     promised = await ua.must('POST', '/items', {
       unit_id: unit.id, code: 'SCJ-CN-001', name: '食品经营许可', kind: 'promised', statutory_days: 20, promised_days: 10,
       basis: '《中华人民共和国食品安全法》第三十五条', materials,
+    })
+    await ua.must('POST', '/items', {
+      unit_id: unit.id, code: 'SCJ-TZ-001', name: '食品生产许可（新建项目）', kind: 'promised', statutory_days: 20, promised_days: 15,
+      investment: true, materials,
     })
     await ua.must('PUT', `/items/${promised.id}/process`, {
       name: '食品经营许可流程',
@@ -271,10 +275,15 @@ test('一次性告知: every missing required material named at once; resupply b
   await state().filter({ hasText: '审批中' }).waitFor()
 })
 
-test('不予受理: the reason is required; the refusal notice is printed', async () => {
+test('不予受理 of an investment project: the project data, the reason required, the refusal notice', async () => {
   await page.getByTestId('menu-apply').click()
-  await pickOption(page, 'apply-item', '食品经营许可')
+  await pickOption(page, 'apply-item', '食品生产许可（新建项目）')
   await fillApplicant('赵六', '510104198512120020', '13700000003')
+  await page.getByTestId('apply-project-name').fill('赵六食品加工厂新建项目')
+  await page.getByTestId('apply-project-code').fill('2026-510104-14-03-000001')
+  await page.getByTestId('apply-project-amount').locator('input').fill('1200.5')
+  await page.getByTestId('apply-project-location').fill('成都市锦江区三圣街道')
+  await page.getByTestId('apply-project-content').fill('新建糕点生产线一条')
   await page.getByTestId('apply-submit').click()
   await page.waitForURL(/\/apply\/510104-/)
   await page.getByTestId('case-refuse').click()
@@ -285,6 +294,7 @@ test('不予受理: the reason is required; the refusal notice is printed', asyn
   await state().filter({ hasText: '不予受理' }).waitFor()
   await page.getByTestId('notice-refuse').waitFor()
   await page.getByTestId('case-accept').waitFor({ state: 'detached' })
+  assert.match(await page.getByTestId('case-summary').innerText(), /赵六食品加工厂新建项目（2026-510104-14-03-000001），总投资1200\.5万元/)
 })
 
 test('首页 of the handler: the case on their step with both lights and its flowchart', async () => {
