@@ -81,14 +81,12 @@ static const struct kind {
 	 "{{applicant_name}}：\n"
 	 "你（单位）于{{applied_day}}咨询的“{{item_name}}”事项，现答复如下：\n"
 	 "{{answer}}\n"
-	 "该事项由{{unit_name}}承办，法定办理时限为{{statutory_days}}个工作日，承诺办理时限为"
-	 "{{promised_days}}个工作日。申请时请按办事指南备齐全部申请材料。咨询电话："
-	 "{{center_phone}}。"},
+	 "该事项由{{unit_name}}承办。申请时请按办事指南备齐全部申请材料。咨询电话：{{center_phone}}。"},
 	{"accept", "受理通知书",
 	 "{{applicant_name}}：\n"
 	 "你（单位）于{{applied_day}}提出的“{{item_name}}”申请，经审查，申请材料齐全、符合法定"
 	 "形式。根据《中华人民共和国行政许可法》第三十二条的规定，决定予以受理。\n"
-	 "本机关将在{{promised_days}}个工作日内（{{due_day}}前）作出决定。依法需要听证、招标、"
+	 "本机关将在承诺时限内（{{due_day}}前）作出决定。依法需要听证、招标、"
 	 "拍卖、检验、检测、检疫、鉴定和专家评审的，所需时间不计算在上述期限内。\n"
 	 "请妥善保管本通知书，凭办件编号{{no}}查询办理进度、领取办理结果。咨询电话："
 	 "{{center_phone}}。"},
@@ -340,9 +338,13 @@ static const char *time_zh(struct ctx *c, json_t *t)
 	return json_is_integer(t) ? day_zh(c, calendar_day_of(json_integer_value(t))) : "";
 }
 
+/* A number of days as text; "" when the JSON has none (a consultation's item has no
+ * statutory days). */
 static const char *days(struct ctx *c, json_t *o, const char *key)
 {
-	return arena_printf(c->arena, "%lld", (long long)json_integer_value(json_object_get(o, key)));
+	json_t *v = json_object_get(o, key);
+	return json_is_integer(v) ? arena_printf(c->arena, "%lld", (long long)json_integer_value(v))
+				  : "";
 }
 
 /* base + "/progress?no=" + no, no percent-encoded beyond [A-Za-z0-9-]. */

@@ -261,7 +261,7 @@ static void test_consultation_notice(void **state)
 	assert_has(t, "咨询通知书");
 	assert_has(t, "李四：");
 	assert_has(t, "请携带营业执照和身份证明。");
-	assert_has(t, "承诺办理时限为10个工作日");
+	assert_has(t, "该事项由锦江区市场监督管理局承办。");
 	assert_has(t, "028-86660000");
 	assert_has(t, "咨询人（签收）");
 	assert_has(t, "2026年1月1日");
