@@ -13,6 +13,7 @@
 #include "api/api.h"
 #include "core/log.h"
 #include "core/token.h"
+#include "domain/attach.h"
 #include "domain/calendar.h"
 #include "domain/demo.h"
 #include "domain/event.h"
@@ -69,8 +70,9 @@ static const char usage_user[] =
 
 static const char usage_verify[] =
 	"用法: shenpi verify [--db URL]\n"
-	"检查数据库完整性，并从头重算事件日志的哈希链；发现问题时指出第一条不符的事件，\n"
-	"以非零状态退出。\n";
+	"检查数据库完整性，从头重算事件日志的哈希链，并核对每个附件的内容（SQLite：数据库\n"
+	"所在目录下的 files/；PostgreSQL：attachment_data 表）与其SHA-256相符；发现问题时\n"
+	"指出第一条不符的事件或附件，以非零状态退出。\n";
 
 static const char usage_calendar[] =
 	"用法:\n"
@@ -238,7 +240,7 @@ static int cmd_serve(int argc, char **argv)
 	(void)user_initial_hash(); /* once, before the first request needs it */
 	struct http_config cfg = {.listen = listen,
 				  .threads = threads,
-				  .body_max = 1 << 20,
+				  .body_max = api_body_max,
 				  .handler = api_handle,
 				  .app = &app};
 	log_msg(LOG_INFO, "database ready",
@@ -378,8 +380,8 @@ static int cmd_user(int argc, char **argv)
 static int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {{"db", required_argument, 0, 'd'}, {0, 0, 0, 0}};
-	const char *url = NULL, *why;
-	int64_t count, bad;
+	const char *url = NULL, *why, *bad_file = NULL;
+	int64_t count, bad, files;
 	int o;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (o == 'd')
@@ -394,8 +396,12 @@ static int cmd_verify(int argc, char **argv)
 	int rc = db_check(k.ctx.db, problem, sizeof(problem));
 	if (rc < 0) {
 		printf("数据库完整性检查失败: %s\n", *problem ? problem : db_errmsg(k.ctx.db));
-	} else if ((rc = event_verify(&k.ctx, &count, &bad, &why)) == E_OK) {
-		printf("数据库完整性检查通过；事件哈希链完整，共 %lld 条事件\n", (long long)count);
+	} else if ((rc = event_verify(&k.ctx, &count, &bad, &why)) == E_OK &&
+		   (rc = attach_verify(&k.ctx, &files, &bad_file, &why)) == E_OK) {
+		printf("数据库完整性检查通过；事件哈希链完整，共 %lld 条事件；%lld 个附件完好\n",
+		       (long long)count, (long long)files);
+	} else if (rc == E_INTERNAL && bad_file) {
+		printf("附件校验失败：SHA-256 %s 的附件%s\n", bad_file, why);
 	} else if (bad) {
 		printf("事件哈希链校验失败：第 %lld 条事件（seq=%lld）%s；此前 %lld 条完好\n",
 		       (long long)bad, (long long)bad, why, (long long)count);

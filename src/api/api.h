@@ -14,8 +14,13 @@
 #include <jansson.h>
 
 #include "db/db.h"
+#include "domain/attach.h"
 #include "domain/ctx.h"
 #include "http/http.h"
+
+/* Caps of request bodies: JSON, and a multipart upload (a file and the form around it). */
+#define API_BODY_MAX   (1 << 20)
+#define API_UPLOAD_MAX (ATTACH_MAX + (256 << 10))
 
 struct app {
 	struct db *db;
@@ -35,13 +40,16 @@ struct call {
 	const char *text; /* bytes to reply instead of JSON (with text_type) */
 	size_t text_len;
 	const char *text_type;
-	const char *filename; /* with text: a download of this (ASCII) name */
+	const char *filename; /* with text: a download of this (UTF-8) name */
 };
 
 #define SESSION_COOKIE "shenpi_session"
 
 /* The request handler given to http_serve. */
 void api_handle(struct req *r);
+/* The body cap given to http_serve: API_UPLOAD_MAX for the multipart routes, API_BODY_MAX
+ * for every other request. */
+size_t api_body_max(const char *method, const char *path);
 
 /* Authenticate the request into k->actor: 0, or E_UNAUTHENTICATED / E_SESSION_EXPIRED /
  * E_ACCOUNT_DISABLED / E_CSRF. */
@@ -114,6 +122,12 @@ int api_notice_templates_delete(struct call *k);
 int api_notice_templates_preview(struct call *k);
 int api_stats_mine(struct call *k);
 int api_stats_unit(struct call *k);
+int api_files_upload(struct call *k);
+int api_files_upload_signed(struct call *k);
+int api_files_upload_consultation(struct call *k);
+int api_files_get(struct call *k);
+int api_files_delete(struct call *k);
+
 int api_events_list(struct call *k);
 int api_ops_healthz(struct call *k);
 int api_ops_metrics(struct call *k);

@@ -15,7 +15,9 @@ enum route_flags {
 	R_PUBLIC = 1,	/* no authentication */
 	R_WRITE = 2,	/* run in one write transaction, committed only on success */
 	R_OWN_TX = 4,	/* the domain call runs its own transaction(s) */
-	R_BEFORE_PW = 8 /* allowed while the initial password is still unchanged */
+	R_BEFORE_PW = 8, /* allowed while the initial password is still unchanged */
+	R_MULTIPART = 16 /* a multipart/form-data body up to API_UPLOAD_MAX, which the handler
+			    reads (not the JSON parser) */
 };
 
 struct route {
@@ -79,6 +81,14 @@ static const struct route routes[] = {
 	{"GET", "/api/v1/cases", api_cases_list, 0, 0},
 	{"GET", "/api/v1/cases/{no}", api_cases_get, 0, 0},
 	{"GET", "/api/v1/cases/{no}/flowchart.svg", api_cases_svg, 0, 0},
+	{"POST", "/api/v1/cases/{no}/materials/{material_id}/files", api_files_upload, WINDOW,
+	 R_WRITE | R_MULTIPART},
+	{"POST", "/api/v1/cases/{no}/signed/{kind}", api_files_upload_signed, WINDOW,
+	 R_WRITE | R_MULTIPART},
+	{"POST", "/api/v1/consultations/{id}/signed", api_files_upload_consultation, WINDOW,
+	 R_WRITE | R_MULTIPART},
+	{"GET", "/api/v1/files/{id}", api_files_get, 0, 0},
+	{"DELETE", "/api/v1/files/{id}", api_files_delete, WINDOW, R_WRITE},
 	{"POST", "/api/v1/cases/{no}/{action}", api_cases_act, 0, R_WRITE},
 	{"GET", "/api/v1/public/cases/{no}", api_cases_public, 0, R_PUBLIC},
 	{"GET", "/api/v1/cases/{no}/notices/{kind}.pdf", api_notices_case, 0, 0},
@@ -99,9 +109,9 @@ static const struct route routes[] = {
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
-/* Does path match pattern? Fills params with the {...} segments. A parameter may be followed
- * by a literal suffix within its segment ("{kind}.pdf"): the parameter is the segment
- * without it, and must not be empty. */
+/* Does path match pattern? Fills r's params with the {...} segments when r is given. A
+ * parameter may be followed by a literal suffix within its segment ("{kind}.pdf"): the
+ * parameter is the segment without it, and must not be empty. */
 static int match(struct req *r, const char *pattern, const char *path)
 {
 	int n = 0;
@@ -114,7 +124,9 @@ static int match(struct req *r, const char *pattern, const char *path)
 			if (len <= suffix || n == HTTP_MAX_PARAMS)
 				return 0;
 			len -= suffix;
-			r->params[n++] = arena_strndup(&r->arena, path, len);
+			if (r)
+				r->params[n] = arena_strndup(&r->arena, path, len);
+			n++;
 			pattern = close + 1;
 			path += len;
 		} else if (*pattern++ != *path++) {
@@ -179,7 +191,8 @@ static int run(struct call *k, const struct route *rt)
 {
 	struct dbc *db = k->ctx.db;
 	int rc;
-	if ((rc = admit(k, rt)) < 0 || (unsafe(k->r->method) && (rc = parse_body(k)) < 0))
+	if ((rc = admit(k, rt)) < 0 ||
+	    (unsafe(k->r->method) && !(rt->flags & R_MULTIPART) && (rc = parse_body(k)) < 0))
 		return rc;
 	if (!k->in)
 		k->in = json_object();
@@ -193,6 +206,15 @@ static int run(struct call *k, const struct route *rt)
 		return rc;
 	}
 	return ctx_db(&k->ctx, db_commit(db));
+}
+
+size_t api_body_max(const char *method, const char *path)
+{
+	for (size_t i = 0; i < NROUTES; i++)
+		if ((routes[i].flags & R_MULTIPART) && !strcmp(routes[i].method, method) &&
+		    match(NULL, routes[i].pattern, path))
+			return API_UPLOAD_MAX;
+	return API_BODY_MAX;
 }
 
 void api_handle(struct req *r)

@@ -36,6 +36,10 @@ static const struct err_info table[E_COUNT_] = {
 	[-E_MEDIA_TYPE] = {"unsupported_media_type", 415,
 			   "请求数据须为JSON（Content-Type: application/json）"},
 	[-E_STATE] = {"invalid_state", 409, "办件当前状态不允许此操作"},
+	[-E_MATERIAL_TOO_LARGE] = {"material_too_large", 413, "附件不能超过3M"},
+	[-E_FILE_TYPE] = {"file_type", 400,
+			  "不支持的文件类型：请上传PDF、OFD、图片（JPG、PNG、GIF、TIFF、BMP）、"
+			  "Word/Excel/PowerPoint（docx、xlsx、pptx）或UTF-8文本文件"},
 };
 
 static const struct err_info *info(int e)

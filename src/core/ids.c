@@ -11,9 +11,9 @@
 /* Province-level prefixes of GB/T 2260 (mainland, Taiwan, Hong Kong, Macao). */
 static int province_prefix_ok(int p)
 {
-	static const int valid[] = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34,
-				    35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
-				    53, 54, 61, 62, 63, 64, 65, 71, 81, 82};
+	static const int valid[] = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37,
+				    41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64,
+				    65, 71, 81, 82};
 	for (size_t i = 0; i < sizeof(valid) / sizeof(valid[0]); i++)
 		if (valid[i] == p)
 			return 1;

@@ -173,6 +173,11 @@ const char *db_text(struct db_res *r, int col)
 	return RBE(r)->get_text(r, col);
 }
 
+const void *db_blob(struct db_res *r, int col, size_t *len)
+{
+	return RBE(r)->get_blob(r, col, len);
+}
+
 int db_isnull(struct db_res *r, int col)
 {
 	return RBE(r)->isnull(r, col);
@@ -194,6 +199,11 @@ int db_check(struct dbc *c, char *why, size_t len)
 	return HEAD(c)->be->check(c, why, len);
 }
 
+const char *db_file(struct dbc *c)
+{
+	return HEAD(c)->be->file(c);
+}
+
 const char *db_errmsg(struct dbc *c)
 {
 	return HEAD(c)->be->errmsg(c);
@@ -212,14 +222,13 @@ static int applied_version(struct dbc *c, int64_t *version)
 	return rc < 0 ? rc : DB_OK;
 }
 
-/* The migration text with every @ID@ replaced by the backend's id column; malloc'd. */
-static char *expand(const char *sql, const char *id)
+/* sql with every tok replaced by repl; malloc'd. */
+static char *expand(const char *sql, const char *tok, const char *repl)
 {
-	static const char tok[] = "@ID@";
-	size_t tl = sizeof(tok) - 1, il = strlen(id), n = 0;
+	size_t tl = strlen(tok), rl = strlen(repl), n = 0;
 	for (const char *p = sql; (p = strstr(p, tok)); p += tl)
 		n++;
-	char *out = malloc(strlen(sql) + n * il + 1), *o = out;
+	char *out = malloc(strlen(sql) + n * rl + 1), *o = out;
 	if (!out)
 		abort();
 	for (const char *p = sql, *q;; p = q + tl) {
@@ -228,8 +237,8 @@ static char *expand(const char *sql, const char *id)
 		o += len;
 		if (!q)
 			break;
-		memcpy(o, id, il);
-		o += il;
+		memcpy(o, repl, rl);
+		o += rl;
 	}
 	*o = '\0';
 	return out;
@@ -255,9 +264,11 @@ int db_migrate(struct db *db, int *applied)
 			db_rollback(c);
 			continue;
 		}
-		char *sql = expand(m->sql, be->id_column);
+		char *ids = expand(m->sql, "@ID@", be->id_column);
+		char *sql = expand(ids, "@BLOB@", be->blob_column);
 		rc = db_script(c, sql);
 		free(sql);
+		free(ids);
 		struct db_val p[] = {DBI(m->version), DBT(m->name), DBI(time(NULL))};
 		if (rc == DB_OK)
 			rc = db_exec(c,

@@ -8,9 +8,10 @@
  * above this header knows which one runs.
  *
  * SQL is written once for both backends: positional parameters are `?` (the PostgreSQL
- * backend rewrites them to $1, $2, ...), values are integers, text or NULL, times are Unix
- * seconds in BIGINT columns and booleans are 0/1 integers. Migration scripts may use the
- * tokens @ID@ (an auto-increment BIGINT primary key) which each backend expands.
+ * backend rewrites them to $1, $2, ...), values are integers, text, bytes (blobs) or NULL,
+ * times are Unix seconds in BIGINT columns and booleans are 0/1 integers. Migration scripts
+ * may use the tokens @ID@ (an auto-increment BIGINT primary key) and @BLOB@ (a column of
+ * bytes: BLOB, BYTEA) which each backend expands.
  *
  * Errors: every function returns 0 on success or a negative `enum db_err`. The message of
  * the last failure of a connection is kept in db_errmsg() for the log; it never reaches users.
@@ -30,16 +31,18 @@ enum db_err {
 	DB_UNAVAILABLE = -5 /* cannot connect / connection lost */
 };
 
-enum db_type { DB_NULL, DB_INT, DB_TEXT };
+enum db_type { DB_NULL, DB_INT, DB_TEXT, DB_BLOB };
 
-/* One bound parameter. Build them with the DBI/DBT/DBN macros below. */
+/* One bound parameter. Build them with the DBI/DBT/DBB/DBN macros below. */
 struct db_val {
 	enum db_type type;
 	int64_t i;
-	const char *s; /* DB_TEXT: NUL-terminated UTF-8; NULL is bound as SQL NULL */
+	const char *s; /* DB_TEXT: NUL-terminated UTF-8; DB_BLOB: len bytes; NULL = SQL NULL */
+	size_t len;    /* DB_BLOB */
 };
 #define DBI(v) ((struct db_val){.type = DB_INT, .i = (int64_t)(v)})
 #define DBT(v) ((struct db_val){.type = DB_TEXT, .s = (v)})
+#define DBB(p, n) ((struct db_val){.type = DB_BLOB, .s = (const char *)(p), .len = (n)})
 #define DBN ((struct db_val){.type = DB_NULL})
 
 struct db;     /* a pool of connections */
@@ -72,12 +75,15 @@ int db_exec(struct dbc *c, const char *sql, const struct db_val *params, int n, 
  *   while ((rc = db_next(r)) > 0) { db_int(r, 0); db_text(r, 1); }
  *   db_res_free(r);
  * db_next returns 1 for a row, 0 at the end, a negative db_err on failure. Column values stay
- * valid until the next db_next or db_res_free. db_text returns "" for NULL; db_isnull tells. */
+ * valid until the next db_next or db_res_free. db_text returns "" for NULL; db_isnull tells.
+ * db_blob returns the bytes of a blob column and their count in *len (never NULL: "" with
+ * *len 0 for NULL or an empty blob). */
 int db_query(struct dbc *c, struct db_res **out, const char *sql, const struct db_val *params,
 	     int n);
 int db_next(struct db_res *r);
 int64_t db_int(struct db_res *r, int col);
 const char *db_text(struct db_res *r, int col);
+const void *db_blob(struct db_res *r, int col, size_t *len);
 int db_isnull(struct db_res *r, int col);
 void db_res_free(struct db_res *r);
 
@@ -87,6 +93,9 @@ int db_script(struct dbc *c, const char *sql);
 /* Check the database's own integrity (SQLite: integrity_check and foreign_key_check).
  * 0 when sound; otherwise DB_ERROR with a description in why. */
 int db_check(struct dbc *c, char *why, size_t len);
+
+/* The database file (SQLite, an absolute path) or NULL (PostgreSQL). */
+const char *db_file(struct dbc *c);
 
 /* The text of the last failure on this connection, for logs. */
 const char *db_errmsg(struct dbc *c);
@@ -110,13 +119,17 @@ struct db_backend {
 	int (*next)(struct db_res *r);
 	int64_t (*get_int)(struct db_res *r, int col);
 	const char *(*get_text)(struct db_res *r, int col);
+	const void *(*get_blob)(struct db_res *r, int col, size_t *len);
 	int (*isnull)(struct db_res *r, int col);
 	void (*res_free)(struct db_res *r);
 	int (*script)(struct dbc *c, const char *sql);
 	const char *(*errmsg)(struct dbc *c);
 	int (*check)(struct dbc *c, char *why, size_t len);
+	const char *(*file)(struct dbc *c);
 	/* what @ID@ in a migration becomes: an auto-increment BIGINT primary key */
 	const char *id_column;
+	/* what @BLOB@ becomes: a column of bytes */
+	const char *blob_column;
 	/* take / release a cross-process lock held while migrating */
 	int (*lock_migrations)(struct dbc *c);
 	void (*unlock_migrations)(struct dbc *c);

@@ -4,7 +4,9 @@
  * SQL arrives with `?` placeholders and is rewritten to $1, $2, ... Each connection prepares
  * a statement the first time it sees its text and reuses the prepared statement afterwards
  * (an open-addressing table keyed by the text, so SQL built at run time is safe too).
- * Parameters and results travel in text format; the server infers parameter types.
+ * Parameters and results travel in text format, except blob parameters, sent in binary; the
+ * server infers parameter types. A bytea result arrives as hex text and db_blob decodes it
+ * with PQunescapeBytea into memory the result keeps until the next row.
  *
  * A lost connection fails the call with DB_UNAVAILABLE; the next call made outside a
  * transaction resets it once (a transaction cut off by a lost connection stays failed until
@@ -13,6 +15,7 @@
 #include "db.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +48,7 @@ struct pg_res {
 	struct db_res_head head; /* must come first: db.c finds the backend through it */
 	PGresult *res;
 	int row, nrows;
+	unsigned char **blobs; /* per column: the current row's decoded bytea, or NULL */
 };
 
 static inline struct pg_conn *pg_conn(struct dbc *c)
@@ -375,8 +379,8 @@ static int pg_count_error(struct pg_conn *c, int want, int got)
 }
 
 /* Run a statement through a one-off unnamed prepared statement (the cache is full). */
-static int pg_run_unnamed(struct pg_conn *c, const char *sql, const char *const *vals, int n,
-			  PGresult **out)
+static int pg_run_unnamed(struct pg_conn *c, const char *sql, const char *const *vals,
+			  const int *lens, const int *fmts, int n, PGresult **out)
 {
 	char *text = NULL;
 	int rc, count;
@@ -390,7 +394,7 @@ static int pg_run_unnamed(struct pg_conn *c, const char *sql, const char *const 
 		rc = pg_count_error(c, count, n);
 		goto out;
 	}
-	*out = PQexecParams(c->pg, text, n, NULL, vals, NULL, NULL, 0);
+	*out = PQexecParams(c->pg, text, n, NULL, vals, lens, fmts, 0);
 	rc = pg_check(c, *out);
 out:
 	free(text);
@@ -399,8 +403,8 @@ out:
 
 /* Run a cached statement, preparing it when needed; a stale statement is prepared again and,
  * outside a transaction (where the failure aborted nothing), retried once. */
-static int pg_run_cached(struct pg_conn *c, struct pg_stmt *st, const char *const *vals, int n,
-			 PGresult **out)
+static int pg_run_cached(struct pg_conn *c, struct pg_stmt *st, const char *const *vals,
+			 const int *lens, const int *fmts, int n, PGresult **out)
 {
 	char name[16];
 	int rc, attempt;
@@ -414,7 +418,7 @@ static int pg_run_cached(struct pg_conn *c, struct pg_stmt *st, const char *cons
 		if (st->nparams != n)
 			return pg_count_error(c, st->nparams, n);
 		pg_stmt_name(name, sizeof(name), st->id);
-		*out = PQexecPrepared(c->pg, name, n, vals, NULL, NULL, 0);
+		*out = PQexecPrepared(c->pg, name, n, vals, lens, fmts, 0);
 		rc = pg_check(c, *out);
 		if (rc == 0 || !pg_stale(*out))
 			return rc;
@@ -439,6 +443,8 @@ static int pg_run(struct pg_conn *c, const char *sql, const struct db_val *p, in
 {
 	const char *stack_vals[PG_STACK_PARAMS], **vals = stack_vals;
 	char stack_ints[PG_STACK_PARAMS][24], (*ints)[24] = stack_ints;
+	int stack_lens[PG_STACK_PARAMS], *lens = stack_lens;
+	int stack_fmts[PG_STACK_PARAMS], *fmts = stack_fmts;
 	struct pg_stmt *st;
 	int rc, i;
 
@@ -453,13 +459,17 @@ static int pg_run(struct pg_conn *c, const char *sql, const struct db_val *p, in
 	if (n > PG_STACK_PARAMS) {
 		vals = malloc((size_t)n * sizeof(*vals));
 		ints = malloc((size_t)n * sizeof(*ints));
-		if (!vals || !ints) {
+		lens = malloc((size_t)n * sizeof(*lens));
+		fmts = malloc((size_t)n * sizeof(*fmts));
+		if (!vals || !ints || !lens || !fmts) {
 			pg_seterr(c, NULL, "out of memory");
 			rc = DB_ERROR;
 			goto out;
 		}
 	}
 	for (i = 0; i < n; i++) {
+		lens[i] = 0;
+		fmts[i] = 0;
 		switch (p[i].type) {
 		case DB_INT:
 			snprintf(ints[i], sizeof(ints[i]), "%" PRId64, p[i].i);
@@ -467,6 +477,16 @@ static int pg_run(struct pg_conn *c, const char *sql, const struct db_val *p, in
 			break;
 		case DB_TEXT:
 			vals[i] = p[i].s;
+			break;
+		case DB_BLOB:
+			if (p[i].len > INT_MAX) {
+				pg_seterr(c, NULL, "blob too large");
+				rc = DB_ERROR;
+				goto out;
+			}
+			vals[i] = p[i].s;
+			lens[i] = (int)p[i].len;
+			fmts[i] = 1; /* binary: the bytes as they are */
 			break;
 		default:
 			vals[i] = NULL;
@@ -477,14 +497,16 @@ static int pg_run(struct pg_conn *c, const char *sql, const struct db_val *p, in
 	if (rc < 0)
 		goto out;
 	if (st)
-		rc = pg_run_cached(c, st, vals, n, out);
+		rc = pg_run_cached(c, st, vals, lens, fmts, n, out);
 	else
-		rc = pg_run_unnamed(c, sql, vals, n, out);
+		rc = pg_run_unnamed(c, sql, vals, lens, fmts, n, out);
 out:
-	if (vals != stack_vals)
+	if (vals != stack_vals) {
 		free(vals);
-	if (ints != stack_ints)
 		free(ints);
+		free(lens);
+		free(fmts);
+	}
 	return rc;
 }
 
@@ -638,6 +660,7 @@ static int pg_query(struct dbc *dbc, struct db_res **out, const char *sql, const
 	r->res = res;
 	r->row = -1;
 	r->nrows = PQntuples(res);
+	r->blobs = NULL;
 	*out = (struct db_res *)r;
 	return 0;
 fail:
@@ -645,10 +668,22 @@ fail:
 	return rc;
 }
 
+/* Free the current row's decoded blobs. */
+static void pg_blobs_clear(struct pg_res *r)
+{
+	int i, n = PQnfields(r->res);
+
+	for (i = 0; r->blobs && i < n; i++) {
+		PQfreemem(r->blobs[i]);
+		r->blobs[i] = NULL;
+	}
+}
+
 static int pg_next(struct db_res *dbr)
 {
 	struct pg_res *r = pg_res(dbr);
 
+	pg_blobs_clear(r);
 	if (r->row < r->nrows)
 		r->row++;
 	return r->row < r->nrows;
@@ -681,6 +716,25 @@ static const char *pg_get_text(struct db_res *dbr, int col)
 	return v ? v : "";
 }
 
+static const void *pg_get_blob(struct db_res *dbr, int col, size_t *len)
+{
+	struct pg_res *r = pg_res(dbr);
+	const char *v = pg_value(r, col);
+
+	*len = 0;
+	if (!v || PQgetisnull(r->res, r->row, col))
+		return "";
+	if (!r->blobs && !(r->blobs = calloc((size_t)PQnfields(r->res), sizeof(*r->blobs))))
+		return "";
+	PQfreemem(r->blobs[col]);
+	r->blobs[col] = PQunescapeBytea((const unsigned char *)v, len);
+	if (!r->blobs[col]) {
+		*len = 0;
+		return "";
+	}
+	return r->blobs[col];
+}
+
 static int pg_isnull(struct db_res *dbr, int col)
 {
 	struct pg_res *r = pg_res(dbr);
@@ -696,6 +750,8 @@ static void pg_res_free(struct db_res *dbr)
 
 	if (!r)
 		return;
+	pg_blobs_clear(r);
+	free(r->blobs);
 	PQclear(r->res);
 	free(r);
 }
@@ -722,6 +778,13 @@ static int pg_check_db(struct dbc *dbc, char *why, size_t len)
 	(void)why;
 	(void)len;
 	return pg_script(dbc, "SELECT 1");
+}
+
+/* The data live in the server, not in a file of ours. */
+static const char *pg_file(struct dbc *dbc)
+{
+	(void)dbc;
+	return NULL;
 }
 
 static int pg_lock_migrations(struct dbc *dbc)
@@ -759,12 +822,15 @@ const struct db_backend db_pg_backend = {
 	.next = pg_next,
 	.get_int = pg_get_int,
 	.get_text = pg_get_text,
+	.get_blob = pg_get_blob,
 	.isnull = pg_isnull,
 	.res_free = pg_res_free,
 	.script = pg_script,
 	.errmsg = pg_errmsg,
 	.id_column = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+	.blob_column = "BYTEA",
 	.check = pg_check_db,
+	.file = pg_file,
 	.lock_migrations = pg_lock_migrations,
 	.unlock_migrations = pg_unlock_migrations,
 };

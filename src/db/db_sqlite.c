@@ -134,6 +134,8 @@ static int bind(struct sq_conn *c, sqlite3_stmt *st, const struct db_val *p, int
 			rc = sqlite3_bind_int64(st, i + 1, p[i].i);
 		else if (p[i].type == DB_TEXT && p[i].s)
 			rc = sqlite3_bind_text(st, i + 1, p[i].s, -1, SQLITE_STATIC);
+		else if (p[i].type == DB_BLOB && p[i].s)
+			rc = sqlite3_bind_blob64(st, i + 1, p[i].s, p[i].len, SQLITE_STATIC);
 		else
 			rc = sqlite3_bind_null(st, i + 1);
 		if (rc != SQLITE_OK)
@@ -218,6 +220,14 @@ static const char *sq_text(struct db_res *dr, int col)
 	return s ? (const char *)s : "";
 }
 
+static const void *sq_blob(struct db_res *dr, int col, size_t *len)
+{
+	sqlite3_stmt *st = ((struct sq_res *)dr)->st;
+	const void *b = sqlite3_column_blob(st, col); /* before _bytes, as SQLite asks */
+	*len = b ? (size_t)sqlite3_column_bytes(st, col) : 0;
+	return b ? b : "";
+}
+
 static int sq_isnull(struct db_res *dr, int col)
 {
 	return sqlite3_column_type(((struct sq_res *)dr)->st, col) == SQLITE_NULL;
@@ -287,6 +297,11 @@ static int sq_check(struct dbc *dc, char *why, size_t len)
 	return DB_OK;
 }
 
+static const char *sq_file(struct dbc *dc)
+{
+	return sqlite3_db_filename(SQ(dc)->h, "main");
+}
+
 /* Migrations run in BEGIN IMMEDIATE transactions, which already exclude other writers. */
 static int sq_lock_migrations(struct dbc *dc)
 {
@@ -311,12 +326,15 @@ const struct db_backend db_sqlite_backend = {
 	.next = sq_next,
 	.get_int = sq_int,
 	.get_text = sq_text,
+	.get_blob = sq_blob,
 	.isnull = sq_isnull,
 	.res_free = sq_res_free,
 	.script = sq_script,
 	.errmsg = sq_errmsg,
 	.check = sq_check,
+	.file = sq_file,
 	.id_column = "INTEGER PRIMARY KEY",
+	.blob_column = "BLOB",
 	.lock_migrations = sq_lock_migrations,
 	.unlock_migrations = sq_unlock_migrations,
 };

@@ -147,6 +147,10 @@ int calendar_load(struct ctx *c, struct calendar *cal)
 	struct db_res *r = NULL;
 	int rc;
 
+	if (c->calendar) {
+		*cal = *c->calendar;
+		return E_OK;
+	}
 	*cal = (struct calendar){.first = 1, .last = 0, .kind = NULL};
 	rc = db_query(c->db, &r, "SELECT day, kind FROM calendar_days", NULL, 0);
 	if (rc < 0)
@@ -191,6 +195,8 @@ out:
 	free(v);
 	if (rc < 0)
 		*cal = (struct calendar){.first = 1, .last = 0, .kind = NULL};
+	else if ((c->calendar = arena_alloc(c->arena, sizeof(*cal))))
+		*c->calendar = *cal;
 	return rc;
 }
 
@@ -407,6 +413,7 @@ static int store(struct ctx *c, const struct calendar_row *row, json_t **old)
 
 int calendar_set(struct ctx *c, const char *day, const char *kind, const char *name, json_t **out)
 {
+	c->calendar = NULL; /* the request reads the table afresh after a change */
 	static const char *const fields[] = {"", "day", "kind", "name"};
 	struct calendar_row row;
 	const char *why;
@@ -428,6 +435,7 @@ int calendar_set(struct ctx *c, const char *day, const char *kind, const char *n
 
 int calendar_delete(struct ctx *c, const char *day)
 {
+	c->calendar = NULL; /* the request reads the table afresh after a change */
 	struct db_res *r;
 	json_t *payload = NULL;
 	int32_t d;
@@ -489,6 +497,7 @@ static int is_header(const char *first)
 
 int calendar_import(struct ctx *c, const char *text, size_t len, json_t **out)
 {
+	c->calendar = NULL; /* the request reads the table afresh after a change */
 	static const char *const colname[] = {"", "日期", "类型", "名称"};
 	struct calendar_row *rows;
 	json_t *list = NULL, *old;

@@ -14,9 +14,10 @@
  * period); they are added to the case's limit.
  *
  * The calendar is read from the database into memory with calendar_load() and then answers
- * every question without touching the database. Load it once per request or command: it is
- * one query of under a thousand rows, and loading afresh is what keeps several server
- * processes that share one database in step with an administrator's edits.
+ * every question without touching the database. It is read once per request or command (the
+ * context keeps it; a change through this module drops it): one query of under a thousand
+ * rows, and reading afresh is what keeps several server processes that share one database in
+ * step with an administrator's edits.
  */
 #ifndef SHENPI_CALENDAR_H
 #define SHENPI_CALENDAR_H

@@ -428,6 +428,17 @@ static int id_field(struct ctx *c, json_t *in, const char *key, const char *fiel
 	return E_OK;
 }
 
+/* id_field for "id_no" of `in`, which may be left out or empty unless required. */
+static int optional_id(struct ctx *c, json_t *in, const char *field, const char *label,
+		       int credit, int required, const char **out)
+{
+	json_t *v = json_object_get(in, "id_no");
+	*out = "";
+	if (!required && (!v || (json_is_string(v) && !*json_string_value(v))))
+		return E_OK;
+	return id_field(c, in, "id_no", field, label, credit, out);
+}
+
 static json_t *object_field(json_t *in, const char *key)
 {
 	json_t *o = json_object_get(in, key);
@@ -466,24 +477,19 @@ static int applicant_parse(struct ctx *c, json_t *in, int contact_needed, struct
 			      FIELD_PHONE, &ap->phone, NULL)) < 0 ||
 	    (rc = field_text(c, a, "address", "地址", 0, 0, 200, &ap->address, NULL)) < 0)
 		return nested(c, "applicant", rc);
-	if (!contact_needed) {
-		/* a consultation: the identity number is optional, checked when given */
-		if (!json_object_get(a, "id_no") || !*json_string_value(json_object_get(a, "id_no")))
-			return (ap->id_no = "", E_OK);
-	}
-	if ((rc = id_field(c, a, "id_no", "applicant.id_no",
-			   org ? "统一社会信用代码" : "身份证号", org, &ap->id_no)) < 0)
+	if ((rc = optional_id(c, a, "applicant.id_no", org ? "统一社会信用代码" : "身份证号", org,
+			       contact_needed, &ap->id_no)) < 0 ||
+	    !contact_needed || (!org && !ct))
 		return rc;
-	if (!org || !contact_needed)
-		return E_OK;
+	/* an organisation acts through its contact person (经办人); a person may name one */
 	if (!ct)
 		return ctx_fail(c, E_INVALID, "contact", "单位申请须填写经办人信息");
-	if ((rc = field_text(c, ct, "name", "经办人姓名", 1, 1, CASE_MAX_NAME, &ap->contact_name,
+	if ((rc = field_text(c, ct, "name", "经办人姓名", org, org, CASE_MAX_NAME, &ap->contact_name,
 			     NULL)) < 0 ||
-	    (rc = field_ascii(c, ct, "phone", "经办人电话", 1, 1, 20, FIELD_PHONE,
+	    (rc = field_ascii(c, ct, "phone", "经办人电话", org, org, 20, FIELD_PHONE,
 			      &ap->contact_phone, NULL)) < 0)
 		return nested(c, "contact", rc);
-	return id_field(c, ct, "id_no", "contact.id_no", "经办人身份证号", 0, &ap->contact_id_no);
+	return optional_id(c, ct, "contact.id_no", "经办人身份证号", 0, org, &ap->contact_id_no);
 }
 
 /* The investment-project data of an investment item (项目名称 … 建设内容). */

@@ -17,7 +17,7 @@
 	"SELECT i.id, i.center_id, ce.name, i.unit_id, un.name, i.code, i.name, i.kind, "          \
 	"i.statutory_days, i.promised_days, i.entered, i.authorized, i.basis, i.conditions, "      \
 	"i.fees, i.place_time, i.investment, i.disabled, i.created_at, i.updated_at, "             \
-	"(SELECT COUNT(*) FROM item_materials m WHERE m.item_id = i.id) "                          \
+	"(SELECT COUNT(*) FROM item_materials m WHERE m.item_id = i.id), i.warn_days "             \
 	"FROM items i JOIN units un ON un.id = i.unit_id JOIN centers ce ON ce.id = i.center_id "
 
 static json_t *item_row(struct db_res *r)
@@ -37,6 +37,8 @@ static json_t *item_row(struct db_res *r)
 		      (json_int_t)db_int(r, 19), "material_count", (json_int_t)db_int(r, 20));
 	json_object_update(o, more);
 	json_decref(more);
+	json_object_set_new(o, "warn_days",
+			    db_isnull(r, 21) ? json_null() : json_integer(db_int(r, 21)));
 	return o;
 }
 
@@ -129,8 +131,12 @@ struct item_in {
 	int64_t unit_id, center_id;
 	const char *code, *name, *kind, *basis, *conditions, *fees, *place_time;
 	int64_t statutory, promised;
+	int64_t warn_days; /* -1: the center's */
 	int entered, authorized, investment, disabled;
 };
+
+/* The warning threshold as a parameter: NULL for the center's. */
+#define WARN(it) ((it).warn_days < 0 ? DBN : DBI((it).warn_days))
 
 /* Sysadmin, the center admin of the center, or the unit admin of the unit. */
 static int item_may_write(struct ctx *c, int64_t center_id, int64_t unit_id)
@@ -211,6 +217,11 @@ static int item_fields(struct ctx *c, json_t *in, int create, struct item_in *it
 	}
 	if (it->authorized && !it->entered)
 		return ctx_fail(c, E_INVALID, "authorized", "未进驻中心的事项不能设为窗口授权");
+	/* the warning threshold: a number of working days, or null for the center's */
+	if (json_is_null(json_object_get(in, "warn_days")))
+		it->warn_days = -1;
+	else if ((rc = field_int(c, in, "warn_days", "预警天数", 0, 0, 10, &it->warn_days, NULL)) < 0)
+		return rc;
 	return E_OK;
 }
 
@@ -302,7 +313,8 @@ static int item_duplicate(struct ctx *c, const char *code)
 
 int catalog_create(struct ctx *c, json_t *in, json_t **out)
 {
-	struct item_in it = {.basis = "", .conditions = "", .fees = "", .place_time = ""};
+	struct item_in it = {
+	    .basis = "", .conditions = "", .fees = "", .place_time = "", .warn_days = -1};
 	struct material *ms;
 	size_t n;
 	int64_t id, disabled_unit = 0;
@@ -328,13 +340,13 @@ int catalog_create(struct ctx *c, json_t *in, json_t **out)
 			     DBI(it.promised),	 DBI(it.entered),    DBI(it.authorized),
 			     DBT(it.basis),	 DBT(it.conditions), DBT(it.fees),
 			     DBT(it.place_time), DBI(it.investment), DBI(it.disabled),
-			     DBI(c->now),	 DBI(c->now)};
+			     DBI(c->now),	 DBI(c->now),	     WARN(it)};
 	rc = ctx_int(c,
 		     "INSERT INTO items (center_id, unit_id, code, name, kind, statutory_days, "
 		     "promised_days, entered, authorized, basis, conditions, fees, place_time, "
-		     "investment, disabled, created_at, updated_at) "
-		     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-		     v, 17, &id);
+		     "investment, disabled, created_at, updated_at, warn_days) "
+		     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+		     v, 18, &id);
 	if (rc == E_DUPLICATE)
 		return item_duplicate(c, it.code);
 	if (rc < 0 || (rc = materials_write(c, id, ms, n)) < 0 ||
@@ -370,6 +382,7 @@ static void item_current(struct ctx *c, json_t *o, struct item_in *it)
 	    .authorized = B("authorized"),
 	    .investment = B("investment"),
 	    .disabled = B("disabled"),
+	    .warn_days = json_is_integer(json_object_get(o, "warn_days")) ? I("warn_days") : -1,
 	};
 #undef S
 #undef I
@@ -400,20 +413,21 @@ int catalog_update(struct ctx *c, int64_t id, json_t *in, json_t **out)
 			     DBI(it.statutory),	 DBI(it.promised),   DBI(it.entered),
 			     DBI(it.authorized), DBT(it.basis),	     DBT(it.conditions),
 			     DBT(it.fees),	 DBT(it.place_time), DBI(it.investment),
-			     DBI(it.disabled),	 DBI(c->now),	     DBI(id)};
+			     DBI(it.disabled),	 DBI(c->now),	     WARN(it),
+			     DBI(id)};
 	rc = db_exec(c->db,
 		     "UPDATE items SET code = ?, name = ?, kind = ?, statutory_days = ?, "
 		     "promised_days = ?, entered = ?, authorized = ?, basis = ?, conditions = ?, "
-		     "fees = ?, place_time = ?, investment = ?, disabled = ?, updated_at = ? "
-		     "WHERE id = ?",
-		     v, 15, NULL);
+		     "fees = ?, place_time = ?, investment = ?, disabled = ?, updated_at = ?, "
+		     "warn_days = ? WHERE id = ?",
+		     v, 16, NULL);
 	if (rc == DB_UNIQUE)
 		return item_duplicate(c, it.code);
 	if ((rc = ctx_db(c, rc)) < 0 || (has_mats && (rc = materials_write(c, id, ms, n)) < 0))
 		return rc;
 	json_t *changes = field_pick(in, "code", "name", "kind", "statutory_days", "promised_days",
 				     "entered", "authorized", "basis", "conditions", "fees",
-				     "place_time", "investment", "disabled", NULL);
+				     "place_time", "investment", "disabled", "warn_days", NULL);
 	if (has_mats)
 		json_object_set_new(changes, "materials", json_integer((json_int_t)n));
 	if ((rc = event_append(c, it.center_id, 0, "item.update",

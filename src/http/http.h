@@ -43,7 +43,8 @@ typedef void (*http_handler)(struct req *r);
 struct http_config {
 	const char *listen;   /* "127.0.0.1:8080"; port 0 picks a free one */
 	int threads;	      /* worker threads (thread pool + epoll) */
-	size_t body_max;      /* bytes */
+	/* the cap of a request's body in bytes, by method and path (no query) */
+	size_t (*body_max)(const char *method, const char *path);
 	http_handler handler;
 	void *app;
 };
@@ -64,7 +65,8 @@ void http_reply_json(struct req *r, int status, json_t *body); /* consumes body 
 void http_reply_error(struct req *r, int status, const char *code, const char *message,
 		      const char *field);
 void http_reply_empty(struct req *r, int status);
-/* Bytes of any type (copied); with a filename (may be NULL) the browser saves them. */
+/* Bytes of any type (copied); with a filename (UTF-8, may be NULL) the browser saves them
+ * under that name (RFC 6266: an ASCII fallback and the UTF-8 name as filename*). */
 void http_reply_data(struct req *r, int status, const char *content_type, const char *data,
 		     size_t len, const char *filename);
 /* A file of root for GET path (index.html for "/" and for paths without an extension, so a

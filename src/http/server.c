@@ -5,6 +5,7 @@
 #include "http/http.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
@@ -112,6 +113,27 @@ static void queue(struct req *r, int status, struct MHD_Response *resp)
 	MHD_destroy_response(resp);
 }
 
+/* attachment; filename="ASCII, others as _"; filename*=UTF-8''percent-encoded (RFC 5987) */
+static const char *content_disposition(struct arena *a, const char *name)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(name);
+	char *ascii = arena_alloc(a, n + 1), *pct = arena_alloc(a, 3 * n + 1), *o = pct;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)name[i];
+		ascii[i] = ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\' ? '_' : (char)ch;
+		if (isalnum(ch) || strchr("!#$&+-.^_`|~", ch)) { /* RFC 5987 attr-char */
+			*o++ = (char)ch;
+		} else {
+			*o++ = '%';
+			*o++ = hex[ch >> 4];
+			*o++ = hex[ch & 15];
+		}
+	}
+	ascii[n] = *o = '\0';
+	return arena_printf(a, "attachment; filename=\"%s\"; filename*=UTF-8''%s", ascii, pct);
+}
+
 void http_reply_data(struct req *r, int status, const char *content_type, const char *data,
 		     size_t len, const char *filename)
 {
@@ -120,7 +142,7 @@ void http_reply_data(struct req *r, int status, const char *content_type, const 
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
 	if (filename)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
-					arena_printf(&r->arena, "attachment; filename=\"%s\"", filename));
+					content_disposition(&r->arena, filename));
 	queue(r, status, resp);
 }
 
@@ -217,7 +239,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->path = url;
 		r->app = cfg->app;
 		r->start_ns = now_ns();
-		buf_init(&r->body, cfg->body_max);
+		size_t max = cfg->body_max(method, url);
+		buf_init(&r->body, max);
 		*con_cls = r;
 		atomic_fetch_add(&metrics.in_flight, 1);
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -228,7 +251,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		 * and MHD closes the connection after the reply. */
 		if (len > DISCARD_MAX)
 			http_reply_error(r, 413, "body_too_large", "请求数据过大", NULL);
-		else if (len > cfg->body_max)
+		else if (len > max)
 			r->too_large = 1;
 		return MHD_YES;
 	}

@@ -4,7 +4,10 @@
 // concurrent applications. Every refused request is checked to have left the case as it was.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, expectError, expectStatus } from './server.mjs';
+import { startServer, expectError, expectStatus, run, COOKIE } from './server.mjs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { idCard, creditCode } from './ids.mjs';
 
 let srv, clerk, h1, h2, otherCenter, otherUnit, sup, promised, immediate;
@@ -33,6 +36,22 @@ async function apply(item, body = {}) {
   return r.json;
 }
 const act = (who, no, action, body) => post(who, `/api/v1/cases/${no}/${action}`, body);
+// A notice as the browser gets it, read back with pdftotext (spaces and line breaks removed).
+async function noticeText(who, no, kind) {
+  const res = await fetch(`${srv.url}/api/v1/cases/${no}/notices/${kind}.pdf`,
+    { headers: { Cookie: `${COOKIE}=${who.session.cookie}` } });
+  assert.equal(res.status, 200, `${kind} notice: ${res.status}`);
+  assert.equal(res.headers.get('content-type'), 'application/pdf');
+  const dir = mkdtempSync(path.join(tmpdir(), 'notice-'));
+  try {
+    writeFileSync(path.join(dir, 'n.pdf'), Buffer.from(await res.arrayBuffer()));
+    const r = await run('pdftotext', ['-enc', 'UTF-8', path.join(dir, 'n.pdf'), '-']);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout.replace(/\s+/g, '');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 async function unchanged(no, before, fn) {
   const res = await fn();
   const after = (await get(clerk, `/api/v1/cases/${no}`)).json;
@@ -59,6 +78,9 @@ test('a promised case walks its process: parallel stage, transfer-out, return, c
     ['窗口受理', 'done'], ['材料审查', 'active'], ['现场核查', 'active'],
     ['专家评审', 'waiting'], ['审核决定', 'waiting'], ['办结发证', 'waiting']]);
   const [review, site, expert] = [k.steps[1], k.steps[2], k.steps[3]];
+  let text = await noticeText(clerk, c.no, 'accept');
+  for (const want of ['受理通知书', c.no, '张三', '食品经营许可证核发']) assert.ok(text.includes(want), `accept notice has ${want}: ${text}`);
+  expectError(await get(clerk, `/api/v1/cases/${c.no}/notices/complete.pdf`), 409);
 
   // the queue of each handler holds the case, with their own step
   const q1 = (await get(h1, '/api/v1/cases?view=mine')).json.items.find((x) => x.no === c.no);
@@ -102,6 +124,8 @@ test('a promised case walks its process: parallel stage, transfer-out, return, c
   assert.equal(k.state, 'completed');
   assert.equal(k.completion.doc_no, 'JY15101040001');
   assert.equal(k.completion.permitted, true);
+  text = await noticeText(clerk, c.no, 'complete');
+  for (const want of ['办结通知书', c.no, 'JY15101040001']) assert.ok(text.includes(want), `complete notice has ${want}: ${text}`);
 
   // pickup: the card must be the applicant's, the rating 1..5
   const other = idCard('510104', '19900101', '456');
@@ -150,6 +174,9 @@ test('one-time notice names every missing material; the case returns when they a
   let k = sr.json;
   assert.equal(k.state, 'supplement');
   assert.deepEqual(k.history.at(-1).payload.missing, required);
+  const text = await noticeText(clerk, c.no, 'supplement');
+  assert.ok(text.includes('一次性告知通知书'), text);
+  for (const m of required) assert.ok(text.includes(m), `the one-time notice names ${m}: ${text}`);
   // after the application, the checklist is the case's own (its material ids)
   const rr = await act(clerk, c.no, 'resupply', { materials: ticks(k) });
   expectStatus(rr, 200);
@@ -165,6 +192,8 @@ test('refusal needs its reasons; a refused case cannot be accepted or picked up'
   const k = (await act(clerk, c.no, 'refuse', { reason: '不属于本机关职权范围' })).json;
   assert.equal(k.state, 'refused');
   assert.equal(k.refuse_reason, '不属于本机关职权范围');
+  const text = await noticeText(clerk, c.no, 'refuse');
+  for (const want of ['不予受理通知书', '不属于本机关职权范围', '行政复议']) assert.ok(text.includes(want), `refusal notice has ${want}: ${text}`);
   expectError(await act(clerk, c.no, 'accept'), 409, 'invalid_state');
   expectError(await act(clerk, c.no, 'pickup', { no_id_card: true, rating: 5 }), 409, 'invalid_state');
   expectError(await act(clerk, c.no, 'fly'), 404);
@@ -270,4 +299,24 @@ test('personal and unit statistics', async () => {
   assert.ok(val(unit, 'refused') >= 1);
   expectError(await get(otherCenter, `/api/v1/stats/unit?unit_id=${promised.unit_id}`), 403);
   expectError(await get(clerk, '/api/v1/stats/mine?from=2026-02-01&to=2026-01-01'), 400, 'invalid', 'to');
+});
+
+test('the warning threshold is settable per center and per item', async () => {
+  const admin = await srv.activate('510104admin');
+  const c = await apply(promised);
+  await act(clerk, c.no, 'accept');
+  const light = async () => (await get(clerk, `/api/v1/cases/${c.no}`)).json.light;
+  assert.equal(await light(), 'green', '10 days left, threshold 1');
+  expectStatus(await srv.req('PUT', `/api/v1/centers/${promised.center_id}`, { session: admin.session, body: { warn_days: 10 } }), 200);
+  assert.equal(await light(), 'yellow', 'the center threshold reaches 10');
+  expectError(await srv.req('PUT', `/api/v1/centers/${promised.center_id}`, { session: admin.session, body: { warn_days: 11 } }),
+    400, 'invalid', 'warn_days');
+  let r = await srv.req('PUT', `/api/v1/items/${promised.id}`, { session: admin.session, body: { warn_days: 2 } });
+  expectStatus(r, 200);
+  assert.equal(r.json.warn_days, 2);
+  assert.equal(await light(), 'green', 'the item threshold wins');
+  r = await srv.req('PUT', `/api/v1/items/${promised.id}`, { session: admin.session, body: { warn_days: null } });
+  assert.equal(r.json.warn_days, null);
+  assert.equal(await light(), 'yellow', 'back to the center threshold');
+  await srv.req('PUT', `/api/v1/centers/${promised.center_id}`, { session: admin.session, body: { warn_days: 1 } });
 });

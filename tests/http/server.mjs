@@ -210,9 +210,9 @@ export function expectStatus(res, status) {
  *  and fixtures: admin() (admin with changed password), newUser(adminSession, spec, pw),
  *  activate(username, pw), create(path, body, who), org() (two centers with units).
  */
-export async function startServer({ demo = false, db: givenDb } = {}) {
+export async function startServer({ demo = false, db: givenDb, args = [] } = {}) {
   const db = givenDb || (await makeDb({ demo }));
-  const proc = spawn(BIN, ['serve', '--db', db.url, '--listen', '127.0.0.1:0'], {
+  const proc = spawn(BIN, ['serve', '--db', db.url, '--listen', '127.0.0.1:0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
