@@ -94,8 +94,10 @@ static const struct kind {
      "{{center_phone}}。"},
     {"refuse", "不予受理通知书",
      "{{applicant_name}}：\n"
-     "你（单位）于{{applied_day}}提出的“{{item_name}}”申请，经审查，{{refuse_reason}}。根据"
-     "《中华人民共和国行政许可法》第三十二条的规定，决定不予受理。\n"
+     "你（单位）于{{applied_day}}提出的“{{item_name}}”申请（办件编号：{{no}}），经审查，不符合"
+     "受理条件，理由如下：\n"
+     "{{refuse_reason}}\n"
+     "根据《中华人民共和国行政许可法》第三十二条的规定，本机关决定不予受理。\n"
      "根据《中华人民共和国行政许可法》第三十八条的规定，" RIGHTS},
     {"supplement", "一次性告知通知书",
      "{{applicant_name}}：\n"
