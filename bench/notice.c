@@ -18,44 +18,44 @@
 #include "pdf/notice.h"
 
 static const struct notice_field fields[] = {
-	{"申请人", "成都市锦江区张三餐饮管理有限公司"},
-	{"申请事项", "食品经营许可证核发"},
-	{"承办单位", "锦江区市场监督管理局"},
-	{"申请日期", "2026年11月27日"},
+    {"申请人", "成都市锦江区张三餐饮管理有限公司"},
+    {"申请事项", "食品经营许可证核发"},
+    {"承办单位", "锦江区市场监督管理局"},
+    {"申请日期", "2026年11月27日"},
 };
 
 static const struct notice_para paras[] = {
-	{NOTICE_SALUTATION, "成都市锦江区张三餐饮管理有限公司："},
-	{NOTICE_TEXT, "你（单位）于2026年11月27日提出的“食品经营许可证核发”申请（办件编号："
-		      "510104-20261127-000001），经审查，申请材料不齐全或者不符合法定形式。根据"
-		      "《中华人民共和国行政许可法》第三十二条的规定，现一次性告知你（单位）需要补正"
-		      "的全部内容如下："},
-	{NOTICE_ITEM, "1. 营业执照副本复印件（加盖公章）"},
-	{NOTICE_ITEM, "2. 法定代表人身份证明"},
-	{NOTICE_ITEM, "3. 食品经营场所平面布局图及设备布局图"},
-	{NOTICE_ITEM, "4. 食品安全管理制度文本"},
-	{NOTICE_ITEM, "5. 食品安全管理人员健康证明"},
-	{NOTICE_TEXT, "布局图须标明操作间、储存间的面积和位置，并由申请人签字确认。"},
-	{NOTICE_TEXT, "请按上述要求补正全部材料后重新提交。补正材料齐全、符合法定形式的，本中心将依法"
-		      "予以受理。咨询电话：028-86660000。"},
+    {NOTICE_SALUTATION, "成都市锦江区张三餐饮管理有限公司："},
+    {NOTICE_TEXT, "你（单位）于2026年11月27日提出的“食品经营许可证核发”申请（办件编号："
+		  "510104-20261127-000001），经审查，申请材料不齐全或者不符合法定形式。根据"
+		  "《中华人民共和国行政许可法》第三十二条的规定，现一次性告知你（单位）需要补正"
+		  "的全部内容如下："},
+    {NOTICE_ITEM, "1. 营业执照副本复印件（加盖公章）"},
+    {NOTICE_ITEM, "2. 法定代表人身份证明"},
+    {NOTICE_ITEM, "3. 食品经营场所平面布局图及设备布局图"},
+    {NOTICE_ITEM, "4. 食品安全管理制度文本"},
+    {NOTICE_ITEM, "5. 食品安全管理人员健康证明"},
+    {NOTICE_TEXT, "布局图须标明操作间、储存间的面积和位置，并由申请人签字确认。"},
+    {NOTICE_TEXT, "请按上述要求补正全部材料后重新提交。补正材料齐全、符合法定形式的，本中心将依法"
+		  "予以受理。咨询电话：028-86660000。"},
 };
 
 static const char *const signatures[] = {"申请人（签收）", "经办人"};
 
 static const struct notice_doc doc = {
-	.header = "成都市锦江区政务服务中心",
-	.title = "一次性告知通知书",
-	.no = "510104-20261127-000001",
-	.qr = "https://zwfw.jinjiang.gov.cn/progress?no=510104-20261127-000001",
-	.qr_caption = "扫码查询办理进度",
-	.fields = fields,
-	.nfields = sizeof(fields) / sizeof(fields[0]),
-	.paras = paras,
-	.nparas = sizeof(paras) / sizeof(paras[0]),
-	.issuer = "成都市锦江区政务服务中心",
-	.date = "2026年11月27日",
-	.signatures = signatures,
-	.nsignatures = 2,
+    .header = "成都市锦江区政务服务中心",
+    .title = "一次性告知通知书",
+    .no = "510104-20261127-000001",
+    .qr = "https://zwfw.jinjiang.gov.cn/progress?no=510104-20261127-000001",
+    .qr_caption = "扫码查询办理进度",
+    .fields = fields,
+    .nfields = sizeof(fields) / sizeof(fields[0]),
+    .paras = paras,
+    .nparas = sizeof(paras) / sizeof(paras[0]),
+    .issuer = "成都市锦江区政务服务中心",
+    .date = "2026年11月27日",
+    .signatures = signatures,
+    .nsignatures = 2,
 };
 
 static double now_ms(clockid_t clock)
@@ -79,7 +79,8 @@ int main(int argc, char **argv)
 	size_t len = 0;
 	double *ms, *cpu;
 
-	if (n < 1 || !(ms = calloc((size_t)n, sizeof(*ms))) || !(cpu = calloc((size_t)n, sizeof(*cpu))))
+	if (n < 1 || !(ms = calloc((size_t)n, sizeof(*ms))) ||
+	    !(cpu = calloc((size_t)n, sizeof(*cpu))))
 		return 2;
 	for (int i = 0; i < 20; i++) { /* fonts loaded, caches warm */
 		if (notice_pdf(&doc, &a, &pdf, &len) < 0)

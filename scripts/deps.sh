@@ -2,17 +2,20 @@
 # deps.sh - install what building, running or testing shenpi needs on Debian 12, and
 # nothing that is already there.
 #
-#   scripts/deps.sh run    the build tools, libraries, the CJK font flowcharts are drawn with
-#                          (Graphviz measures labels with it) and the web UI's npm packages
-#   scripts/deps.sh test   also PostgreSQL, cmocka, Chromium and tools the tests use
+#   scripts/deps.sh run    the build tools, libraries, the CJK font flowcharts and notices are
+#                          drawn with (Graphviz measures labels with it, notices embed it) and
+#                          the web UI's npm packages
+#   scripts/deps.sh test   also PostgreSQL, cmocka, Chromium and tools the tests use (notices
+#                          are read back with poppler's pdftotext/pdftoppm and zbarimg)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode=${1:-run}
 pkgs=(gcc make pkg-config libmicrohttpd-dev libsqlite3-dev libpq-dev libjansson-dev
-	libsodium-dev libgraphviz-dev libxlsxwriter-dev sqlite3 nodejs fonts-noto-cjk)
+	libsodium-dev libgraphviz-dev libxlsxwriter-dev libcairo2-dev libpango1.0-dev libzint-dev
+	sqlite3 nodejs fonts-noto-cjk)
 if [ "$mode" = test ]; then
-	pkgs+=(libcmocka-dev postgresql postgresql-client chromium xlsx2csv)
+	pkgs+=(libcmocka-dev postgresql postgresql-client chromium xlsx2csv poppler-utils zbar-tools)
 fi
 
 missing=()

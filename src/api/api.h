@@ -24,8 +24,8 @@
 
 struct app {
 	struct db *db;
-	const char *web_root; /* web/dist, or NULL */
-	int secure_cookie;    /* add Secure to the session cookie (behind TLS) */
+	const char *web_root;	/* web/dist, or NULL */
+	int secure_cookie;	/* add Secure to the session cookie (behind TLS) */
 	const char *public_url; /* where the public progress page is, for notices' QR codes */
 };
 

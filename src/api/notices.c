@@ -55,6 +55,6 @@ int api_notice_templates_delete(struct call *k)
 
 int api_notice_templates_preview(struct call *k)
 {
-	return reply_pdf(k, notice_preview_pdf(&k->ctx, k->in, k->app->public_url, &k->text,
-					       &k->text_len));
+	return reply_pdf(
+	    k, notice_preview_pdf(&k->ctx, k->in, k->app->public_url, &k->text, &k->text_len));
 }

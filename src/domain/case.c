@@ -1142,7 +1142,7 @@ static json_t *text_or_null(struct db_res *r, int col)
 	"k.accepted_day, k.due_day, k.paused_since, k.paused_days, k.decision_note, "              \
 	"k.completed_at, k.permitted, k.doc_no, k.opinion, k.picked_up_at, k.no_id_card, "         \
 	"k.rating, k.rating_comment, k.urged, cb.name, ab.name, co.name, pb.name, "                \
-	"COALESCE(i.warn_days, ce.warn_days), k.completed_day "                                    \
+	"COALESCE(i.warn_days, ce.warn_days), k.completed_day, k.process_version "                 \
 	"FROM cases k JOIN centers ce ON ce.id = k.center_id JOIN units un ON un.id = k.unit_id "  \
 	"JOIN items i ON i.id = k.item_id LEFT JOIN users cb ON cb.id = k.created_by "             \
 	"LEFT JOIN users ab ON ab.id = k.accepted_by LEFT JOIN users co ON co.id = k.completed_by " \
@@ -1179,6 +1179,7 @@ static json_t *detail_row(struct db_res *r)
 			 "accepted_by", db_isnull(r, 46) ? NULL : db_text(r, 46), "warn_days",
 			 (json_int_t)db_int(r, 49), "urged", json_boolean(db_int(r, 44))));
 	json_object_set_new(o, "paused", json_boolean(!db_isnull(r, 33)));
+	json_object_set_new(o, "process_version", json_integer(db_int(r, 51)));
 	json_object_set_new(o, "refuse_reason",
 			    !strcmp(state, "refused") ? json_string(db_text(r, 35)) : json_null());
 	json_object_set_new(o, "supplement_note", !strcmp(state, "supplement")
@@ -1487,11 +1488,21 @@ int case_svg(struct ctx *c, const char *no, const char **svg, size_t *len)
 							  : FLOWCHART_NONE,
 		};
 	}
+	/* a saved process version was drawn when it was saved: light that drawing */
+	int64_t version = json_integer_value(json_object_get(o, "process_version"));
+	int64_t item = json_integer_value(json_object_get(json_object_get(o, "item"), "id"));
 	const char *title = arena_printf(c->arena, "%s %s", no,
 					 json_string_value(json_object_get(
 					     json_object_get(o, "item"), "name")));
+	size_t n = i;
 	json_decref(o);
-	return flowchart_svg(fs, i, title, c->arena, svg, len);
+	const char *base;
+	size_t blen;
+	if (!version)
+		return flowchart_svg(fs, n, title, c->arena, svg, len);
+	if ((rc = process_svg(c, item, version, &base, &blen)) < 0)
+		return rc;
+	return flowchart_light(fs, n, base, blen, c->arena, svg, len);
 }
 
 /* ---- search ---- */

@@ -193,3 +193,32 @@ void flowchart_shutdown(void)
 	gvc = NULL;
 	pthread_mutex_unlock(&lock);
 }
+
+int flowchart_light(const struct flowchart_step *steps, size_t n, const char *svg, size_t len,
+		    struct arena *arena, const char **out, size_t *out_len)
+{
+	const char *open = strstr(svg, "<svg"), *end = open ? strchr(open, '>') : NULL;
+	if (!end || n > FLOWCHART_MAX_STEPS)
+		return E_INVALID;
+	/* presentation attributes yield to any style rule, so this recolours the boxes */
+	struct buf css = BUF_INIT(8192);
+	buf_addstr(&css, "<style>");
+	for (size_t i = 0; i < n; i++) {
+		const char *fill, *line;
+		if (steps[i].light == FLOWCHART_NONE)
+			continue;
+		colours(&steps[i], &fill, &line);
+		buf_addf(&css, "#step-%zu path,#step-%zu polygon{fill:%s;stroke:%s}", i, i, fill,
+			 line);
+	}
+	buf_addstr(&css, "</style>");
+	size_t head = (size_t)(end + 1 - svg);
+	char *s = arena_alloc(arena, len + css.len + 1);
+	memcpy(s, svg, head);
+	memcpy(s + head, css.buf, css.len);
+	memcpy(s + head + css.len, svg + head, len - head + 1);
+	*out = s;
+	*out_len = len + css.len;
+	buf_release(&css);
+	return E_OK;
+}

@@ -46,6 +46,11 @@ struct flowchart_step {
 int flowchart_svg(const struct flowchart_step *steps, size_t n, const char *title,
 		  struct arena *arena, const char **svg, size_t *len);
 
+/* Light a flowchart drawn by flowchart_svg from the same steps without lights: the steps'
+ * lights are laid over it as a style sheet, so one drawing of a process serves every case
+ * on it (Graphviz is slow and keeps memory per drawing). *out is from arena. */
+int flowchart_light(const struct flowchart_step *steps, size_t n, const char *svg, size_t len,
+		    struct arena *arena, const char **out, size_t *out_len);
 /* Free the process-wide Graphviz context (at exit; rendering afterwards starts a new one). */
 void flowchart_shutdown(void);
 

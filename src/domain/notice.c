@@ -44,81 +44,83 @@ enum ph {
 static const struct placeholder {
 	const char *name, *description;
 } placeholders[P_COUNT] = {
-	[P_CENTER_NAME] = {"center_name", "政务服务中心名称"},
-	[P_CENTER_ADDRESS] = {"center_address", "政务服务中心地址"},
-	[P_CENTER_PHONE] = {"center_phone", "政务服务中心咨询电话"},
-	[P_UNIT_NAME] = {"unit_name", "承办单位名称"},
-	[P_ITEM_NAME] = {"item_name", "审批事项名称"},
-	[P_ITEM_CODE] = {"item_code", "审批事项编码"},
-	[P_NO] = {"no", "办件编号（咨询通知书为咨询编号）"},
-	[P_APPLICANT_NAME] = {"applicant_name", "申请人（咨询人）姓名或单位名称"},
-	[P_APPLICANT_PHONE] = {"applicant_phone", "申请人联系电话"},
-	[P_APPLIED_DAY] = {"applied_day", "申请日期（咨询通知书为咨询日期），如2026年11月27日"},
-	[P_ACCEPTED_DAY] = {"accepted_day", "受理日期"},
-	[P_DUE_DAY] = {"due_day", "承诺办结日期"},
-	[P_STATUTORY_DAYS] = {"statutory_days", "法定时限（工作日数）"},
-	[P_PROMISED_DAYS] = {"promised_days", "承诺时限（工作日数）"},
-	[P_MISSING] = {"missing", "需补正的材料：单独成行时逐项编号列出，写在句中时以顿号连接"},
-	[P_SUPPLEMENT_NOTE] = {"supplement_note", "补正说明"},
-	[P_REFUSE_REASON] = {"refuse_reason", "不予受理的理由"},
-	[P_DOC_NO] = {"doc_no", "批文号"},
-	[P_OPINION] = {"opinion", "办结意见（不予办结通知书中为不予许可的理由）"},
-	[P_COMPLETED_DAY] = {"completed_day", "办结日期"},
-	[P_QUESTION] = {"question", "咨询内容"},
-	[P_ANSWER] = {"answer", "答复意见"},
-	[P_TODAY] = {"today", "出具通知书的日期"},
-	[P_PROGRESS_URL] = {"progress_url", "办理进度查询网址（与二维码相同）"},
+    [P_CENTER_NAME] = {"center_name", "政务服务中心名称"},
+    [P_CENTER_ADDRESS] = {"center_address", "政务服务中心地址"},
+    [P_CENTER_PHONE] = {"center_phone", "政务服务中心咨询电话"},
+    [P_UNIT_NAME] = {"unit_name", "承办单位名称"},
+    [P_ITEM_NAME] = {"item_name", "审批事项名称"},
+    [P_ITEM_CODE] = {"item_code", "审批事项编码"},
+    [P_NO] = {"no", "办件编号（咨询通知书为咨询编号）"},
+    [P_APPLICANT_NAME] = {"applicant_name", "申请人（咨询人）姓名或单位名称"},
+    [P_APPLICANT_PHONE] = {"applicant_phone", "申请人联系电话"},
+    [P_APPLIED_DAY] = {"applied_day", "申请日期（咨询通知书为咨询日期），如2026年11月27日"},
+    [P_ACCEPTED_DAY] = {"accepted_day", "受理日期"},
+    [P_DUE_DAY] = {"due_day", "承诺办结日期"},
+    [P_STATUTORY_DAYS] = {"statutory_days", "法定时限（工作日数）"},
+    [P_PROMISED_DAYS] = {"promised_days", "承诺时限（工作日数）"},
+    [P_MISSING] = {"missing", "需补正的材料：单独成行时逐项编号列出，写在句中时以顿号连接"},
+    [P_SUPPLEMENT_NOTE] = {"supplement_note", "补正说明"},
+    [P_REFUSE_REASON] = {"refuse_reason", "不予受理的理由"},
+    [P_DOC_NO] = {"doc_no", "批文号"},
+    [P_OPINION] = {"opinion", "办结意见（不予办结通知书中为不予许可的理由）"},
+    [P_COMPLETED_DAY] = {"completed_day", "办结日期"},
+    [P_QUESTION] = {"question", "咨询内容"},
+    [P_ANSWER] = {"answer", "答复意见"},
+    [P_TODAY] = {"today", "出具通知书的日期"},
+    [P_PROGRESS_URL] = {"progress_url", "办理进度查询网址（与二维码相同）"},
 };
 
-#define RIGHTS                                                                                     \
-	"如不服本决定，可以自收到本通知书之日起六十日内依法申请行政复议，或者在六个月内依法向人民法院" \
-	"提起行政诉讼。"
+/* The right to review or sue (行政复议法 art. 20: sixty days; 行政诉讼法 art. 46: six months). */
+// clang-format off
+#define RIGHTS "如不服本决定，可以自收到本通知书之日起六十日内依法申请行政复议，或者在六个月内依法" \
+	"向人民法院提起行政诉讼。"
+// clang-format on
 
 static const struct kind {
 	const char *code, *name, *body;
 } kinds[] = {
-	{"consult", "咨询通知书",
-	 "{{applicant_name}}：\n"
-	 "你（单位）于{{applied_day}}咨询的“{{item_name}}”事项，现答复如下：\n"
-	 "{{answer}}\n"
-	 "该事项由{{unit_name}}承办，法定办理时限为{{statutory_days}}个工作日，承诺办理时限为"
-	 "{{promised_days}}个工作日。申请时请按办事指南备齐全部申请材料。咨询电话："
-	 "{{center_phone}}。"},
-	{"accept", "受理通知书",
-	 "{{applicant_name}}：\n"
-	 "你（单位）于{{applied_day}}提出的“{{item_name}}”申请，经审查，申请材料齐全、符合法定"
-	 "形式。根据《中华人民共和国行政许可法》第三十二条的规定，决定予以受理。\n"
-	 "本机关将在{{promised_days}}个工作日内（{{due_day}}前）作出决定。依法需要听证、招标、"
-	 "拍卖、检验、检测、检疫、鉴定和专家评审的，所需时间不计算在上述期限内。\n"
-	 "请妥善保管本通知书，凭办件编号{{no}}查询办理进度、领取办理结果。咨询电话："
-	 "{{center_phone}}。"},
-	{"refuse", "不予受理通知书",
-	 "{{applicant_name}}：\n"
-	 "你（单位）于{{applied_day}}提出的“{{item_name}}”申请，经审查，{{refuse_reason}}。根据"
-	 "《中华人民共和国行政许可法》第三十二条的规定，决定不予受理。\n"
-	 "根据《中华人民共和国行政许可法》第三十八条的规定，" RIGHTS},
-	{"supplement", "一次性告知通知书",
-	 "{{applicant_name}}：\n"
-	 "你（单位）于{{applied_day}}提出的“{{item_name}}”申请（办件编号：{{no}}），经审查，"
-	 "申请材料不齐全或者不符合法定形式。根据《中华人民共和国行政许可法》第三十二条的规定，"
-	 "现一次性告知你（单位）需要补正的全部内容如下：\n"
-	 "{{missing}}\n"
-	 "{{supplement_note}}\n"
-	 "请按上述要求补正全部材料后重新提交。补正材料齐全、符合法定形式的，本机关将依法予以受理。"
-	 "咨询电话：{{center_phone}}。"},
-	{"complete", "办结通知书",
-	 "{{applicant_name}}：\n"
-	 "你（单位）于{{applied_day}}提出的“{{item_name}}”申请（办件编号：{{no}}），本机关已于"
-	 "{{completed_day}}依法办结，决定准予行政许可，批准文号：{{doc_no}}。\n"
-	 "{{opinion}}\n"
-	 "请持本通知书和有效身份证件到{{center_name}}{{unit_name}}窗口领取办理结果。咨询电话："
-	 "{{center_phone}}。"},
-	{"deny", "不予办结通知书",
-	 "{{applicant_name}}：\n"
-	 "你（单位）于{{applied_day}}提出的“{{item_name}}”申请（办件编号：{{no}}），经审查，"
-	 "本机关决定不予行政许可（文号：{{doc_no}}），理由如下：\n"
-	 "{{opinion}}\n"
-	 "根据《中华人民共和国行政许可法》第三十八条的规定，" RIGHTS},
+    {"consult", "咨询通知书",
+     "{{applicant_name}}：\n"
+     "你（单位）于{{applied_day}}咨询的“{{item_name}}”事项，现答复如下：\n"
+     "{{answer}}\n"
+     "该事项由{{unit_name}}承办。申请时请按办事指南备齐全部申请材料。咨询电话：{{center_phone}}。"},
+    {"accept", "受理通知书",
+     "{{applicant_name}}：\n"
+     "你（单位）于{{applied_day}}提出的“{{item_name}}”申请，经审查，申请材料齐全、符合法定"
+     "形式。根据《中华人民共和国行政许可法》第三十二条的规定，决定予以受理。\n"
+     "本机关将在承诺时限内（{{due_day}}前）作出决定。依法需要听证、招标、"
+     "拍卖、检验、检测、检疫、鉴定和专家评审的，所需时间不计算在上述期限内。\n"
+     "请妥善保管本通知书，凭办件编号{{no}}查询办理进度、领取办理结果。咨询电话："
+     "{{center_phone}}。"},
+    {"refuse", "不予受理通知书",
+     "{{applicant_name}}：\n"
+     "你（单位）于{{applied_day}}提出的“{{item_name}}”申请（办件编号：{{no}}），经审查，不符合"
+     "受理条件，理由如下：\n"
+     "{{refuse_reason}}\n"
+     "根据《中华人民共和国行政许可法》第三十二条的规定，本机关决定不予受理。\n"
+     "根据《中华人民共和国行政许可法》第三十八条的规定，" RIGHTS},
+    {"supplement", "一次性告知通知书",
+     "{{applicant_name}}：\n"
+     "你（单位）于{{applied_day}}提出的“{{item_name}}”申请（办件编号：{{no}}），经审查，"
+     "申请材料不齐全或者不符合法定形式。根据《中华人民共和国行政许可法》第三十二条的规定，"
+     "现一次性告知你（单位）需要补正的全部内容如下：\n"
+     "{{missing}}\n"
+     "{{supplement_note}}\n"
+     "请按上述要求补正全部材料后重新提交。补正材料齐全、符合法定形式的，本机关将依法予以受理。"
+     "咨询电话：{{center_phone}}。"},
+    {"complete", "办结通知书",
+     "{{applicant_name}}：\n"
+     "你（单位）于{{applied_day}}提出的“{{item_name}}”申请（办件编号：{{no}}），本机关已于"
+     "{{completed_day}}依法办结，决定准予行政许可，批准文号：{{doc_no}}。\n"
+     "{{opinion}}\n"
+     "请持本通知书和有效身份证件到{{center_name}}{{unit_name}}窗口领取办理结果。咨询电话："
+     "{{center_phone}}。"},
+    {"deny", "不予办结通知书",
+     "{{applicant_name}}：\n"
+     "你（单位）于{{applied_day}}提出的“{{item_name}}”申请（办件编号：{{no}}），经审查，"
+     "本机关决定不予行政许可（文号：{{doc_no}}），理由如下：\n"
+     "{{opinion}}\n"
+     "根据《中华人民共和国行政许可法》第三十八条的规定，" RIGHTS},
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -158,7 +160,8 @@ static int check_text(struct ctx *c, const char *field, const char *label, const
 			goto out;
 		}
 		if (placeholder_find(p + 2, (size_t)(end - p - 2)) < 0)
-			buf_addf(&bad, "%s{{%.*s}}", bad.len ? "、" : "", (int)(end - p - 2), p + 2);
+			buf_addf(&bad, "%s{{%.*s}}", bad.len ? "、" : "", (int)(end - p - 2),
+				 p + 2);
 		p = end + 2;
 	}
 	if (bad.len)
@@ -200,8 +203,10 @@ static int template_entry(struct ctx *c, const struct kind *k, int64_t item_id, 
 		return rc;
 	*out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "kind", k->code, "name", k->name, "title",
 			 title, "body", body, "source",
-			 level < 0 ? "default" : level ? "item" : "platform", "overridden",
-			 level == item_id);
+			 level < 0 ? "default"
+			 : level   ? "item"
+				   : "platform",
+			 "overridden", level == item_id);
 	return E_OK;
 }
 
@@ -224,11 +229,10 @@ int notice_template_list(struct ctx *c, int64_t item_id, json_t **out)
 		if ((rc = template_entry(c, &kinds[i], item_id, &e)) == E_OK)
 			json_array_append_new(list, e);
 	for (int i = 0; i < P_COUNT; i++)
-		json_array_append_new(phs, json_pack("{s:s,s:s,s:s}", "name", placeholders[i].name,
-						     "token",
-						     arena_printf(c->arena, "{{%s}}",
-								  placeholders[i].name),
-						     "description", placeholders[i].description));
+		json_array_append_new(
+		    phs, json_pack("{s:s,s:s,s:s}", "name", placeholders[i].name, "token",
+				   arena_printf(c->arena, "{{%s}}", placeholders[i].name),
+				   "description", placeholders[i].description));
 	if (rc < 0) {
 		json_decref(list);
 		json_decref(phs);
@@ -250,8 +254,7 @@ static int template_in(struct ctx *c, json_t *in, const char **title, const char
 	return check_text(c, "body", "正文", *body);
 }
 
-int notice_template_save(struct ctx *c, const char *kind, int64_t item_id, json_t *in,
-			 json_t **out)
+int notice_template_save(struct ctx *c, const char *kind, int64_t item_id, json_t *in, json_t **out)
 {
 	const struct kind *k = kind_find(c, kind);
 	const char *title, *body;
@@ -259,16 +262,19 @@ int notice_template_save(struct ctx *c, const char *kind, int64_t item_id, json_
 	int rc;
 	if (!k)
 		return E_NOT_FOUND;
-	if ((rc = may_edit(c, item_id, &center)) < 0 || (rc = template_in(c, in, &title, &body)) < 0)
+	if ((rc = may_edit(c, item_id, &center)) < 0 ||
+	    (rc = template_in(c, in, &title, &body)) < 0)
 		return rc;
-	struct db_val v[] = {DBT(k->code), DBI(item_id), DBT(title), DBT(body),
-			     c->actor ? DBI(c->actor->id) : DBN, DBI(c->now)};
-	rc = db_exec(c->db,
-		     "INSERT INTO notice_templates (kind, item_id, title, body, updated_by, updated_at) "
-		     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, item_id) DO UPDATE SET "
-		     "title = excluded.title, body = excluded.body, updated_by = excluded.updated_by, "
-		     "updated_at = excluded.updated_at",
-		     v, 6, NULL);
+	struct db_val v[] = {
+	    DBT(k->code), DBI(item_id), DBT(title), DBT(body), c->actor ? DBI(c->actor->id) : DBN,
+	    DBI(c->now)};
+	rc = db_exec(
+	    c->db,
+	    "INSERT INTO notice_templates (kind, item_id, title, body, updated_by, updated_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, item_id) DO UPDATE SET "
+	    "title = excluded.title, body = excluded.body, updated_by = excluded.updated_by, "
+	    "updated_at = excluded.updated_at",
+	    v, 6, NULL);
 	if ((rc = ctx_db(c, rc)) < 0 ||
 	    (rc = event_append(c, center, 0, "notice_template.save",
 			       json_pack("{s:s,s:I,s:s,s:s}", "kind", k->code, "item_id",
@@ -293,8 +299,9 @@ int notice_template_delete(struct ctx *c, const char *kind, int64_t item_id)
 		return rc;
 	if (!changes)
 		return ctx_fail(c, E_NOT_FOUND, NULL, "该通知书在此没有自定义模板");
-	return event_append(c, center, 0, "notice_template.delete",
-			    json_pack("{s:s,s:I}", "kind", k->code, "item_id", (json_int_t)item_id));
+	return event_append(
+	    c, center, 0, "notice_template.delete",
+	    json_pack("{s:s,s:I}", "kind", k->code, "item_id", (json_int_t)item_id));
 }
 
 /* ---- filling in ---- */
@@ -340,9 +347,13 @@ static const char *time_zh(struct ctx *c, json_t *t)
 	return json_is_integer(t) ? day_zh(c, calendar_day_of(json_integer_value(t))) : "";
 }
 
+/* A number of days as text; "" when the JSON has none (a consultation's item has no
+ * statutory days). */
 static const char *days(struct ctx *c, json_t *o, const char *key)
 {
-	return arena_printf(c->arena, "%lld", (long long)json_integer_value(json_object_get(o, key)));
+	json_t *v = json_object_get(o, key);
+	return json_is_integer(v) ? arena_printf(c->arena, "%lld", (long long)json_integer_value(v))
+				  : "";
 }
 
 /* base + "/progress?no=" + no, no percent-encoded beyond [A-Za-z0-9-]. */
@@ -355,8 +366,8 @@ static const char *progress_url(struct ctx *c, const char *base, const char *no)
 	buf_add(&b, base, n);
 	buf_addstr(&b, "/progress?no=");
 	for (const unsigned char *p = (const unsigned char *)no; *p; p++) {
-		if ((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    *p == '-')
+		if ((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= 'a' && *p <= 'z') || *p == '-')
 			buf_add(&b, p, 1);
 		else
 			buf_addf(&b, "%%%02X", *p);
@@ -402,8 +413,7 @@ static int case_fits(struct ctx *c, const struct kind *k, json_t *j)
 	if (is(k, "refuse") && strcmp(state, "refused"))
 		return ctx_fail(c, E_STATE, NULL, "办件未被决定不予受理，不能出具不予受理通知书");
 	if (is(k, "supplement") && strcmp(state, "supplement"))
-		return ctx_fail(c, E_STATE, NULL,
-				"办件不在补正材料阶段，不能出具一次性告知通知书");
+		return ctx_fail(c, E_STATE, NULL, "办件不在补正材料阶段，不能出具一次性告知通知书");
 	if (is(k, "complete") && !json_is_true(json_object_get(done, "permitted")))
 		return ctx_fail(c, E_STATE, NULL, "办件尚未办结并准予许可，不能出具办结通知书");
 	if (is(k, "deny") && !json_is_false(json_object_get(done, "permitted")))
@@ -436,7 +446,8 @@ static int case_fill(struct ctx *c, json_t *j, const struct kind *k, const char 
 	struct buf b = BUF_INIT(64 * 1024);
 	size_t i;
 	json_t *m;
-	json_array_foreach(f->missing, i, m) buf_addf(&b, "%s%s", i ? "、" : "", json_string_value(m));
+	json_array_foreach(f->missing, i, m)
+	    buf_addf(&b, "%s%s", i ? "、" : "", json_string_value(m));
 	f->v[P_MISSING] = arena_strdup(c->arena, b.buf);
 	buf_release(&b);
 	common_values(c, j, f);
@@ -540,7 +551,8 @@ static void paragraphs(struct ctx *c, const char *body, const struct filled *f,
 			size_t i;
 			json_t *m;
 			json_array_foreach(f->missing, i, m) ps[k++] = (struct notice_para){
-			    NOTICE_ITEM, arena_printf(c->arena, "%zu. %s", i + 1, json_string_value(m))};
+			    NOTICE_ITEM,
+			    arena_printf(c->arena, "%zu. %s", i + 1, json_string_value(m))};
 			missing_listed = 1;
 			continue;
 		}
@@ -624,16 +636,19 @@ static json_t *sample(struct ctx *c, const struct kind *k, json_t *item)
 	    "{s:s,s:s,s:{s:s,s:s,s:s},s:{s:s},s:{s:I,s:s,s:s,s:i,s:i},"
 	    "s:{s:s,s:s,s:s},s:s,s:s,s:I,s:s,s:[s,s],s:s,s:s,s:s,s:s,s:I}",
 	    "no", is(k, "consult") ? "ZX510104-20261127-0001" : "510104-20261127-000001", "state",
-	    is(k, "refuse") ? "refused" : is(k, "supplement") ? "supplement" : "completed",
+	    is(k, "refuse")	  ? "refused"
+	    : is(k, "supplement") ? "supplement"
+				  : "completed",
 	    "center", "name", "示例市政务服务中心", "address", "示例市人民路1号", "phone",
 	    "028-12345678", "unit", "name", "示例市市场监督管理局", "item", "id", (json_int_t)0,
-	    "code", "SL-001", "name", "食品经营许可证核发", "statutory_days", 20, "promised_days", 10,
-	    "applicant", "kind", "person", "name", "张三", "phone", "13800000000", "applied_day", day,
-	    "accepted_day", day, "accepted_at", (json_int_t)c->now, "due_day", due, "missing",
-	    "营业执照副本复印件", "法定代表人身份证明", "refuse_reason",
+	    "code", "SL-001", "name", "食品经营许可证核发", "statutory_days", 20, "promised_days",
+	    10, "applicant", "kind", "person", "name", "张三", "phone", "13800000000",
+	    "applied_day", day, "accepted_day", day, "accepted_at", (json_int_t)c->now, "due_day",
+	    due, "missing", "营业执照副本复印件", "法定代表人身份证明", "refuse_reason",
 	    "申请事项依法不需要取得行政许可", "supplement_note", "复印件须加盖申请单位公章。",
 	    "question", "办理食品经营许可证需要提交哪些材料？", "answer",
-	    "需提交申请书、营业执照复印件、法定代表人身份证明、经营场所平面布局图和食品安全管理制度。",
+	    "需提交申请书、营业执照复印件、法定代表人身份证明、经营场所平面布局图和食品安全管理制度"
+	    "。",
 	    "created_at", (json_int_t)c->now);
 	json_object_set_new(j, "completion",
 			    json_pack("{s:b,s:s,s:s,s:I}", "permitted", !is(k, "deny"), "doc_no",
@@ -643,8 +658,10 @@ static json_t *sample(struct ctx *c, const struct kind *k, json_t *item)
 				      "at", (json_int_t)c->now));
 	if (item) {
 		json_object_set_new(j, "item", json_incref(item));
-		json_object_set_new(j, "unit", json_pack("{s:O}", "name", json_object_get(item, "unit_name")));
-		json_object_set(json_object_get(j, "center"), "name", json_object_get(item, "center_name"));
+		json_object_set_new(j, "unit",
+				    json_pack("{s:O}", "name", json_object_get(item, "unit_name")));
+		json_object_set(json_object_get(j, "center"), "name",
+				json_object_get(item, "center_name"));
 	}
 	return j;
 }

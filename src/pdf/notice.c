@@ -92,7 +92,8 @@ static void flow(struct pen *p, PangoLayout *l, double x)
 			shift = top;
 		}
 		cairo_move_to(p->cr, x + (double)log.x / PANGO_SCALE,
-			      p->y - shift + (double)pango_layout_iter_get_baseline(it) / PANGO_SCALE);
+			      p->y - shift +
+				  (double)pango_layout_iter_get_baseline(it) / PANGO_SCALE);
 		pango_cairo_show_layout_line(p->cr, pango_layout_iter_get_line_readonly(it));
 	} while (pango_layout_iter_next_line(it));
 	pango_layout_iter_free(it);
@@ -121,7 +122,8 @@ static struct zint_symbol *encode(int symbology, const char *text, float height)
 		s->option_1 = 2; /* error correction M */
 	if (ZBarcode_Encode(s, (const unsigned char *)text, (int)strlen(text)) >= ZINT_ERROR ||
 	    ZBarcode_Buffer_Vector(s, 0) >= ZINT_ERROR || !s->vector || s->vector->width <= 0) {
-		log_msg(LOG_ERROR, "zint failed", json_pack("{s:s,s:s}", "text", text, "error", s->errtxt));
+		log_msg(LOG_ERROR, "zint failed",
+			json_pack("{s:s,s:s}", "text", text, "error", s->errtxt));
 		ZBarcode_Delete(s);
 		return NULL;
 	}
@@ -134,7 +136,8 @@ static int draw_codes(struct pen *p, const struct notice_doc *d)
 	double bottom = p->y;
 	p->clear = p->y;
 	if (d->no && *d->no) {
-		struct zint_symbol *s = encode(BARCODE_CODE128, d->no, (float)(BAR_HEIGHT / BAR_MODULE));
+		struct zint_symbol *s =
+		    encode(BARCODE_CODE128, d->no, (float)(BAR_HEIGHT / BAR_MODULE));
 		if (!s)
 			return E_INTERNAL;
 		double f = BAR_MODULE * s->width / s->vector->width;
@@ -226,8 +229,8 @@ static void draw_paras(struct pen *p, const struct notice_doc *d)
 /* The issuer with 「（盖章）」 and the date, right-aligned, then the signature lines. */
 static void draw_footer(struct pen *p, const struct notice_doc *d)
 {
-	char *text = g_strconcat(d->issuer ? d->issuer : "", "（盖章）\n", d->date ? d->date : "",
-				 NULL);
+	char *text =
+	    g_strconcat(d->issuer ? d->issuer : "", "（盖章）\n", d->date ? d->date : "", NULL);
 	PangoLayout *l = layout(BODY_FONT, text, TEXT_W, RIGHT);
 	g_free(text);
 	p->y += 10;
@@ -284,8 +287,9 @@ static int render(const struct notice_doc *d, struct buf *out)
 	cairo_destroy(p.cr);
 	cairo_surface_finish(s);
 	if (rc == E_OK && cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
-		log_msg(LOG_ERROR, "cairo failed",
-			json_pack("{s:s}", "error", cairo_status_to_string(cairo_surface_status(s))));
+		log_msg(
+		    LOG_ERROR, "cairo failed",
+		    json_pack("{s:s}", "error", cairo_status_to_string(cairo_surface_status(s))));
 		rc = E_INTERNAL;
 	}
 	cairo_surface_destroy(s);

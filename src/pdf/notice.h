@@ -7,8 +7,8 @@
  * The page, top to bottom: the barcode with the number under it (left) and the QR code with
  * its caption (right); the issuing center; the title; "编号：…" and a rule; the key/value
  * lines; the body paragraphs and list items; the issuer's name with 「（盖章）」 and the date
- * (right); the signatures with the date on one line. Text that does not fit continues on further pages; the
- * issuer block and the signatures are never split.
+ * (right); the signatures with the date on one line. Text that does not fit continues on further
+ * pages; the issuer block and the signatures are never split.
  *
  * Pango's font map is not shared between threads safely, so rendering is serialised on one
  * mutex with one process-wide font map, created (fonts loaded) on first use and kept until
@@ -47,8 +47,8 @@ struct notice_doc {
 	size_t nfields;
 	const struct notice_para *paras;
 	size_t nparas;
-	const char *issuer; /* 落款, followed by 「（盖章）」 */
-	const char *date;   /* "2026年11月27日" */
+	const char *issuer;	       /* 落款, followed by 「（盖章）」 */
+	const char *date;	       /* "2026年11月27日" */
 	const char *const *signatures; /* "申请人（签收）", each drawn as a line to sign on */
 	size_t nsignatures;
 };

@@ -78,6 +78,12 @@ test('a promised case walks its process: parallel stage, transfer-out, return, c
     ['窗口受理', 'done'], ['材料审查', 'active'], ['现场核查', 'active'],
     ['专家评审', 'waiting'], ['审核决定', 'waiting'], ['办结发证', 'waiting']]);
   const [review, site, expert] = [k.steps[1], k.steps[2], k.steps[3]];
+  // the flowchart lights the steps: the accept step done (grey), both parallel ones green
+  const lit = (await get(h1, `/api/v1/cases/${c.no}/flowchart.svg`)).text;
+  assert.match(lit, /#step-0 path,#step-0 polygon\{fill:#f4f4f5/);
+  assert.match(lit, /#step-1 path,#step-1 polygon\{fill:#e1f3d8/);
+  assert.match(lit, /#step-2 path,#step-2 polygon\{fill:#e1f3d8/);
+  assert.doesNotMatch(lit, /#step-3 path/, 'a waiting step keeps its colour');
   let text = await noticeText(clerk, c.no, 'accept');
   for (const want of ['受理通知书', c.no, '张三', '食品经营许可证核发']) assert.ok(text.includes(want), `accept notice has ${want}: ${text}`);
   expectError(await get(clerk, `/api/v1/cases/${c.no}/notices/complete.pdf`), 409);
@@ -147,6 +153,7 @@ test('a promised case walks its process: parallel stage, transfer-out, return, c
   const svg = await get(h1, `/api/v1/cases/${c.no}/flowchart.svg`);
   expectStatus(svg, 200);
   assert.match(svg.text, /<svg[\s\S]*专家评审/);
+  assert.match(svg.text, /#step-5 path,#step-5 polygon\{fill:#f4f4f5/, 'all steps done');
 });
 
 test('an immediate case is completed at the window on the spot', async () => {

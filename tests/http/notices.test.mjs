@@ -1,9 +1,14 @@
 // Notice templates (通知书模板): the effective template of each kind with the placeholders,
 // overrides for the platform and for an item, unknown placeholders refused, the live preview
-// as PDF, deleting back to the default, and who may edit.
+// as PDF, deleting back to the default, and who may edit; and the notices of a real case and
+// consultation read back with pdftotext.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, expectError, expectStatus } from './server.mjs';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startServer, expectError, expectStatus, run } from './server.mjs';
+import { idCard } from './ids.mjs';
 
 let srv, admin, scj, gaj, clerk, item;
 
@@ -12,7 +17,13 @@ before(async () => {
   let jj;
   ({ admin, jj, scj, gaj } = await srv.org());
   clerk = await srv.newUser(admin, { username: 'scj_clerk', name: '王窗口', roles: ['clerk'], center_id: jj.id, unit_id: scj.unit.id });
-  item = await srv.create('/api/v1/items', { unit_id: scj.unit.id, entered: true, authorized: true, code: 'SCJ-001', name: '食品经营许可证核发', kind: 'promised', statutory_days: 20, promised_days: 10 }, scj.session);
+  item = await srv.create('/api/v1/items', {
+    unit_id: scj.unit.id, entered: true, authorized: true, code: 'SCJ-001', name: '食品经营许可证核发', kind: 'promised', statutory_days: 20, promised_days: 10,
+    materials: [
+      { name: '食品经营许可申请书', form: 'original', copies: 1, required: true, notes: '' },
+      { name: '营业执照', form: 'copy', copies: 1, required: true, notes: '' },
+    ],
+  }, scj.session);
 });
 after(async () => { if (srv) await srv.close(); });
 
@@ -105,4 +116,68 @@ test('a clerk may not edit; a unit admin only their own items, never the platfor
   expectError(await req(gaj, 'PUT', `/api/v1/notice-templates/accept?item_id=${item.id}`, t), 403, 'forbidden');
   expectError(await req(gaj, 'DELETE', `/api/v1/notice-templates/accept?item_id=${item.id}`), 403, 'forbidden');
   assert.equal(accept(await list(clerk, item.id)).source, 'default');
+});
+
+/** GET a PDF as who; {status, pdf: Buffer, json}. */
+async function getPdf(who, p) {
+  const res = await fetch(srv.url + p, { headers: { Cookie: `shenpi_session=${who.session.cookie}` } });
+  const pdf = Buffer.from(await res.arrayBuffer());
+  let json = null;
+  try { json = JSON.parse(pdf.toString()); } catch { /* a PDF */ }
+  return { status: res.status, type: res.headers.get('content-type'), pdf, json };
+}
+
+async function pdfText(pdf) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'shenpi-notice-'));
+  try {
+    writeFileSync(path.join(dir, 'n.pdf'), pdf);
+    const r = await run('pdftotext', ['-enc', 'UTF-8', path.join(dir, 'n.pdf'), '-']);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout.replace(/\s+/g, '');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('a case prints the notice its state allows; a consultation its 咨询通知书', async () => {
+  const detail = (await req(clerk, 'GET', `/api/v1/items/${item.id}`)).json;
+  const apply = async () => {
+    const r = await req(clerk, 'POST', '/api/v1/cases', {
+      item_id: item.id, applicant: { kind: 'person', name: '张三', id_no: idCard('510104', '19850312', '123'), phone: '13800000001' },
+      materials: detail.materials.map((m) => ({ id: m.id, present: m.name !== '营业执照' })),
+    });
+    expectStatus(r, 201);
+    return r.json;
+  };
+  const c = await apply();
+  expectStatus(await req(clerk, 'POST', `/api/v1/cases/${c.no}/supplement`, { note: '复印件须加盖公章。' }), 200);
+  let r = await getPdf(clerk, `/api/v1/cases/${c.no}/notices/supplement.pdf`);
+  assert.equal(r.status, 200);
+  assert.equal(r.type, 'application/pdf');
+  let t = await pdfText(r.pdf);
+  for (const want of ['一次性告知通知书', '锦江区政务服务中心', '张三', `编号：${c.no}`, '1.营业执照', '复印件须加盖公章。', '第三十二条'])
+    assert.ok(t.includes(want), `${want} in ${t}`);
+  r = await getPdf(clerk, `/api/v1/cases/${c.no}/notices/accept.pdf`);
+  assert.equal(r.status, 409);
+  assert.equal(r.json.error.code, 'invalid_state');
+  assert.match(r.json.error.message, /尚未受理/);
+  r = await getPdf(clerk, `/api/v1/cases/${c.no}/notices/invoice.pdf`);
+  assert.equal(r.status, 404);
+
+  const refused = await apply();
+  expectStatus(await req(clerk, 'POST', `/api/v1/cases/${refused.no}/refuse`, { reason: '申请事项不属于本机关职权范围' }), 200);
+  t = await pdfText((await getPdf(clerk, `/api/v1/cases/${refused.no}/notices/refuse.pdf`)).pdf);
+  for (const want of ['不予受理通知书', '申请事项不属于本机关职权范围', '六十日内', '六个月内'])
+    assert.ok(t.includes(want), `${want} in ${t}`);
+
+  const q = await req(clerk, 'POST', '/api/v1/consultations', {
+    item_id: item.id, applicant: { kind: 'person', name: '李四', phone: '13700000000' },
+    question: '需要哪些材料？', answer: '请携带营业执照和食品经营许可申请书。',
+  });
+  expectStatus(q, 201);
+  r = await getPdf(clerk, `/api/v1/consultations/${q.json.id}/notice.pdf`);
+  assert.equal(r.status, 200);
+  t = await pdfText(r.pdf);
+  for (const want of ['咨询通知书', '李四：', '请携带营业执照和食品经营许可申请书。', '咨询人（签收）'])
+    assert.ok(t.includes(want), `${want} in ${t}`);
 });

@@ -44,18 +44,20 @@ static int setup(void **state)
 {
 	if (fresh_db(state) < 0)
 		return -1;
-	if (db_script(g_c.db,
-		      "INSERT INTO regions (code, name, parent, level) VALUES ('510104', '锦江区', NULL, 3);"
-		      "INSERT INTO centers (region_code, name, phone, created_at) VALUES ('510104', "
-		      "'锦江区政务服务中心', '028-86660000', 0);"
-		      "INSERT INTO units (center_id, code, name, created_at) VALUES "
-		      "(1, 'scj', '锦江区市场监督管理局', 0), (1, 'gaj', '锦江区公安分局', 0);"
-		      "INSERT INTO users (username, name, password_hash, roles, center_id, unit_id, "
-		      "disabled, created_at) VALUES ('scj_admin', '单位管理员', 'x', 4, 1, 1, 0, 0), "
-		      "('gaj_admin', '公安管理员', 'x', 4, 1, 2, 0, 0);"
-		      "INSERT INTO items (center_id, unit_id, code, name, kind, statutory_days, "
-		      "promised_days, created_at, updated_at) VALUES (1, 1, 'SCJ-001', "
-		      "'食品经营许可证核发', 'promised', 20, 10, 0, 0);") != DB_OK)
+	if (db_script(
+		g_c.db,
+		"INSERT INTO regions (code, name, parent, level) VALUES ('510104', '锦江区', NULL, "
+		"3);"
+		"INSERT INTO centers (region_code, name, phone, created_at) VALUES ('510104', "
+		"'锦江区政务服务中心', '028-86660000', 0);"
+		"INSERT INTO units (center_id, code, name, created_at) VALUES "
+		"(1, 'scj', '锦江区市场监督管理局', 0), (1, 'gaj', '锦江区公安分局', 0);"
+		"INSERT INTO users (username, name, password_hash, roles, center_id, unit_id, "
+		"disabled, created_at) VALUES ('scj_admin', '单位管理员', 'x', 4, 1, 1, 0, 0), "
+		"('gaj_admin', '公安管理员', 'x', 4, 1, 2, 0, 0);"
+		"INSERT INTO items (center_id, unit_id, code, name, kind, statutory_days, "
+		"promised_days, created_at, updated_at) VALUES (1, 1, 'SCJ-001', "
+		"'食品经营许可证核发', 'promised', 20, 10, 0, 0);") != DB_OK)
 		fail_msg("%s: fixture: %s", g_kind, db_errmsg(g_c.db));
 	return 0;
 }
@@ -167,16 +169,24 @@ static void test_every_kind_reads_right(void **state)
 		const char *kind, *state, *title, *text[3];
 	} cases[] = {
 	    {"accept", "in_process", "受理通知书", {"决定予以受理", "2026年12月11日", "受理日期"}},
-	    {"refuse", "refused", "不予受理通知书", {"不属于本机关职权范围", "六十日内", "六个月内"}},
-	    {"supplement", "supplement", "一次性告知通知书",
+	    {"refuse",
+	     "refused",
+	     "不予受理通知书",
+	     {"不属于本机关职权范围", "六十日内", "六个月内"}},
+	    {"supplement",
+	     "supplement",
+	     "一次性告知通知书",
 	     {"1.营业执照副本", "2.法定代表人身份证明", "复印件须加盖公章"}},
 	    {"complete", "completed", "办结通知书", {"川食许〔2026〕1号", "准予行政许可", "领取"}},
-	    {"deny", "completed", "不予办结通知书",
+	    {"deny",
+	     "completed",
+	     "不予办结通知书",
 	     {"经现场核查，经营场所与申请材料不符。", "六十日内", "行政诉讼"}},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		json_t *c = a_case(cases[i].state);
-		json_object_set_new(c, "refuse_reason", json_string("申请事项不属于本机关职权范围"));
+		json_object_set_new(c, "refuse_reason",
+				    json_string("申请事项不属于本机关职权范围"));
 		json_object_set_new(c, "supplement_note", json_string("复印件须加盖公章。"));
 		if (!strcmp(cases[i].kind, "complete") || !strcmp(cases[i].kind, "deny"))
 			complete(c, !strcmp(cases[i].kind, "complete"));
@@ -204,8 +214,8 @@ static void test_barcode_and_qr_decode(void **state)
 	char png[128];
 	snprintf(png, sizeof(png), "%s/scan", g_tmp);
 	free(run("pdftoppm -r 200 -png -singlefile %s %s", path, png));
-	char *codes = run("zbarimg -q --raw -Sdisable -Scode128.enable -Sqrcode.enable %s.png%s", png,
-			  " 2>/dev/null | sort");
+	char *codes = run("zbarimg -q --raw -Sdisable -Scode128.enable -Sqrcode.enable %s.png%s",
+			  png, " 2>/dev/null | sort");
 	assert_string_equal(codes, NO "\n" URL "/progress?no=" NO "\n");
 	free(codes);
 	json_decref(c);
@@ -249,8 +259,8 @@ static void test_consultation_notice(void **state)
 			      (json_int_t)ITEM, "name", "食品经营许可证核发", "statutory_days", 20,
 			      "promised_days", 10, "unit", "name", "锦江区市场监督管理局", "center",
 			      "name", "锦江区政务服务中心", "phone", "028-86660000", "applicant",
-			      "kind", "person", "name", "李四", "question", "需要哪些材料？", "answer",
-			      "请携带营业执照和身份证明。", "created_at", (json_int_t)T0);
+			      "kind", "person", "name", "李四", "question", "需要哪些材料？",
+			      "answer", "请携带营业执照和身份证明。", "created_at", (json_int_t)T0);
 	const char *pdf;
 	size_t len;
 	assert_int_equal(db_begin_read(g_c.db), DB_OK);
@@ -261,7 +271,7 @@ static void test_consultation_notice(void **state)
 	assert_has(t, "咨询通知书");
 	assert_has(t, "李四：");
 	assert_has(t, "请携带营业执照和身份证明。");
-	assert_has(t, "承诺办理时限为10个工作日");
+	assert_has(t, "该事项由锦江区市场监督管理局承办。");
 	assert_has(t, "028-86660000");
 	assert_has(t, "咨询人（签收）");
 	assert_has(t, "2026年1月1日");
@@ -288,7 +298,7 @@ static int save(const struct actor *a, const char *kind, int64_t item, const cha
 	return rc;
 }
 
-static int delete(const struct actor *a, const char *kind, int64_t item)
+static int delete (const struct actor *a, const char *kind, int64_t item)
 {
 	assert_int_equal(db_begin_write(g_c.db), DB_OK);
 	g_c.actor = a;
@@ -341,10 +351,10 @@ static void test_templates_override_and_revert(void **state)
 	assert_has(t, "1.营业执照副本");
 	free(t);
 
-	assert_int_equal(delete(&g_unit_admin, "accept", ITEM), E_OK);
+	assert_int_equal(delete (&g_unit_admin, "accept", ITEM), E_OK);
 	assert_accept(ITEM, "受理凭证", "platform", 0);
-	assert_int_equal(delete(&g_unit_admin, "accept", ITEM), E_NOT_FOUND);
-	assert_int_equal(delete(NULL, "accept", 0), E_OK);
+	assert_int_equal(delete (&g_unit_admin, "accept", ITEM), E_NOT_FOUND);
+	assert_int_equal(delete (NULL, "accept", 0), E_OK);
 	assert_accept(ITEM, "受理通知书", "default", 0);
 	assert_int_equal(count("events WHERE type LIKE 'notice_template.%'"), events + 4);
 }
@@ -423,8 +433,12 @@ static void test_threads(void **state)
 {
 	(void)state;
 	static const struct notice_para paras[] = {{NOTICE_TEXT, "并发生成通知书。"}};
-	const struct notice_doc d = {.header = "中心", .title = "受理通知书", .no = NO,
-				     .qr = URL, .paras = paras, .nparas = 1};
+	const struct notice_doc d = {.header = "中心",
+				     .title = "受理通知书",
+				     .no = NO,
+				     .qr = URL,
+				     .paras = paras,
+				     .nparas = 1};
 	pthread_t t[4];
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(pthread_create(&t[i], NULL, render_some, (void *)&d), 0);
@@ -435,18 +449,17 @@ static void test_threads(void **state)
 	}
 }
 
-#define NOTICE_TESTS                                                                           \
-	cmocka_unit_test_setup_teardown(test_every_kind_reads_right, setup, close_db),         \
-	    cmocka_unit_test_setup_teardown(test_barcode_and_qr_decode, setup, close_db),      \
-	    cmocka_unit_test_setup_teardown(test_kind_needs_its_state, setup, close_db),       \
-	    cmocka_unit_test_setup_teardown(test_consultation_notice, setup, close_db),        \
-	    cmocka_unit_test_setup_teardown(test_templates_override_and_revert, setup,         \
-					    close_db),                                         \
-	    cmocka_unit_test_setup_teardown(test_unknown_placeholders_and_limits_refused,      \
-					    setup, close_db),                                  \
-	    cmocka_unit_test_setup_teardown(test_who_may_edit, setup, close_db),               \
-	    cmocka_unit_test_setup_teardown(test_long_body_flows_onto_more_pages, setup,       \
-					    close_db),                                         \
+#define NOTICE_TESTS                                                                               \
+	cmocka_unit_test_setup_teardown(test_every_kind_reads_right, setup, close_db),             \
+	    cmocka_unit_test_setup_teardown(test_barcode_and_qr_decode, setup, close_db),          \
+	    cmocka_unit_test_setup_teardown(test_kind_needs_its_state, setup, close_db),           \
+	    cmocka_unit_test_setup_teardown(test_consultation_notice, setup, close_db),            \
+	    cmocka_unit_test_setup_teardown(test_templates_override_and_revert, setup, close_db),  \
+	    cmocka_unit_test_setup_teardown(test_unknown_placeholders_and_limits_refused, setup,   \
+					    close_db),                                             \
+	    cmocka_unit_test_setup_teardown(test_who_may_edit, setup, close_db),                   \
+	    cmocka_unit_test_setup_teardown(test_long_body_flows_onto_more_pages, setup,           \
+					    close_db),                                             \
 	    cmocka_unit_test_setup_teardown(test_threads, setup, close_db)
 
 int main(void)
