@@ -2,8 +2,10 @@
 // its notice; takes an application for an immediate item (checklist, one attachment), accepts
 // it, completes it on the spot with 无批文号 and hands it out at 取件 (ID card typed by the
 // "reader" + Enter, rating 非常满意); issues a one-time notice (一次性告知) and takes the
-// missing material later (resupply); refuses an investment project with the reason; the applicant looks the case up on the public progress
-// page by number and name, and a wrong name is refused.
+// missing material later (resupply); refuses an investment project with the reason. The
+// handler's home shows the case with both warning lights (green, then yellow) and its
+// flowchart. The applicant looks the case up on the public progress page by number and
+// name, and a wrong name finds nothing.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdirSync, writeFileSync } from 'node:fs'
