@@ -2,11 +2,14 @@
  * db_sqlite.c - the embedded SQLite backend of db.h.
  *
  * One sqlite3 handle per pooled connection, in WAL mode with synchronous=FULL (a commit is
- * on disk when it returns) and foreign keys on. Writers take the lock with BEGIN IMMEDIATE
- * and wait on the busy timeout, so concurrent requests queue instead of failing. Prepared
+ * on disk when it returns) and foreign keys on. Writers take the lock with BEGIN IMMEDIATE,
+ * so concurrent requests queue instead of failing: within this process on a mutex, which
+ * hands over at once (SQLite's busy handler sleeps and retries, up to 100 ms a time), and
+ * against other processes on the busy timeout. Prepared
  * statements are cached per connection, looked up by the address of their SQL text (usually
  * a string literal) and confirmed by comparing the text.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,7 +30,11 @@ struct sq_conn {
 		sqlite3_stmt *st;
 	} cache[STMT_CACHE];
 	char err[256];
+	int writing; /* holds writer_lock */
 };
+
+/* One writer at a time in this process (see the top of the file). */
+static pthread_mutex_t writer_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct sq_res {
 	struct db_res_head head;
@@ -247,14 +254,34 @@ static int sq_script(struct dbc *dc, const char *sql)
 	return rc == SQLITE_OK ? DB_OK : map_error(c, sqlite3_extended_errcode(c->h));
 }
 
+static void writer_done(struct sq_conn *c)
+{
+	if (c->writing) {
+		c->writing = 0;
+		pthread_mutex_unlock(&writer_lock);
+	}
+}
+
 static int sq_begin(struct dbc *dc, int write)
 {
-	return sq_script(dc, write ? "BEGIN IMMEDIATE" : "BEGIN");
+	struct sq_conn *c = SQ(dc);
+	if (!write)
+		return sq_script(dc, "BEGIN");
+	pthread_mutex_lock(&writer_lock);
+	c->writing = 1;
+	int rc = sq_script(dc, "BEGIN IMMEDIATE");
+	if (rc < 0)
+		writer_done(c);
+	return rc;
 }
 
 static int sq_commit(struct dbc *dc)
 {
-	return sq_script(dc, "COMMIT");
+	struct sq_conn *c = SQ(dc);
+	int rc = sq_script(dc, "COMMIT");
+	if (rc == DB_OK)
+		writer_done(c);
+	return rc;
 }
 
 static void sq_rollback(struct dbc *dc)
@@ -262,6 +289,7 @@ static void sq_rollback(struct dbc *dc)
 	struct sq_conn *c = SQ(dc);
 	if (!sqlite3_get_autocommit(c->h))
 		sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
+	writer_done(c);
 }
 
 static const char *sq_errmsg(struct dbc *dc)
