@@ -15,23 +15,9 @@
 #include "domain/attach.h"
 #include "domain/case.h"
 
-static const struct actor g_clerk = {.id = 1,
-				     .username = "wang",
-				     .name = "王窗口",
-				     .roles = ROLE_CLERK,
-				     .center_id = 1,
-				     .unit_id = 1,
-				     .scope_region = "",
-				     .csrf = ""};
+static const struct actor g_clerk = TEST_ACTOR(1, "wang", "王窗口", ROLE_CLERK, 1, 1);
 /* a clerk of another center */
-static const struct actor g_other = {.id = 2,
-				     .username = "zhao",
-				     .name = "赵窗口",
-				     .roles = ROLE_CLERK,
-				     .center_id = 2,
-				     .unit_id = 2,
-				     .scope_region = "",
-				     .csrf = ""};
+static const struct actor g_other = TEST_ACTOR(2, "zhao", "赵窗口", ROLE_CLERK, 2, 2);
 
 static const char pdf[] = "%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 static const char elf[] = "\x7F"

@@ -14,15 +14,9 @@
 #include "domain/process.h"
 
 enum { ITEM = 1 };
-static const struct actor g_clerk = {.id = 1, .username = "wang", .name = "王窗口",
-				     .roles = ROLE_CLERK, .center_id = 1, .unit_id = 1,
-				     .scope_region = "", .csrf = ""};
-static const struct actor g_zhang = {.id = 2, .username = "zhang", .name = "张承办",
-				     .roles = ROLE_HANDLER, .center_id = 1, .unit_id = 1,
-				     .scope_region = "", .csrf = ""};
-static const struct actor g_li = {.id = 3, .username = "li", .name = "李承办",
-				  .roles = ROLE_HANDLER, .center_id = 1, .unit_id = 1,
-				  .scope_region = "", .csrf = ""};
+static const struct actor g_clerk = TEST_ACTOR(1, "wang", "王窗口", ROLE_CLERK, 1, 1);
+static const struct actor g_zhang = TEST_ACTOR(2, "zhang", "张承办", ROLE_HANDLER, 1, 1);
+static const struct actor g_li = TEST_ACTOR(3, "li", "李承办", ROLE_HANDLER, 1, 1);
 
 /* 10:00 in Beijing on a day of March 2026 (the 2nd is a Monday; no holidays that month). */
 static int64_t march(int d)
@@ -38,25 +32,29 @@ static int setup(void **state)
 	    g_c.db,
 	    "INSERT INTO regions (code, name, parent, level) VALUES ('510000', '四川省', NULL, 1);"
 	    "INSERT INTO centers (region_code, name, created_at) VALUES ('510000', '省中心', 0);"
-	    "INSERT INTO units (center_id, code, name, created_at) VALUES (1, 'scj', '市场监管局', 0);"
-	    "INSERT INTO users (username, name, password_hash, roles, center_id, unit_id, created_at)"
+	    "INSERT INTO units (center_id, code, name, created_at) VALUES (1, 'scj', '市场监管局', "
+	    "0);"
+	    "INSERT INTO users (username, name, password_hash, roles, center_id, unit_id, "
+	    "created_at)"
 	    " VALUES ('wang', '王窗口', 'x', 1, 1, 1, 0), ('zhang', '张承办', 'x', 2, 1, 1, 0),"
 	    " ('li', '李承办', 'x', 2, 1, 1, 0);"
-	    "INSERT INTO items (center_id, unit_id, code, name, kind, statutory_days, promised_days,"
-	    " created_at, updated_at) VALUES (1, 1, 'SCJ-001', '食品经营许可', 'promised', 20, 5, 0, 0);"
+	    "INSERT INTO items (center_id, unit_id, code, name, kind, statutory_days, "
+	    "promised_days,"
+	    " created_at, updated_at) VALUES (1, 1, 'SCJ-001', '食品经营许可', 'promised', 20, 5, "
+	    "0, 0);"
 	    "INSERT INTO item_materials (item_id, seq, name, form, copies, required)"
 	    " VALUES (1, 1, '申请书', 'original', 1, 1);");
 	if (rc != DB_OK)
 		fail_msg("%s: %s", g_kind, db_errmsg(g_c.db));
 	/* accept 0 → review by zhang 3 → expert review out 5 → complete 2: promised 5 */
-	json_t *in = json_pack(
-	    "{s:s,s:[{s:i,s:s,s:s,s:i},{s:i,s:s,s:s,s:i,s:i},{s:i,s:s,s:s,s:i,s:s,s:i},"
-	    "{s:i,s:s,s:s,s:i}]}",
-	    "name", "流程", "steps", "stage", 1, "name", "受理", "kind", "accept", "limit_days", 0,
-	    "stage", 2, "name", "审查", "kind", "approve", "handler_id", 2, "limit_days", 3, "stage",
-	    3, "name", "专家评审", "kind", "transfer_out", "limit_days", 0, "transfer_desc",
-	    "专家组现场评审", "transfer_days", 5, "stage", 4, "name", "办结", "kind", "complete",
-	    "limit_days", 2);
+	json_t *in =
+	    json_pack("{s:s,s:[{s:i,s:s,s:s,s:i},{s:i,s:s,s:s,s:i,s:i},{s:i,s:s,s:s,s:i,s:s,s:i},"
+		      "{s:i,s:s,s:s,s:i}]}",
+		      "name", "流程", "steps", "stage", 1, "name", "受理", "kind", "accept",
+		      "limit_days", 0, "stage", 2, "name", "审查", "kind", "approve", "handler_id",
+		      2, "limit_days", 3, "stage", 3, "name", "专家评审", "kind", "transfer_out",
+		      "limit_days", 0, "transfer_desc", "专家组现场评审", "transfer_days", 5,
+		      "stage", 4, "name", "办结", "kind", "complete", "limit_days", 2);
 	json_t *out = NULL;
 	g_c.actor = NULL;
 	assert_int_equal(db_begin_write(g_c.db), DB_OK);
@@ -68,8 +66,8 @@ static int setup(void **state)
 }
 
 /* Run one call as `who` at `now` in a write transaction; the case afterwards in *out. */
-static int act(const struct actor *who, int64_t now, const char *no, const char *action,
-	       json_t *in, json_t **out)
+static int act(const struct actor *who, int64_t now, const char *no, const char *action, json_t *in,
+	       json_t **out)
 {
 	g_c.actor = who;
 	g_c.now = now;
@@ -113,10 +111,10 @@ static const char *accepted(void)
 	g_c.actor = &g_clerk;
 	g_c.now = march(2);
 	assert_int_equal(db_begin_write(g_c.db), DB_OK);
-	json_t *in = json_pack("{s:i,s:{s:s,s:s,s:s,s:s},s:[{s:i,s:b}]}", "item_id", ITEM,
-			       "applicant", "kind", "person", "name", "张三", "id_no",
-			       "11010519491231002x", "phone", "13800000000", "materials", "id", 1,
-			       "present", 1);
+	json_t *in =
+	    json_pack("{s:i,s:{s:s,s:s,s:s,s:s},s:[{s:i,s:b}]}", "item_id", ITEM, "applicant",
+		      "kind", "person", "name", "张三", "id_no", "11010519491231002x", "phone",
+		      "13800000000", "materials", "id", 1, "present", 1);
 	assert_int_equal(case_apply(&g_c, in, &out), E_OK);
 	assert_int_equal(db_commit(g_c.db), DB_OK);
 	json_decref(in);
@@ -166,14 +164,13 @@ static void test_transfer_out_stops_the_clock(void **state)
 	(void)state;
 	const char *no = accepted();
 	json_t *c = NULL;
-	assert_int_equal(act(&g_zhang, march(3), no, "submit", json_pack("{s:s}", "opinion", "同意"),
-			     &c),
-			 E_OK);
+	assert_int_equal(
+	    act(&g_zhang, march(3), no, "submit", json_pack("{s:s}", "opinion", "同意"), &c), E_OK);
 	json_decref(c);
 	/* out on Wednesday the 4th: 3 working days left, frozen while it is out */
-	assert_int_equal(act(&g_clerk, march(4), no, "transfer-out",
-			     json_pack("{s:s}", "note", "送专家组"), &c),
-			 E_OK);
+	assert_int_equal(
+	    act(&g_clerk, march(4), no, "transfer-out", json_pack("{s:s}", "note", "送专家组"), &c),
+	    E_OK);
 	assert_int_equal(json_integer_value(json_object_get(c, "days_left")), 3);
 	assert_true(json_is_true(json_object_get(c, "paused")));
 	assert_string_equal(str(step_of(c, 2), "due_day"), "2026-03-11"); /* its own 5 days */
@@ -216,25 +213,27 @@ static void test_illegal_transitions(void **state)
 			 E_STATE);
 	assert_non_null(strstr(g_c.fail_message, "不能取件"));
 	/* approval by someone who is not the step's handler */
-	assert_int_equal(act(&g_li, march(3), no, "submit", json_pack("{s:s}", "opinion", "同意"), &c),
-			 E_FORBIDDEN);
+	assert_int_equal(
+	    act(&g_li, march(3), no, "submit", json_pack("{s:s}", "opinion", "同意"), &c),
+	    E_FORBIDDEN);
 	assert_non_null(strstr(g_c.fail_message, "承办人"));
 	/* the first step after acceptance cannot be returned */
-	assert_int_equal(act(&g_zhang, march(3), no, "return", json_pack("{s:s}", "reason", "x"), &c),
-			 E_STATE);
+	assert_int_equal(
+	    act(&g_zhang, march(3), no, "return", json_pack("{s:s}", "reason", "x"), &c), E_STATE);
 	/* completion while the process is still at its review step */
-	assert_int_equal(act(&g_clerk, march(3), no, "complete",
-			     json_pack("{s:s,s:s,s:b}", "opinion", "x", "doc_no", "x", "permitted", 1),
-			     &c),
-			 E_STATE);
+	assert_int_equal(
+	    act(&g_clerk, march(3), no, "complete",
+		json_pack("{s:s,s:s,s:b}", "opinion", "x", "doc_no", "x", "permitted", 1), &c),
+	    E_STATE);
 	/* nothing of the refused calls was written: one apply and one accept event */
 	assert_int_equal(count("events WHERE case_id IS NOT NULL"), 2);
 	/* a double submit: the second finds the step done */
-	assert_int_equal(act(&g_zhang, march(3), no, "submit", json_pack("{s:s}", "opinion", "同意"), &c),
-			 E_OK);
+	assert_int_equal(
+	    act(&g_zhang, march(3), no, "submit", json_pack("{s:s}", "opinion", "同意"), &c), E_OK);
 	json_decref(c);
-	assert_int_equal(act(&g_zhang, march(3), no, "submit", json_pack("{s:s}", "opinion", "同意"), &c),
-			 E_STATE);
+	assert_int_equal(
+	    act(&g_zhang, march(3), no, "submit", json_pack("{s:s}", "opinion", "同意"), &c),
+	    E_STATE);
 	assert_int_equal(count("events WHERE case_id IS NOT NULL"), 3);
 }
 

@@ -21,22 +21,10 @@
 
 enum { CENTER = 1, UNIT = 1, OTHER_UNIT = 2, ITEM = 1 };
 
-static const struct actor g_unit_admin = {.id = 1,
-					  .username = "scj_admin",
-					  .name = "单位管理员",
-					  .roles = ROLE_UNIT_ADMIN,
-					  .center_id = CENTER,
-					  .unit_id = UNIT,
-					  .scope_region = "",
-					  .csrf = ""};
-static const struct actor g_other_admin = {.id = 2,
-					   .username = "gaj_admin",
-					   .name = "公安管理员",
-					   .roles = ROLE_UNIT_ADMIN,
-					   .center_id = CENTER,
-					   .unit_id = OTHER_UNIT,
-					   .scope_region = "",
-					   .csrf = ""};
+static const struct actor g_unit_admin =
+    TEST_ACTOR(1, "scj_admin", "单位管理员", ROLE_UNIT_ADMIN, CENTER, UNIT);
+static const struct actor g_other_admin =
+    TEST_ACTOR(2, "gaj_admin", "公安管理员", ROLE_UNIT_ADMIN, CENTER, OTHER_UNIT);
 
 static char g_tmp[64]; /* the PDFs and pictures of this run */
 

@@ -18,22 +18,10 @@ enum { CENTER = 1, UNIT = 1, OTHER_UNIT = 2 };
 enum { H_ZHANG = 1, H_LI = 2, CLERK_WANG = 3, H_OFF = 4, H_OTHER = 5, UNIT_ADMIN = 6 };
 enum { ITEM = 1, IMMEDIATE = 2 };
 
-static const struct actor g_unit_admin = {.id = UNIT_ADMIN,
-					  .username = "scj_admin",
-					  .name = "单位管理员",
-					  .roles = ROLE_UNIT_ADMIN,
-					  .center_id = CENTER,
-					  .unit_id = UNIT,
-					  .scope_region = "",
-					  .csrf = ""};
-static const struct actor g_other_admin = {.id = 7,
-					   .username = "gaj_admin",
-					   .name = "公安管理员",
-					   .roles = ROLE_UNIT_ADMIN,
-					   .center_id = CENTER,
-					   .unit_id = OTHER_UNIT,
-					   .scope_region = "",
-					   .csrf = ""};
+static const struct actor g_unit_admin =
+    TEST_ACTOR(UNIT_ADMIN, "scj_admin", "单位管理员", ROLE_UNIT_ADMIN, CENTER, UNIT);
+static const struct actor g_other_admin =
+    TEST_ACTOR(7, "gaj_admin", "公安管理员", ROLE_UNIT_ADMIN, CENTER, OTHER_UNIT);
 
 static void sql(const char *text)
 {
@@ -48,7 +36,8 @@ static int setup(void **state)
 		return -1;
 	sql("INSERT INTO regions (code, name, parent, level) VALUES ('510000', '四川省', NULL, 1);"
 	    "INSERT INTO centers (region_code, name, created_at) VALUES ('510000', '省中心', 0);"
-	    "INSERT INTO units (center_id, code, name, created_at) VALUES (1, 'scj', '市场监管局', 0);"
+	    "INSERT INTO units (center_id, code, name, created_at) VALUES (1, 'scj', '市场监管局', "
+	    "0);"
 	    "INSERT INTO units (center_id, code, name, created_at) VALUES (1, 'gaj', '公安局', 0);"
 	    "INSERT INTO users (username, name, password_hash, roles, center_id, unit_id, disabled,"
 	    " created_at) VALUES"
@@ -59,8 +48,10 @@ static int setup(void **state)
 	    " ('other', '钱公安', 'x', 2, 1, 2, 0, 0),"
 	    " ('scj_admin', '单位管理员', 'x', 4, 1, 1, 0, 0),"
 	    " ('gaj_admin', '公安管理员', 'x', 4, 1, 2, 0, 0);"
-	    "INSERT INTO items (center_id, unit_id, code, name, kind, statutory_days, promised_days,"
-	    " created_at, updated_at) VALUES (1, 1, 'SCJ-001', '食品经营许可', 'promised', 20, 10, 0, 0),"
+	    "INSERT INTO items (center_id, unit_id, code, name, kind, statutory_days, "
+	    "promised_days,"
+	    " created_at, updated_at) VALUES (1, 1, 'SCJ-001', '食品经营许可', 'promised', 20, 10, "
+	    "0, 0),"
 	    " (1, 1, 'SCJ-002', '证明开具', 'immediate', 0, 0, 0, 0);");
 	g_c.actor = &g_unit_admin;
 	return 0;
@@ -112,7 +103,8 @@ static int save(int64_t item, json_t *in)
 static void assert_fail(const char *field, const char *message)
 {
 	if (!g_c.fail_field || strcmp(g_c.fail_field, field))
-		fail_msg("field: want %s, got %s (%s)", field, g_c.fail_field ? g_c.fail_field : "-",
+		fail_msg("field: want %s, got %s (%s)", field,
+			 g_c.fail_field ? g_c.fail_field : "-",
 			 g_c.fail_message ? g_c.fail_message : "-");
 	if (!g_c.fail_message || !strstr(g_c.fail_message, message))
 		fail_msg("message: want …%s…, got %s", message,
@@ -141,19 +133,21 @@ static int64_t jint(json_t *o, const char *key)
 static void test_accept_and_complete_required(void **state)
 {
 	(void)state;
-	assert_int_equal(save(ITEM, json_pack("{s:[oo]}", "steps", step(1, "审查", "approve", H_ZHANG, 9),
-					      step(2, "办结", "complete", 0, 1))),
-			 E_INVALID);
+	assert_int_equal(
+	    save(ITEM, json_pack("{s:[oo]}", "steps", step(1, "审查", "approve", H_ZHANG, 9),
+				 step(2, "办结", "complete", 0, 1))),
+	    E_INVALID);
 	assert_fail("steps", "流程缺少受理环节");
 	assert_int_equal(save(ITEM, json_pack("{s:[oo]}", "steps", step(1, "受理", "accept", 0, 0),
 					      step(2, "审查", "approve", H_ZHANG, 10))),
 			 E_INVALID);
 	assert_fail("steps", "流程缺少办结环节");
 	/* an accept step that is not first */
-	assert_int_equal(save(ITEM, json_pack("{s:[ooo]}", "steps", step(1, "审查", "approve", H_ZHANG, 9),
-					      step(2, "受理", "accept", 0, 0),
-					      step(3, "办结", "complete", 0, 1))),
-			 E_INVALID);
+	assert_int_equal(
+	    save(ITEM,
+		 json_pack("{s:[ooo]}", "steps", step(1, "审查", "approve", H_ZHANG, 9),
+			   step(2, "受理", "accept", 0, 0), step(3, "办结", "complete", 0, 1))),
+	    E_INVALID);
 	assert_fail("steps[0].kind", "第1阶段只能是一个受理环节");
 	/* no approve step at all */
 	assert_int_equal(save(ITEM, json_pack("{s:[oo]}", "steps", step(1, "受理", "accept", 0, 9),
@@ -210,12 +204,11 @@ static void test_parallel_longest_branch_and_transfer_excluded(void **state)
 	json_t *p;
 	(void)state;
 	/* stage 2: 5 and 3 in parallel count 5; stage 3: a transfer-out of 20 days counts 0 */
-	json_t *in = json_pack("{s:[oooooo]}", "steps", step(1, "受理", "accept", 0, 1),
-			       step(2, "食品安全审查", "approve", H_ZHANG, 5),
-			       step(2, "消防审查", "approve", H_LI, 3),
-			       transfer(3, "专家评审", "组织专家现场评审", 20),
-			       step(4, "审批决定", "approve", H_LI, 3),
-			       step(5, "办结", "complete", 0, 1));
+	json_t *in = json_pack(
+	    "{s:[oooooo]}", "steps", step(1, "受理", "accept", 0, 1),
+	    step(2, "食品安全审查", "approve", H_ZHANG, 5), step(2, "消防审查", "approve", H_LI, 3),
+	    transfer(3, "专家评审", "组织专家现场评审", 20),
+	    step(4, "审批决定", "approve", H_LI, 3), step(5, "办结", "complete", 0, 1));
 	assert_int_equal(save(ITEM, in), E_OK);
 	p = get(ITEM, 0);
 	assert_int_equal(jint(p, "version"), 1);
@@ -248,23 +241,26 @@ static void test_transfer_out_rules(void **state)
 {
 	(void)state;
 	json_t *bad = transfer(3, "专家评审", "", 5);
-	assert_int_equal(save(ITEM, json_pack("{s:[oooo]}", "steps", step(1, "受理", "accept", 0, 0),
-					      step(2, "审查", "approve", H_ZHANG, 9), bad,
-					      step(4, "办结", "complete", 0, 1))),
-			 E_INVALID);
+	assert_int_equal(
+	    save(ITEM, json_pack("{s:[oooo]}", "steps", step(1, "受理", "accept", 0, 0),
+				 step(2, "审查", "approve", H_ZHANG, 9), bad,
+				 step(4, "办结", "complete", 0, 1))),
+	    E_INVALID);
 	assert_fail("steps[2].transfer_desc", "转外环节须填写转外说明");
-	assert_int_equal(save(ITEM, json_pack("{s:[oooo]}", "steps", step(1, "受理", "accept", 0, 0),
-					      step(2, "审查", "approve", H_ZHANG, 9),
-					      transfer(3, "专家评审", "评审", 0),
-					      step(4, "办结", "complete", 0, 1))),
-			 E_INVALID);
+	assert_int_equal(
+	    save(ITEM,
+		 json_pack("{s:[oooo]}", "steps", step(1, "受理", "accept", 0, 0),
+			   step(2, "审查", "approve", H_ZHANG, 9),
+			   transfer(3, "专家评审", "评审", 0), step(4, "办结", "complete", 0, 1))),
+	    E_INVALID);
 	assert_fail("steps[2].transfer_days", "转外环节须填写转外时限");
 	json_t *with_limit = transfer(3, "专家评审", "评审", 5);
 	json_object_set_new(with_limit, "limit_days", json_integer(2));
-	assert_int_equal(save(ITEM, json_pack("{s:[oooo]}", "steps", step(1, "受理", "accept", 0, 0),
-					      step(2, "审查", "approve", H_ZHANG, 9), with_limit,
-					      step(4, "办结", "complete", 0, 1))),
-			 E_INVALID);
+	assert_int_equal(
+	    save(ITEM, json_pack("{s:[oooo]}", "steps", step(1, "受理", "accept", 0, 0),
+				 step(2, "审查", "approve", H_ZHANG, 9), with_limit,
+				 step(4, "办结", "complete", 0, 1))),
+	    E_INVALID);
 	assert_fail("steps[2].limit_days", "转外环节不计入承诺时限");
 	json_t *approve_desc = step(2, "审查", "approve", H_ZHANG, 9);
 	json_object_set_new(approve_desc, "transfer_desc", json_string("听证"));
@@ -284,37 +280,40 @@ static void test_stages_forward_only(void **state)
 			 E_INVALID);
 	assert_fail("steps[1].stage", "缺少阶段");
 	/* going back (the only way a list of stages could loop) */
-	assert_int_equal(save(ITEM, json_pack("{s:[oooo]}", "steps", step(1, "受理", "accept", 0, 0),
-					      step(2, "审查", "approve", H_ZHANG, 4),
-					      step(3, "复核", "approve", H_LI, 5),
-					      step(2, "办结", "complete", 0, 1))),
-			 E_INVALID);
+	assert_int_equal(
+	    save(ITEM,
+		 json_pack("{s:[oooo]}", "steps", step(1, "受理", "accept", 0, 0),
+			   step(2, "审查", "approve", H_ZHANG, 4),
+			   step(3, "复核", "approve", H_LI, 5), step(2, "办结", "complete", 0, 1))),
+	    E_INVALID);
 	assert_fail("steps[3].stage", "不能回退或成环");
 	/* a stage that is not a positive integer */
 	json_t *s = step(2, "审查", "approve", H_ZHANG, 9);
 	json_object_set_new(s, "stage", json_string("2"));
-	assert_int_equal(save(ITEM, json_pack("{s:[ooo]}", "steps", step(1, "受理", "accept", 0, 0), s,
-					      step(3, "办结", "complete", 0, 1))),
+	assert_int_equal(save(ITEM, json_pack("{s:[ooo]}", "steps", step(1, "受理", "accept", 0, 0),
+					      s, step(3, "办结", "complete", 0, 1))),
 			 E_INVALID);
 	assert_fail("steps[1].stage", "阶段须为整数");
 	s = step(2, "审查", "approve", H_ZHANG, 9);
 	json_object_set_new(s, "stage", json_integer(0));
-	assert_int_equal(save(ITEM, json_pack("{s:[ooo]}", "steps", step(1, "受理", "accept", 0, 0), s,
-					      step(3, "办结", "complete", 0, 1))),
+	assert_int_equal(save(ITEM, json_pack("{s:[ooo]}", "steps", step(1, "受理", "accept", 0, 0),
+					      s, step(3, "办结", "complete", 0, 1))),
 			 E_INVALID);
 	assert_fail("steps[1].stage", "阶段须在1到30之间");
 	/* a second accept step in stage 1, a parallel complete */
-	assert_int_equal(save(ITEM, json_pack("{s:[oooo]}", "steps", step(1, "受理", "accept", 0, 0),
-					      step(1, "受理2", "accept", 0, 0),
-					      step(2, "审查", "approve", H_ZHANG, 9),
-					      step(3, "办结", "complete", 0, 1))),
-			 E_INVALID);
+	assert_int_equal(
+	    save(ITEM,
+		 json_pack("{s:[oooo]}", "steps", step(1, "受理", "accept", 0, 0),
+			   step(1, "受理2", "accept", 0, 0), step(2, "审查", "approve", H_ZHANG, 9),
+			   step(3, "办结", "complete", 0, 1))),
+	    E_INVALID);
 	assert_fail("steps", "第1阶段只能有一个受理环节");
-	assert_int_equal(save(ITEM, json_pack("{s:[oooo]}", "steps", step(1, "受理", "accept", 0, 0),
-					      step(2, "审查", "approve", H_ZHANG, 9),
-					      step(3, "办结", "complete", 0, 1),
-					      step(3, "送达", "approve", H_LI, 1))),
-			 E_INVALID);
+	assert_int_equal(
+	    save(ITEM,
+		 json_pack("{s:[oooo]}", "steps", step(1, "受理", "accept", 0, 0),
+			   step(2, "审查", "approve", H_ZHANG, 9),
+			   step(3, "办结", "complete", 0, 1), step(3, "送达", "approve", H_LI, 1))),
+	    E_INVALID);
 	assert_fail("steps[3].kind", "最后一个阶段（第3阶段）只能是一个办结环节");
 	/* too many steps, an unknown kind, a limit out of range */
 	json_t *many = json_array();
@@ -325,8 +324,9 @@ static void test_stages_forward_only(void **state)
 	assert_int_equal(save(ITEM, json_pack("{s:[o]}", "steps", step(1, "会签", "sign", 0, 0))),
 			 E_INVALID);
 	assert_fail("steps[0].kind", "环节类型须为");
-	assert_int_equal(save(ITEM, json_pack("{s:[o]}", "steps", step(1, "受理", "accept", 0, 366))),
-			 E_INVALID);
+	assert_int_equal(
+	    save(ITEM, json_pack("{s:[o]}", "steps", step(1, "受理", "accept", 0, 366))),
+	    E_INVALID);
 	assert_fail("steps[0].limit_days", "第1个环节：环节时限须在0到365之间");
 	assert_int_equal(count("processes"), 0);
 }
@@ -389,7 +389,8 @@ static void test_default_process(void **state)
 	json_decref(p);
 
 	/* a one-day item: accept 0 + approve 1 + complete 0 */
-	sql("INSERT INTO items (center_id, unit_id, code, name, kind, statutory_days, promised_days,"
+	sql("INSERT INTO items (center_id, unit_id, code, name, kind, statutory_days, "
+	    "promised_days,"
 	    " created_at, updated_at) VALUES (1, 1, 'SCJ-003', '备案', 'promised', 5, 1, 0, 0);");
 	p = get(3, 0);
 	assert_int_equal(jint(p, "total_days"), 1);
@@ -439,9 +440,9 @@ static void test_flowchart(void **state)
 	assert_non_null(strstr(svg, "消防&quot;审查\\n"));
 
 	/* a preview of unsaved, still wrong steps draws them; malformed ones are refused */
-	json_t *pv = json_pack("{s:i,s:[ooo]}", "item_id", ITEM, "steps",
-			       step(3, "办结", "complete", 0, 1), step(1, "受理", "accept", 0, 0),
-			       step(2, "草稿审查", "approve", H_OTHER, 2));
+	json_t *pv =
+	    json_pack("{s:i,s:[ooo]}", "item_id", ITEM, "steps", step(3, "办结", "complete", 0, 1),
+		      step(1, "受理", "accept", 0, 0), step(2, "草稿审查", "approve", H_OTHER, 2));
 	assert_int_equal(process_preview_svg(&g_c, pv, &svg, &len), E_OK);
 	assert_non_null(strstr(svg, "草稿审查"));
 	assert_non_null(strstr(svg, "（无效）")); /* another unit's user is not named */
@@ -455,24 +456,28 @@ static void test_flowchart(void **state)
 	/* lights for cases */
 	struct flowchart_step fs[] = {
 	    {.stage = 1, .name = "受理", .kind = "accept", .light = FLOWCHART_GREEN},
-	    {.stage = 2, .name = "审查", .kind = "approve", .limit_days = 3, .light = FLOWCHART_RED},
+	    {.stage = 2,
+	     .name = "审查",
+	     .kind = "approve",
+	     .limit_days = 3,
+	     .light = FLOWCHART_RED},
 	    {.stage = 3, .name = "办结", .kind = "complete", .light = FLOWCHART_GREY}};
 	assert_int_equal(flowchart_svg(fs, 3, NULL, g_c.arena, &svg, &len), E_OK);
 	assert_non_null(strstr(svg, "#fde2e2"));
 	assert_non_null(strstr(svg, "#e1f3d8"));
 }
 
-#define PROCESS_TESTS                                                                          \
-	cmocka_unit_test_setup_teardown(test_accept_and_complete_required, setup, close_db),   \
-	    cmocka_unit_test_setup_teardown(test_handler_rules, setup, close_db),              \
-	    cmocka_unit_test_setup_teardown(test_sum_rule, setup, close_db),                   \
-	    cmocka_unit_test_setup_teardown(test_parallel_longest_branch_and_transfer_excluded, \
-					    setup, close_db),                                  \
-	    cmocka_unit_test_setup_teardown(test_transfer_out_rules, setup, close_db),         \
-	    cmocka_unit_test_setup_teardown(test_stages_forward_only, setup, close_db),        \
-	    cmocka_unit_test_setup_teardown(test_versions, setup, close_db),                   \
-	    cmocka_unit_test_setup_teardown(test_default_process, setup, close_db),            \
-	    cmocka_unit_test_setup_teardown(test_immediate_and_access, setup, close_db),       \
+#define PROCESS_TESTS                                                                              \
+	cmocka_unit_test_setup_teardown(test_accept_and_complete_required, setup, close_db),       \
+	    cmocka_unit_test_setup_teardown(test_handler_rules, setup, close_db),                  \
+	    cmocka_unit_test_setup_teardown(test_sum_rule, setup, close_db),                       \
+	    cmocka_unit_test_setup_teardown(test_parallel_longest_branch_and_transfer_excluded,    \
+					    setup, close_db),                                      \
+	    cmocka_unit_test_setup_teardown(test_transfer_out_rules, setup, close_db),             \
+	    cmocka_unit_test_setup_teardown(test_stages_forward_only, setup, close_db),            \
+	    cmocka_unit_test_setup_teardown(test_versions, setup, close_db),                       \
+	    cmocka_unit_test_setup_teardown(test_default_process, setup, close_db),                \
+	    cmocka_unit_test_setup_teardown(test_immediate_and_access, setup, close_db),           \
 	    cmocka_unit_test_setup_teardown(test_flowchart, setup, close_db)
 
 int main(void)

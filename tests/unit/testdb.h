@@ -1,7 +1,7 @@
 /*
  * testdb.h - the per-test database fixture shared by the domain-level unit tests
- * (test_domain.c, test_calendar.c, test_process.c). Test-only: each test program includes it once, so its
- * globals and functions are static.
+ * (test_domain.c, test_calendar.c, test_process.c). Test-only: each test program includes it once,
+ * so its globals and functions are static.
  *
  * Every test gets a freshly migrated database and a context on it (g_c, actor NULL = the
  * system, now = T0): a new SQLite file in a temporary directory and, when SHENPI_TEST_PG_URL
@@ -111,6 +111,13 @@ static int close_db(void **state)
 	}
 	return 0;
 }
+
+/* A signed-in user of a test's fixture: id, username, name, roles, center and unit ids. */
+#define TEST_ACTOR(id_, username_, name_, roles_, center_, unit_)                                  \
+	{                                                                                          \
+		.id = (id_), .username = (username_), .name = (name_), .roles = (roles_),          \
+		.center_id = (center_), .unit_id = (unit_), .scope_region = "", .csrf = ""         \
+	}
 
 /* ---- helpers on this test's database (unused ones are fine: not every test needs all) ---- */
 
