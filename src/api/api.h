@@ -57,6 +57,9 @@ int api_auth(struct call *k);
 
 /* Path parameter i as a positive id, or E_NOT_FOUND. */
 int api_id(struct call *k, int i, int64_t *id);
+/* The named query parameters (a NULL-terminated list) as a JSON object of strings, the
+ * absent left out. */
+json_t *api_query(struct call *k, const char *const *names);
 /* A query parameter as a non-negative integer (0 when absent or malformed). */
 int64_t api_query_int(struct call *k, const char *name);
 
@@ -128,6 +131,9 @@ int api_files_upload_consultation(struct call *k);
 int api_files_get(struct call *k);
 int api_files_delete(struct call *k);
 
+int api_urges_create(struct call *k);
+int api_urges_list(struct call *k);
+int api_urges_answer(struct call *k);
 int api_events_list(struct call *k);
 int api_ops_healthz(struct call *k);
 int api_ops_metrics(struct call *k);

@@ -5,18 +5,6 @@
 #include "api/api.h"
 #include "domain/case.h"
 
-/* The named query parameters as a JSON object of strings (the absent left out). */
-static json_t *query(struct call *k, const char *const *names)
-{
-	json_t *q = json_object();
-	for (; *names; names++) {
-		const char *v = http_query(k->r, *names);
-		if (v)
-			json_object_set_new(q, *names, json_string(v));
-	}
-	return q;
-}
-
 int api_consultations_create(struct call *k)
 {
 	k->status = 201;
@@ -26,7 +14,7 @@ int api_consultations_create(struct call *k)
 int api_consultations_list(struct call *k)
 {
 	static const char *const names[] = {"q", "page", "size", NULL};
-	json_t *q = query(k, names);
+	json_t *q = api_query(k, names);
 	int rc = consultation_list(&k->ctx, q, &k->out);
 	json_decref(q);
 	return rc;
@@ -49,7 +37,7 @@ int api_cases_list(struct call *k)
 {
 	static const char *const names[] = {"no",   "q",    "item_id", "unit_id", "state",
 					    "from", "to",   "view",    "page",    "size", NULL};
-	json_t *q = query(k, names);
+	json_t *q = api_query(k, names);
 	int rc = case_list(&k->ctx, q, &k->out);
 	json_decref(q);
 	return rc;

@@ -103,6 +103,10 @@ static const struct route routes[] = {
 	{"GET", "/api/v1/stats/mine", api_stats_mine, 0, 0},
 	{"GET", "/api/v1/stats/unit", api_stats_unit, 0, 0},
 
+	{"POST", "/api/v1/urges", api_urges_create, ADMINS | ROLE_SUPERVISOR, R_WRITE},
+	{"GET", "/api/v1/urges", api_urges_list, 0, 0},
+	{"POST", "/api/v1/urges/{id}/answer", api_urges_answer, 0, R_WRITE},
+
 	{"GET", "/api/v1/events", api_events_list, ROLE_SYSADMIN | ROLE_SUPERVISOR, 0},
 	{"GET", "/healthz", api_ops_healthz, 0, R_PUBLIC},
 	{"GET", "/metrics", api_ops_metrics, 0, R_PUBLIC},
@@ -268,6 +272,17 @@ int api_id(struct call *k, int i, int64_t *id)
 		return ctx_fail(&k->ctx, E_NOT_FOUND, NULL, NULL);
 	*id = v;
 	return E_OK;
+}
+
+json_t *api_query(struct call *k, const char *const *names)
+{
+	json_t *q = json_object();
+	for (; *names; names++) {
+		const char *v = http_query(k->r, *names);
+		if (v)
+			json_object_set_new(q, *names, json_string(v));
+	}
+	return q;
 }
 
 int64_t api_query_int(struct call *k, const char *name)
