@@ -131,6 +131,7 @@ int api_files_upload_consultation(struct call *k);
 int api_files_get(struct call *k);
 int api_files_delete(struct call *k);
 
+int api_warnings_list(struct call *k);
 int api_urges_create(struct call *k);
 int api_urges_list(struct call *k);
 int api_urges_answer(struct call *k);

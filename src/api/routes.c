@@ -103,6 +103,7 @@ static const struct route routes[] = {
 	{"GET", "/api/v1/stats/mine", api_stats_mine, 0, 0},
 	{"GET", "/api/v1/stats/unit", api_stats_unit, 0, 0},
 
+	{"GET", "/api/v1/warnings", api_warnings_list, 0, 0},
 	{"POST", "/api/v1/urges", api_urges_create, ADMINS | ROLE_SUPERVISOR, R_WRITE},
 	{"GET", "/api/v1/urges", api_urges_list, 0, 0},
 	{"POST", "/api/v1/urges/{id}/answer", api_urges_answer, 0, R_WRITE},

@@ -299,9 +299,7 @@ static int step_finish(struct ctx *c, const struct calendar *cal, struct step *a
 
 /* ---- deadlines and warning lights ---- */
 
-/* The working days left until due, a running transfer-out not counted against the case:
- * those days will be added to its deadline when it comes back. */
-static int days_left(const struct calendar *cal, int32_t today, int32_t due, int32_t paused_since)
+int case_days_left(const struct calendar *cal, int32_t today, int32_t due, int32_t paused_since)
 {
 	int left = calendar_workdays_between(cal, today, due);
 	if (paused_since && paused_since < today)
@@ -309,7 +307,7 @@ static int days_left(const struct calendar *cal, int32_t today, int32_t due, int
 	return left;
 }
 
-static const char *light_of(int left, int warn)
+const char *case_light(int left, int warn)
 {
 	return left < 0 ? "red" : left <= warn ? "yellow" : "green";
 }
@@ -347,7 +345,7 @@ static int deadline_update(struct ctx *c, const struct calendar *cal, struct kas
 	if (rc < 0)
 		return ctx_db(c, rc);
 	/* only finished transfer-outs extend the stored deadline; one still out is counted by
-	 * days_left() as it goes */
+	 * case_days_left() as it goes */
 	size_t done = 0;
 	for (size_t i = 0; i < np; i++)
 		if (!(still_out && pauses[i].from >= still_out && pauses[i].to == today))
@@ -1311,8 +1309,8 @@ static void lights_and_actions(struct ctx *c, const struct calendar *cal, const 
 {
 	int32_t today = calendar_day_of(c->now);
 	if (open_state(k->state) && k->due_day) {
-		int left = days_left(cal, today, k->due_day, k->paused_since);
-		json_object_set_new(o, "light", json_string(light_of(left, k->warn_days)));
+		int left = case_days_left(cal, today, k->due_day, k->paused_since);
+		json_object_set_new(o, "light", json_string(case_light(left, k->warn_days)));
 		json_object_set_new(o, "days_left", json_integer(left));
 	} else {
 		json_object_set_new(o, "light", json_string("none"));
@@ -1326,7 +1324,7 @@ static void lights_and_actions(struct ctx *c, const struct calendar *cal, const 
 		const char *light = "none";
 		if (i < n && open_state(k->state) && s[i].due_day &&
 		    (!strcmp(state, "active") || !strcmp(state, "out")))
-			light = light_of(calendar_workdays_between(cal, today, s[i].due_day),
+			light = case_light(calendar_workdays_between(cal, today, s[i].due_day),
 					 k->warn_days);
 		json_object_set_new(st, "light", json_string(light));
 	}
@@ -1665,11 +1663,11 @@ int case_list(struct ctx *c, json_t *q, json_t **out)
 		int handles = json_integer_value(json_array_get(raw, 6)) > 0;
 		const char *state = json_string_value(json_object_get(row, "state"));
 		int open = open_state(state) && due;
-		int left = open ? days_left(&cal, today, due, paused) : 0;
-		json_object_set_new(row, "light", json_string(open ? light_of(left, warn) : "none"));
+		int left = open ? case_days_left(&cal, today, due, paused) : 0;
+		json_object_set_new(row, "light", json_string(open ? case_light(left, warn) : "none"));
 		json_object_set_new(row, "days_left", open ? json_integer(left) : json_null());
 		json_object_set_new(row, "step_light",
-				    json_string(open && my_due ? light_of(calendar_workdays_between(
+				    json_string(open && my_due ? case_light(calendar_workdays_between(
 									      &cal, today, my_due),
 									  warn)
 							       : "none"));

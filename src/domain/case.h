@@ -67,6 +67,14 @@ int case_public(struct ctx *c, const char *no, const char *name, const char *pho
  * ("YYYY-MM-DD", either may be NULL). */
 int case_stats(struct ctx *c, int64_t unit_id, const char *from, const char *to, json_t **out);
 
+/* The warning lights (DESIGN.md section 6). The working days left until `due` (0 on the day,
+ * below 0 once overdue), a transfer-out still out (since paused_since, 0 = none) not counted
+ * against the case: those days are added to its deadline when it comes back. */
+struct calendar;
+int case_days_left(const struct calendar *cal, int32_t today, int32_t due, int32_t paused_since);
+/* "red" below 0 days left, "yellow" at most warn, else "green". */
+const char *case_light(int left, int warn);
+
 /* Consultations (咨询). */
 int consultation_create(struct ctx *c, json_t *in, json_t **out);
 int consultation_get(struct ctx *c, int64_t id, json_t **out);
