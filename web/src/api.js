@@ -261,3 +261,10 @@ export async function previewNoticePdf(body) {
   if (!res.ok) throw await parseError(res)
   return res.blob()
 }
+
+// Urges (督办 / 催办) of a case, one of its active steps, or a unit; answered once by the
+// unit or the step's handler. The Urge JSON is in docs/api.md ("Urges").
+// params: { view: 'mine' | 'all', state: 'open' | 'answered', case_no, page, size }
+export const listUrges = (params, opts = {}) => get('/urges', params, opts)
+export const createUrge = (body, opts = {}) => post('/urges', body, opts)
+export const answerUrge = (id, answer, opts = {}) => post(`/urges/${id}/answer`, { answer }, opts)

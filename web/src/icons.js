@@ -35,4 +35,6 @@ export {
   DataAnalysis,
   Memo,
   QuestionFilled,
+  Bell,
+  Management,
 } from '@element-plus/icons-vue'

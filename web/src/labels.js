@@ -112,3 +112,19 @@ export const STAT_LABELS = {
   by_user: '按人员',
   by_state: '按状态',
 }
+
+// ---- Urges (督办 / 催办) ----
+// Who urges: center admins, supervisors and sysadmins; what: a case still open.
+export const URGE_ROLES = ['center_admin', 'supervisor', 'sysadmin']
+export const URGEABLE_CASE_STATES = ['applied', 'supplement', 'accepted', 'in_process']
+export const URGE_KINDS = [
+  { value: 'supervise', label: '督办', tag: 'danger' },
+  { value: 'hurry', label: '催办', tag: 'warning' },
+]
+export const URGE_STATE_LABELS = { open: '待答复', answered: '已答复' }
+
+const urgeDayFmt = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' })
+// The day (Asia/Shanghai, YYYY-MM-DD) `days` days from now: the default reply-by day.
+export function dayAhead(days) {
+  return urgeDayFmt.format(new Date(Date.now() + days * 86400000))
+}

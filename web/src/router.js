@@ -25,7 +25,8 @@ import ApprovalView from './views/cases/ApprovalView.vue'
 import QueryView from './views/cases/QueryView.vue'
 import StatsView from './views/cases/StatsView.vue'
 import HelpView from './views/help/HelpView.vue'
-import { WINDOW_ROLES } from './labels.js'
+import UrgesView from './views/admin/UrgesView.vue'
+import { WINDOW_ROLES, URGE_ROLES } from './labels.js'
 
 export const APP_TITLE = '政务服务中心行政审批与电子监察系统'
 
@@ -41,6 +42,8 @@ const appRoutes = [
   { path: 'approval', name: 'approval', component: ApprovalView, meta: { title: '审批办理', icon: 'Stamp', group: 'cases', roles: ['handler', 'unit_admin'] } },
   { path: 'query', name: 'query', component: QueryView, meta: { title: '办件查询', icon: 'Search', group: 'cases' } },
   { path: 'stats', name: 'stats', component: StatsView, meta: { title: '办件统计', icon: 'DataAnalysis', group: 'cases' } },
+  // 行政管理: oversight of the centers (督办催办)
+  { path: 'admin/urges', name: 'urges', component: UrgesView, meta: { title: '督办催办', icon: 'Bell', group: 'admin', roles: URGE_ROLES } },
   {
     path: 'regions',
     name: 'regions',
@@ -99,6 +102,7 @@ const appRoutes = [
 
 export const MENU_GROUPS = [
   { key: 'cases', title: '业务办理', icon: 'Briefcase' },
+  { key: 'admin', title: '行政管理', icon: 'Management' },
   { key: 'system', title: '系统管理', icon: 'Setting' },
   { key: 'account', title: '个人设置', icon: 'Avatar' },
 ]
