@@ -10,6 +10,7 @@
 #include "core/ids.h"
 #include "domain/access.h"
 #include "domain/calendar.h"
+#include "domain/card.h"
 #include "domain/event.h"
 #include "domain/field.h"
 #include "domain/flowchart.h"
@@ -849,6 +850,8 @@ static int act_supplement(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
 	if ((rc = db_exec(c->db, "UPDATE cases SET decision_note = ?, decided_at = ? WHERE id = ?",
 			  p, 3, NULL)) < 0)
 		return ctx_db(c, rc);
+	if ((rc = card_late_notice(c, k->id)) < 0)
+		return rc;
 	return set_state(c, k, "supplement");
 }
 
@@ -1055,6 +1058,8 @@ static int act_pickup(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
 		return ctx_db(c, rc);
 	json_object_set_new(ev, "rating", json_integer(rating));
 	json_object_set_new(ev, "no_id_card", json_boolean(no_card));
+	if (rating <= 2 && (rc = followup_open(c, k->id)) < 0) /* 差评: a follow-up is due */
+		return rc;
 	return set_state(c, k, "picked_up");
 }
 
