@@ -4,6 +4,7 @@
  * cards appear as time passes and not only when someone opens a page.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <time.h>
 
 #include "api/api.h"
@@ -63,7 +64,13 @@ int api_sweep_start(struct db *db, int seconds)
 	sw.db = db;
 	sw.seconds = seconds;
 	sw.stop = 0;
-	if (pthread_create(&sw.thread, NULL, loop, NULL) != 0)
+	/* signals are for the thread that waits for them (http_serve), never this one */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int rc = pthread_create(&sw.thread, NULL, loop, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
 		return E_INTERNAL;
 	sw.running = 1;
 	return E_OK;
