@@ -37,4 +37,7 @@ export {
   QuestionFilled,
   Bell,
   Management,
+  AlarmClock,
+  Monitor,
+  Flag,
 } from '@element-plus/icons-vue'

@@ -128,3 +128,60 @@ const urgeDayFmt = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai',
 export function dayAhead(days) {
   return urgeDayFmt.format(new Date(Date.now() + days * 86400000))
 }
+
+// ---- Warnings (预警) and accountability (自动问责, 差评整改) ----
+// 预警监控: who oversees the centers, and a unit admin for their own unit.
+export const WARNING_ROLES = ['center_admin', 'supervisor', 'sysadmin', 'unit_admin']
+// 问责记录: supervisors and sysadmins decide; a center admin reads.
+export const CARD_ROLES = ['supervisor', 'sysadmin', 'center_admin']
+export const CARD_DECIDE_ROLES = ['supervisor', 'sysadmin']
+export const CARD_COLORS = {
+  yellow: { label: '黄牌', tag: 'warning' },
+  red: { label: '红牌', tag: 'danger' },
+}
+export const CARD_STATES = [
+  { value: 'open', label: '待确认', tag: 'warning' },
+  { value: 'confirmed', label: '已确认', tag: 'danger' },
+  { value: 'dismissed', label: '已纠错', tag: 'info' },
+]
+export const cardState = (v) => CARD_STATES.find((s) => s.value === v) || { value: v, label: v, tag: 'info' }
+
+// Event types (the audit trail, a card's evidence) in Chinese.
+export const EVENT_TYPE_LABELS = {
+  'case.apply': '申请',
+  'case.materials': '材料核对',
+  'case.accept': '受理',
+  'case.refuse': '不予受理',
+  'case.supplement': '一次性告知',
+  'case.resupply': '补正材料',
+  'case.submit': '提交',
+  'case.return': '退回',
+  'case.transfer-out': '转外',
+  'case.transfer-back': '转外返回',
+  'case.complete': '办结',
+  'case.pickup': '取件',
+  'case.withdraw': '撤回',
+  'urge.create': '督办',
+  'urge.answer': '督办答复',
+  'card.raise': '生成问责',
+  'card.confirm': '确认问责',
+  'card.dismiss': '问责纠错',
+  'followup.answer': '整改答复',
+}
+export const eventTypeLabel = (t) => EVENT_TYPE_LABELS[t] || t
+
+// A one-line summary of an event's payload: its plain values, key：value.
+export function payloadSummary(payload, max = 160) {
+  if (!payload || typeof payload !== 'object') return ''
+  const parts = []
+  for (const [k, v] of Object.entries(payload)) {
+    if (v === null || v === undefined || v === '') continue
+    if (typeof v === 'object') {
+      if (Array.isArray(v) && v.length && v.every((x) => typeof x !== 'object')) parts.push(`${k}：${v.join('、')}`)
+      continue
+    }
+    parts.push(`${k}：${v}`)
+  }
+  const s = parts.join('；')
+  return s.length > max ? s.slice(0, max) + '…' : s
+}
