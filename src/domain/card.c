@@ -178,26 +178,20 @@ static json_t *card_row(struct db_res *r)
 			 or_null_int(r, 15));
 }
 
-static const char *q_text(json_t *q, const char *key)
-{
-	const char *s = json_string_value(json_object_get(q, key));
-	return s && *s ? s : "";
-}
-
 int card_list(struct ctx *c, json_t *q, json_t **out)
 {
 	const struct actor *a = c->actor;
-	const char *state = q_text(q, "state"), *color = q_text(q, "color");
+	const char *state = field_query(q, "state"), *color = field_query(q, "color");
 	struct page pg;
-	field_page(q_text(q, "page"), q_text(q, "size"), &pg);
+	field_page(field_query(q, "page"), field_query(q, "size"), &pg);
 	if (*state && strcmp(state, "open") && strcmp(state, "confirmed") &&
 	    strcmp(state, "dismissed"))
 		return ctx_fail(c, E_INVALID, "state", "状态须为open、confirmed或dismissed");
 	if (*color && strcmp(color, "yellow") && strcmp(color, "red"))
 		return ctx_fail(c, E_INVALID, "color", "颜色须为yellow或red");
-	int64_t center = strtoll(q_text(q, "center_id"), NULL, 10);
-	int64_t unit = strtoll(q_text(q, "unit_id"), NULL, 10);
-	int64_t user = strtoll(q_text(q, "user_id"), NULL, 10);
+	int64_t center = strtoll(field_query(q, "center_id"), NULL, 10);
+	int64_t unit = strtoll(field_query(q, "unit_id"), NULL, 10);
+	int64_t user = strtoll(field_query(q, "user_id"), NULL, 10);
 	int64_t own = access_own_center(c);
 	if (own && center && center != own)
 		return ctx_fail(c, E_FORBIDDEN, "center_id", "无权查看其他政务服务中心的问责记录");
@@ -382,10 +376,10 @@ static json_t *followup_row(struct db_res *r)
 int followup_list(struct ctx *c, json_t *q, json_t **out)
 {
 	const struct actor *a = c->actor;
-	const char *view = *q_text(q, "view") ? q_text(q, "view") : "all";
-	const char *state = q_text(q, "state");
+	const char *view = *field_query(q, "view") ? field_query(q, "view") : "all";
+	const char *state = field_query(q, "state");
 	struct page pg;
-	field_page(q_text(q, "page"), q_text(q, "size"), &pg);
+	field_page(field_query(q, "page"), field_query(q, "size"), &pg);
 	int mine = !strcmp(view, "mine");
 	if (!mine && strcmp(view, "all"))
 		return ctx_fail(c, E_INVALID, "view", "视图须为mine或all");

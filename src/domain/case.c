@@ -1574,12 +1574,6 @@ int case_svg(struct ctx *c, const char *no, const char **svg, size_t *len)
 
 /* ---- search ---- */
 
-static const char *q_text(json_t *q, const char *key)
-{
-	const char *s = json_string_value(json_object_get(q, key));
-	return s && *s ? s : NULL;
-}
-
 #define LIST_MAX_PARAMS 16
 
 /* A query being built: its text and parameters (the text is made of this file's fixed
@@ -1622,9 +1616,9 @@ static json_t *list_row(struct db_res *r)
 int case_list(struct ctx *c, json_t *q, json_t **out)
 {
 	const struct actor *a = c->actor;
-	const char *view = q_text(q, "view") ? q_text(q, "view") : "all";
+	const char *view = *field_query(q, "view") ? field_query(q, "view") : "all";
 	struct page pg;
-	field_page(q_text(q, "page"), q_text(q, "size"), &pg);
+	field_page(field_query(q, "page"), field_query(q, "size"), &pg);
 	struct where w = {.sql = BUF_INIT(8192)};
 	int64_t me = a ? a->id : 0;
 	/* 0 no, 1 state, 2 item, 3 unit, 4 applicant, 5 applied_day, 6 due_day, 7 urged,
@@ -1670,26 +1664,27 @@ int case_list(struct ctx *c, json_t *q, json_t **out)
 		}
 	}
 	const char *s;
-	if ((s = q_text(q, "no")))
-		sql_add(&w, " AND (k.no = ? OR k.old_no = ?)"), w.p[w.n++] = DBT(s),
-								w.p[w.n++] = DBT(s);
-	if ((s = q_text(q, "q")))
+	if (*(s = field_query(q, "no"))) {
+		where_add(&w, "(k.no = ? OR k.old_no = ?)", DBT(s));
+		w.p[w.n++] = DBT(s);
+	}
+	if (*(s = field_query(q, "q")))
 		where_add(&w, "k.applicant_name LIKE ? ESCAPE '\\'", DBT(field_like(c, s)));
-	if ((s = q_text(q, "state")))
+	if (*(s = field_query(q, "state")))
 		where_add(&w, "k.state = ?", DBT(s));
 	int64_t v;
-	if ((s = q_text(q, "item_id")) && (v = strtoll(s, NULL, 10)) > 0)
+	if ((v = strtoll(field_query(q, "item_id"), NULL, 10)) > 0)
 		where_add(&w, "k.item_id = ?", DBI(v));
-	if ((s = q_text(q, "unit_id")) && (v = strtoll(s, NULL, 10)) > 0)
+	if ((v = strtoll(field_query(q, "unit_id"), NULL, 10)) > 0)
 		where_add(&w, "k.unit_id = ?", DBI(v));
 	int32_t day;
-	if (rc == E_OK && (s = q_text(q, "from"))) {
+	if (rc == E_OK && *(s = field_query(q, "from"))) {
 		if (calendar_parse_day(s, &day) < 0)
 			rc = ctx_fail(c, E_INVALID, "from", "开始日期格式须为YYYY-MM-DD");
 		else
 			where_add(&w, "k.applied_day >= ?", DBI(day));
 	}
-	if (rc == E_OK && (s = q_text(q, "to"))) {
+	if (rc == E_OK && *(s = field_query(q, "to"))) {
 		if (calendar_parse_day(s, &day) < 0)
 			rc = ctx_fail(c, E_INVALID, "to", "结束日期格式须为YYYY-MM-DD");
 		else
@@ -2051,11 +2046,11 @@ int consultation_get(struct ctx *c, int64_t id, json_t **out)
 int consultation_list(struct ctx *c, json_t *q, json_t **out)
 {
 	struct page pg;
-	field_page(q_text(q, "page"), q_text(q, "size"), &pg);
+	field_page(field_query(q, "page"), field_query(q, "size"), &pg);
 	const struct actor *a = c->actor;
-	const char *s = q_text(q, "q");
+	const char *s = field_query(q, "q");
 	int64_t center = access_own_center(c), total = 0;
-	const char *like = s ? field_like(c, s) : NULL;
+	const char *like = *s ? field_like(c, s) : NULL;
 	const char *scope = a && (a->roles & ROLE_SUPERVISOR) && !center
 				? access_region_like(c, a->scope_region)
 				: NULL;

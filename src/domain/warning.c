@@ -14,12 +14,6 @@
 #define WARN_MAX_DAYS 10 /* the largest threshold a center or item may set */
 #define WARN_MAX_ROWS 5000
 
-static const char *q_text(json_t *q, const char *key)
-{
-	const char *s = json_string_value(json_object_get(q, key));
-	return s && *s ? s : "";
-}
-
 /* Columns shared by both lists, from 0: no, item code, item name, unit id, unit name,
  * center name, applicant, urged, warn days, due day; then the list's own. */
 #define COMMON                                                                                     \
@@ -36,8 +30,8 @@ static const char *q_text(json_t *q, const char *key)
 int warning_list(struct ctx *c, json_t *q, json_t **out)
 {
 	const struct actor *a = c->actor;
-	const char *kind = *q_text(q, "kind") ? q_text(q, "kind") : "promised";
-	const char *want = q_text(q, "light"), *item = q_text(q, "item"), *text = q_text(q, "q");
+	const char *kind = *field_query(q, "kind") ? field_query(q, "kind") : "promised";
+	const char *want = field_query(q, "light"), *item = field_query(q, "item"), *text = field_query(q, "q");
 	int post = !strcmp(kind, "post");
 	if (!post && strcmp(kind, "promised"))
 		return ctx_fail(c, E_INVALID, "kind",
@@ -45,9 +39,9 @@ int warning_list(struct ctx *c, json_t *q, json_t **out)
 	if (*want && strcmp(want, "yellow") && strcmp(want, "red"))
 		return ctx_fail(c, E_INVALID, "light", "灯色须为yellow或red");
 	struct page pg;
-	field_page(q_text(q, "page"), q_text(q, "size"), &pg);
-	int64_t center = strtoll(q_text(q, "center_id"), NULL, 10);
-	int64_t unit = strtoll(q_text(q, "unit_id"), NULL, 10);
+	field_page(field_query(q, "page"), field_query(q, "size"), &pg);
+	int64_t center = strtoll(field_query(q, "center_id"), NULL, 10);
+	int64_t unit = strtoll(field_query(q, "unit_id"), NULL, 10);
 	int64_t own = access_own_center(c);
 	if (own && center && center != own)
 		return ctx_fail(c, E_FORBIDDEN, "center_id", "无权查看其他政务服务中心的预警");
