@@ -170,17 +170,56 @@ export const EVENT_TYPE_LABELS = {
 }
 export const eventTypeLabel = (t) => EVENT_TYPE_LABELS[t] || t
 
-// A one-line summary of an event's payload: its plain values, key：value.
+// Names of the payload fields an event summary shows; ids and hashes are left out.
+const PAYLOAD_KEY_LABELS = {
+  no: '办件编号',
+  applicant: '申请人',
+  kind: '类型',
+  due_day: '期限',
+  reason: '原因',
+  note: '说明',
+  opinion: '意见',
+  doc_no: '批文号',
+  permitted: '准予',
+  rating: '评价',
+  comment: '评价意见',
+  missing: '缺少材料',
+  step: '环节',
+  message: '内容',
+  answer: '答复',
+  reply_by: '答复期限',
+  rule: '事由',
+  color: '颜色',
+}
+const PAYLOAD_VALUES = {
+  person: '个人',
+  org: '单位',
+  red: '红牌',
+  yellow: '黄牌',
+  true: '是',
+  false: '否',
+  step_overdue: '环节超时',
+  case_overdue: '办件超期',
+  transfer_overdue: '转外超时',
+  late_notice: '一次性告知超时',
+  urge_unanswered: '督办逾期未复',
+  followup_overdue: '差评整改逾期',
+}
+const epochDay = (n) => new Date(n * 86400000).toISOString().slice(0, 10)
+
+// A one-line summary of an event's payload: its plain values, 名称：值 (day numbers as dates).
 export function payloadSummary(payload, max = 160) {
   if (!payload || typeof payload !== 'object') return ''
   const parts = []
   for (const [k, v] of Object.entries(payload)) {
-    if (v === null || v === undefined || v === '') continue
+    if (v === null || v === undefined || v === '' || k === 'id' || k.endsWith('_id') || k.endsWith('hash')) continue
+    const name = PAYLOAD_KEY_LABELS[k] || k
     if (typeof v === 'object') {
-      if (Array.isArray(v) && v.length && v.every((x) => typeof x !== 'object')) parts.push(`${k}：${v.join('、')}`)
+      if (Array.isArray(v) && v.length && v.every((x) => typeof x !== 'object')) parts.push(`${name}：${v.join('、')}`)
       continue
     }
-    parts.push(`${k}：${v}`)
+    const text = k.endsWith('_day') && typeof v === 'number' ? epochDay(v) : PAYLOAD_VALUES[String(v)] || v
+    parts.push(`${name}：${text}`)
   }
   const s = parts.join('；')
   return s.length > max ? s.slice(0, max) + '…' : s
