@@ -258,6 +258,8 @@ static int scope_default(struct ctx *c, const char **key)
 	if (a && (a->roles & ROLE_SUPERVISOR) && !(a->roles & ROLE_SYSADMIN) && *a->scope_region) {
 		*key = a->scope_region;
 	} else if (a && !(a->roles & ROLE_SYSADMIN)) {
+		if (!a->center_id)
+			return ctx_fail(c, E_FORBIDDEN, "scope", "无权查看统计");
 		*key = a->unit_id && !(a->roles & ROLE_CENTER_ADMIN)
 			   ? arena_printf(c->arena, "unit:%lld", (long long)a->unit_id)
 			   : arena_printf(c->arena, "center:%lld", (long long)a->center_id);
@@ -504,12 +506,13 @@ int stats_indicators(struct ctx *c, json_t *q, json_t **out)
 
 /* ---- children ---- */
 
-/* The scopes one level below sc: a province's cities, a city's or county's centers, a
- * center's units, a unit's items. */
+/* The scopes one level below sc: a province's own centers and its cities, a city's or
+ * county's centers, a center's units, a unit's items. */
 static int children(struct ctx *c, const struct scope *sc, struct scope **out, size_t *n)
 {
 	static const char *const sql[] = {
-	    "SELECT code FROM regions WHERE parent = ? ORDER BY code",
+	    "SELECT 'center:' || id, 0 FROM centers WHERE region_code = ? UNION ALL SELECT code, 1 "
+	    "FROM regions WHERE parent = ? ORDER BY 2, 1",
 	    "SELECT 'center:' || id FROM centers WHERE region_code LIKE ? ORDER BY region_code, id",
 	    "SELECT 'unit:' || id FROM units WHERE center_id = ? ORDER BY id",
 	    "SELECT 'item:' || id FROM items WHERE unit_id = ? AND disabled = 0 ORDER BY code"};
@@ -517,11 +520,12 @@ static int children(struct ctx *c, const struct scope *sc, struct scope **out, s
 	*n = 0;
 	if (which > 3)
 		return E_OK;
-	struct db_val p[] = {which == 0	  ? DBT(sc->region)
-			     : which == 1 ? DBT(access_region_like(c, sc->region))
-					  : DBI(sc->id)};
+	struct db_val p[2];
+	p[0] = p[1] = which == 0   ? DBT(sc->region)
+		      : which == 1 ? DBT(access_region_like(c, sc->region))
+				   : DBI(sc->id);
 	struct db_res *r;
-	int rc = db_query(c->db, &r, sql[which], p, 1);
+	int rc = db_query(c->db, &r, sql[which], p, which == 0 ? 2 : 1);
 	if (rc < 0)
 		return ctx_db(c, rc);
 	*out = arena_alloc(c->arena, STATS_MAX_CHILDREN * sizeof(**out));

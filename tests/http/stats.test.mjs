@@ -69,8 +69,13 @@ test('the center admin sees the indicators of their center, counted as the cases
   assert.deepEqual([total.applied, total.accepted, total.completed, total.picked_up], [3, 2, 2, 2]);
 });
 
-test('drill-down: the city supervisor goes from the city to its centers and on to units', async () => {
-  let r = await get(citySup, '/api/v1/stats/children');
+test('drill-down: the province shows its own center and its cities; the city supervisor goes from the city to its centers and on to units', async () => {
+  let r = await get(sysadmin, '/api/v1/stats/children?scope=510000');
+  expectStatus(r, 200);
+  assert.deepEqual(r.json.items.map((x) => x.level), ['center', 'city', 'city']);
+  assert.equal(r.json.items[0].name, '四川省政务服务中心');
+  assert.deepEqual(r.json.items.slice(1).map((x) => x.scope), ['510100', '510700']);
+  r = await get(citySup, '/api/v1/stats/children');
   expectStatus(r, 200);
   assert.equal(r.json.scope, '510100');
   const center = r.json.items.find((x) => x.scope === scope);
