@@ -26,8 +26,8 @@
 
 #include "domain/ctx.h"
 
-#define STATS_MAX_DAYS	   366
-#define STATS_MAX_CHILDREN 500
+#define STATS_MAX_DAYS	   366 /* the longest period */
+#define STATS_MAX_CHILDREN 500 /* the most children a drill-down or table lists */
 
 /* Count case_id's `action` ("apply", "accept", "refuse", "complete", "pickup"; the others
  * count nothing) into the rollups, inside the caller's write transaction, after the case
