@@ -15,6 +15,7 @@
 #include "domain/field.h"
 #include "domain/flowchart.h"
 #include "domain/process.h"
+#include "domain/stats.h"
 
 /* ---- the case row that every transition works on ---- */
 
@@ -744,6 +745,8 @@ int case_apply(struct ctx *c, json_t *in, json_t **out)
 			return ctx_fail(c, E_INVALID, arena_printf(c->arena, "materials[%zu]", i),
 					"材料清单第%zu项不是该事项的材料", i + 1);
 	}
+	if ((rc = stats_on_case(c, k.id, "apply")) < 0)
+		return rc;
 	json_t *ev = json_pack("{s:I,s:s,s:s}", "item_id", (json_int_t)it.id, "applicant", ap.name,
 			       "kind", ap.kind);
 	if ((rc = event_append(c, it.center_id, k.id, "case.apply",
@@ -1153,7 +1156,7 @@ int case_act(struct ctx *c, const char *no, const char *name, json_t *in, json_t
 		json_decref(ev);
 		return rc;
 	}
-	if ((rc = case_event(c, &k, name, ev)) < 0)
+	if ((rc = stats_on_case(c, k.id, name)) < 0 || (rc = case_event(c, &k, name, ev)) < 0)
 		return rc;
 	return out ? case_get(c, no, out) : E_OK;
 }

@@ -11,7 +11,6 @@
 #include "domain/case.h"
 #include "domain/field.h"
 
-#define WARN_MAX_DAYS 10 /* the largest threshold a center or item may set */
 #define WARN_MAX_ROWS 5000
 
 /* Columns shared by both lists, from 0: no, item code, item name, unit id, unit name,
@@ -62,7 +61,7 @@ int warning_list(struct ctx *c, json_t *q, json_t **out)
 		return rc;
 	int32_t today = calendar_day_of(c->now);
 	const char *il = *item ? field_like(c, item) : "", *tl = *text ? field_like(c, text) : "";
-	struct db_val p[] = {DBI(calendar_add_workdays(&cal, today, WARN_MAX_DAYS)),
+	struct db_val p[] = {DBI(calendar_add_workdays(&cal, today, CASE_WARN_MAX)),
 			     DBI(center),
 			     DBI(center),
 			     DBI(unit),
