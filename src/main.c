@@ -32,6 +32,7 @@ static const char usage_main[] =
 	"  user add|passwd|list 命令行管理账号\n"
 	"  verify               校验数据库完整性与事件哈希链\n"
 	"  calendar due|show|import 工作日历：计算期限、列出一年的节假日安排、导入\n"
+	"  sweep                扫描到期事项，自动生成问责黄牌红牌\n"
 	"\n"
 	"通用选项:\n"
 	"  --db URL             数据库: sqlite:路径 或 postgresql://…（默认取环境变量\n"
@@ -49,6 +50,7 @@ static const char usage_init[] =
 static const char usage_serve[] =
 	"用法: shenpi serve [--db URL] [--listen 地址:端口] [--web 目录] [--threads N]\n"
 	"                   [--secure-cookie] [--session-idle 秒] [--public-url URL]\n"
+	"                   [--sweep-seconds 秒]\n"
 	"  --listen        监听地址，默认 127.0.0.1:8080；端口0表示任选空闲端口\n"
 	"  --web           网页界面目录（web/dist），默认 web/dist\n"
 	"  --threads       工作线程数，默认 4\n"
@@ -56,7 +58,13 @@ static const char usage_serve[] =
 	"  --session-idle  会话空闲多少秒后失效，默认7200\n"
 	"  --public-url    公众访问本系统的网址，通知书二维码指向 网址/progress?no=办件编号；\n"
 	"                  默认 http://监听地址\n"
+	"  --sweep-seconds 每隔多少秒扫描一次到期事项、自动生成问责黄牌红牌，默认60\n"
 	"收到 SIGTERM 或 SIGINT 后停止接收新连接，处理完进行中的请求再退出。\n";
+
+static const char usage_sweep[] =
+	"用法: shenpi sweep [--db URL]\n"
+	"  扫描一次到期的环节、办件、转外、督办和差评整改，生成应有的问责黄牌红牌\n"
+	"  （shenpi serve 每分钟自动扫描一次）。\n";
 
 static const char usage_user[] =
 	"用法:\n"
@@ -203,10 +211,11 @@ static int cmd_serve(int argc, char **argv)
 					     {"secure-cookie", no_argument, 0, 's'},
 					     {"session-idle", required_argument, 0, 'i'},
 					     {"public-url", required_argument, 0, 'p'},
+					     {"sweep-seconds", required_argument, 0, 'S'},
 					     {0, 0, 0, 0}};
 	const char *url = NULL, *listen = "127.0.0.1:8080", *web = "web/dist";
 	struct app app = {0};
-	int threads = 4, o, applied = 0;
+	int threads = 4, sweep = 60, o, applied = 0;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'd': url = optarg; break;
@@ -216,10 +225,11 @@ static int cmd_serve(int argc, char **argv)
 		case 's': app.secure_cookie = 1; break;
 		case 'i': session_idle = strtoll(optarg, NULL, 10); break;
 		case 'p': app.public_url = optarg; break;
+		case 'S': sweep = (int)strtol(optarg, NULL, 10); break;
 		default: return fputs(usage_serve, stderr), 2;
 		}
 	}
-	if (threads < 1 || threads > 256 || session_idle < 1) {
+	if (threads < 1 || threads > 256 || session_idle < 1 || sweep < 1 || sweep > 86400) {
 		fputs(usage_serve, stderr);
 		return 2;
 	}
@@ -233,7 +243,7 @@ static int cmd_serve(int argc, char **argv)
 	if (!app.web_root)
 		log_msg(LOG_WARN, "web UI directory not found; serving the API only",
 			json_pack("{s:s}", "web", web));
-	if (db_open(&app.db, db_url(url), threads) < 0)
+	if (db_open(&app.db, db_url(url), threads + 1) < 0) /* and one for the sweep */
 		return 1;
 	if (db_migrate(app.db, &applied) < 0) {
 		db_close(app.db);
@@ -247,7 +257,12 @@ static int cmd_serve(int argc, char **argv)
 				  .app = &app};
 	log_msg(LOG_INFO, "database ready",
 		json_pack("{s:s,s:i}", "kind", db_kind(app.db), "migrations_applied", applied));
+	if (api_sweep_start(app.db, sweep) < 0) {
+		db_close(app.db);
+		return 1;
+	}
 	int rc = http_serve(&cfg);
+	api_sweep_stop();
 	db_close(app.db);
 	return rc < 0 ? 1 : 0;
 }
@@ -539,6 +554,29 @@ static int cal_import(struct cli *k, const char *path)
 	return rc == E_OK ? 0 : 1;
 }
 
+static int cmd_sweep(int argc, char **argv)
+{
+	static const struct option opts[] = {{"db", required_argument, 0, 'd'}, {0, 0, 0, 0}};
+	const char *url = NULL;
+	int o;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (o != 'd')
+			return fputs(usage_sweep, stderr), 2;
+		url = optarg;
+	}
+	struct cli k;
+	int64_t raised = 0;
+	if (cli_open(&k, db_url(url), 1) < 0)
+		return 1;
+	db_release(k.ctx.db); /* the sweep takes its own connection */
+	k.ctx.db = NULL;
+	int rc = api_sweep_once(k.db, &raised);
+	if (rc == E_OK)
+		printf("生成问责记录 %lld 条\n", (long long)raised);
+	cli_close(&k);
+	return rc == E_OK ? 0 : 1;
+}
+
 static int cmd_calendar(int argc, char **argv)
 {
 	const char *url = NULL, *arg[3] = {NULL, NULL, NULL};
@@ -587,7 +625,8 @@ int main(int argc, char **argv)
 		    {"serve", usage_serve, cmd_serve},
 		    {"user", usage_user, cmd_user},
 		    {"verify", usage_verify, cmd_verify},
-		    {"calendar", usage_calendar, cmd_calendar}};
+		    {"calendar", usage_calendar, cmd_calendar},
+		    {"sweep", usage_sweep, cmd_sweep}};
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(argv[1], cmds[i].name))
 			continue;

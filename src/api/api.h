@@ -63,6 +63,12 @@ json_t *api_query(struct call *k, const char *const *names);
 /* A query parameter as a non-negative integer (0 when absent or malformed). */
 int64_t api_query_int(struct call *k, const char *name);
 
+/* The background sweep of accountability cards (sweep.c): one run now (*raised gets the
+ * number of cards raised), or a thread that runs every `seconds` until stopped. */
+int api_sweep_once(struct db *db, int64_t *raised);
+int api_sweep_start(struct db *db, int seconds);
+void api_sweep_stop(void);
+
 /* handlers, one file per resource group */
 int api_session_login(struct call *k);
 int api_session_logout(struct call *k);
@@ -140,6 +146,11 @@ int api_warnings_list(struct call *k);
 int api_urges_create(struct call *k);
 int api_urges_list(struct call *k);
 int api_urges_answer(struct call *k);
+int api_cards_list(struct call *k);
+int api_cards_get(struct call *k);
+int api_cards_decide(struct call *k);
+int api_followups_list(struct call *k);
+int api_followups_answer(struct call *k);
 int api_events_list(struct call *k);
 int api_ops_healthz(struct call *k);
 int api_ops_metrics(struct call *k);

@@ -111,6 +111,12 @@ static const struct route routes[] = {
 	{"POST", "/api/v1/urges", api_urges_create, ADMINS | ROLE_SUPERVISOR, R_WRITE},
 	{"GET", "/api/v1/urges", api_urges_list, 0, 0},
 	{"POST", "/api/v1/urges/{id}/answer", api_urges_answer, 0, R_WRITE},
+	{"GET", "/api/v1/cards", api_cards_list, 0, 0},
+	{"GET", "/api/v1/cards/{id}", api_cards_get, 0, 0},
+	{"POST", "/api/v1/cards/{id}/{decision}", api_cards_decide, ROLE_SYSADMIN | ROLE_SUPERVISOR,
+	 R_WRITE},
+	{"GET", "/api/v1/followups", api_followups_list, 0, 0},
+	{"POST", "/api/v1/followups/{id}/answer", api_followups_answer, 0, R_WRITE},
 
 	{"GET", "/api/v1/events", api_events_list, ROLE_SYSADMIN | ROLE_SUPERVISOR, 0},
 	{"GET", "/healthz", api_ops_healthz, 0, R_PUBLIC},

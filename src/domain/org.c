@@ -103,16 +103,18 @@ int org_region_update(struct ctx *c, const char *code, json_t *in, json_t **out)
 
 #define CENTER_SELECT                                                                          \
 	"SELECT ce.id, ce.region_code, r.name, ce.name, ce.address, ce.phone, ce.disabled, "   \
-	"(SELECT COUNT(*) FROM units u WHERE u.center_id = ce.id), ce.warn_days "              \
+	"(SELECT COUNT(*) FROM units u WHERE u.center_id = ce.id), ce.warn_days, "             \
+	"ce.followup_days "                                                                    \
 	"FROM centers ce JOIN regions r ON r.code = ce.region_code "
 
 static json_t *center_row(struct db_res *r)
 {
-	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:b,s:I,s:I}", "id", (json_int_t)db_int(r, 0),
+	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:b,s:I,s:I,s:I}", "id", (json_int_t)db_int(r, 0),
 			 "region_code", db_text(r, 1), "region_name", db_text(r, 2), "name",
 			 db_text(r, 3), "address", db_text(r, 4), "phone", db_text(r, 5),
 			 "disabled", (int)db_int(r, 6), "unit_count", (json_int_t)db_int(r, 7),
-			 "warn_days", (json_int_t)db_int(r, 8));
+			 "warn_days", (json_int_t)db_int(r, 8), "followup_days",
+			 (json_int_t)db_int(r, 9));
 }
 
 int org_center_list(struct ctx *c, const char *region, json_t **out)
@@ -188,29 +190,33 @@ int org_center_create(struct ctx *c, json_t *in, json_t **out)
 int org_center_update(struct ctx *c, int64_t id, json_t *in, json_t **out)
 {
 	const char *name = NULL, *address = NULL, *phone = NULL;
-	int disabled = 0, has_disabled = 0, has_warn = 0, rc;
-	int64_t warn = 0;
+	int disabled = 0, has_disabled = 0, has_warn = 0, has_followup = 0, rc;
+	int64_t warn = 0, followup = 0;
 	if ((rc = access_center(c, id, ACCESS_WRITE)) < 0 ||
 	    (rc = center_fields(c, in, 0, &name, &address, &phone)) < 0 ||
 	    (rc = field_bool(c, in, "disabled", "停用", &disabled, &has_disabled)) < 0 ||
-	    (rc = field_int(c, in, "warn_days", "预警天数", 0, 0, 10, &warn, &has_warn)) < 0)
+	    (rc = field_int(c, in, "warn_days", "预警天数", 0, 0, 10, &warn, &has_warn)) < 0 ||
+	    (rc = field_int(c, in, "followup_days", "差评整改期限", 0, 1, 30, &followup,
+			    &has_followup)) < 0)
 		return rc;
 	if (has_disabled && !actor_has(c->actor, ROLE_SYSADMIN))
 		return ctx_fail(c, E_FORBIDDEN, "disabled", "只有系统管理员可以停用政务服务中心");
 	struct db_val v[] = {name ? DBT(name) : DBN,	   address ? DBT(address) : DBN,
 			     phone ? DBT(phone) : DBN,	   has_disabled ? DBI(disabled) : DBN,
-			     has_warn ? DBI(warn) : DBN,   DBI(id)};
+			     has_warn ? DBI(warn) : DBN,   has_followup ? DBI(followup) : DBN,
+			     DBI(id)};
 	rc = db_exec(c->db,
 		     "UPDATE centers SET name = COALESCE(?, name), address = COALESCE(?, address), "
 		     "phone = COALESCE(?, phone), disabled = COALESCE(?, disabled), "
-		     "warn_days = COALESCE(?, warn_days) WHERE id = ?",
-		     v, 6, NULL);
+		     "warn_days = COALESCE(?, warn_days), followup_days = COALESCE(?, followup_days) "
+		     "WHERE id = ?",
+		     v, 7, NULL);
 	if (rc == DB_UNIQUE)
 		return ctx_fail(c, E_DUPLICATE, "name", "政务服务中心“%s”已存在", name);
 	if ((rc = ctx_db(c, rc)) < 0 ||
 	    (rc = event_append(c, id, 0, "center.update",
 			       field_pick(in, "name", "address", "phone", "disabled", "warn_days",
-					  NULL))) < 0)
+					  "followup_days", NULL))) < 0)
 		return rc;
 	return org_center_get(c, id, out);
 }

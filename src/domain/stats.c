@@ -10,6 +10,7 @@
 #include "domain/access.h"
 #include "domain/calendar.h"
 #include "domain/case.h"
+#include "domain/field.h"
 #include "domain/sheet.h"
 
 /* ---- rollups ---- */
@@ -377,19 +378,13 @@ struct query {
 	int32_t lo, hi;
 };
 
-static const char *q_text(json_t *q, const char *key)
-{
-	const char *s = json_string_value(json_object_get(q, key));
-	return s && *s ? s : NULL;
-}
-
 static int query_parse(struct ctx *c, json_t *q, struct query *qy)
 {
-	const char *key = q_text(q, "scope");
+	const char *key = field_query(q, "scope");
 	int rc;
-	if ((rc = calendar_period(c, q_text(q, "from"), q_text(q, "to"), STATS_MAX_DAYS, &qy->lo,
-				  &qy->hi)) < 0 ||
-	    (!key && (rc = scope_default(c, &key)) < 0) || (rc = scope_load(c, key, &qy->sc)) < 0)
+	if ((rc = calendar_period(c, field_query(q, "from"), field_query(q, "to"), STATS_MAX_DAYS,
+				  &qy->lo, &qy->hi)) < 0 ||
+	    (!*key && (rc = scope_default(c, &key)) < 0) || (rc = scope_load(c, key, &qy->sc)) < 0)
 		return rc;
 	return scope_allowed(c, &qy->sc);
 }

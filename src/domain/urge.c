@@ -63,7 +63,8 @@ static int target_case(struct ctx *c, const char *no, int64_t step_id, struct ta
 	db_res_free(r);
 	if (rc < 0)
 		return ctx_db(c, rc);
-	return t->step_id ? E_OK : ctx_fail(c, E_INVALID, "step_id", "该环节不是办件当前正在办理的环节");
+	return t->step_id ? E_OK
+			  : ctx_fail(c, E_INVALID, "step_id", "该环节不是办件当前正在办理的环节");
 }
 
 static int target_unit(struct ctx *c, int64_t unit_id, struct target *t)
@@ -93,7 +94,7 @@ static int case_flag(struct ctx *c, int64_t case_id)
 	"SELECT g.id, g.kind, k.no, s.name, un.name, g.message, g.reply_by, cb.name, "             \
 	"g.created_at, g.answer, ab.name, g.answered_at, g.unit_id, COALESCE(tu.name, ''), "       \
 	"ce.name, CASE WHEN g.answered_at IS NULL AND g.reply_by < ? THEN 1 ELSE 0 END "           \
-	"FROM urges g JOIN units un ON un.id = g.unit_id JOIN centers ce ON ce.id = "      \
+	"FROM urges g JOIN units un ON un.id = g.unit_id JOIN centers ce ON ce.id = "              \
 	"g.center_id JOIN users cb ON cb.id = g.created_by LEFT JOIN cases k ON k.id = g.case_id " \
 	"LEFT JOIN case_steps s ON s.id = g.step_id LEFT JOIN users ab ON ab.id = g.answered_by "  \
 	"LEFT JOIN users tu ON tu.id = g.to_user "
@@ -103,26 +104,24 @@ static json_t *urge_row(struct db_res *r)
 	char day[CALENDAR_DAY_LEN];
 	calendar_format_day((int32_t)db_int(r, 6), day);
 	int answered = !db_isnull(r, 11);
-	return json_pack("{s:I,s:s,s:s,s:o,s:o,s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:o,s:o,s:o,s:b,s:s,s:s}",
-			 "id", (json_int_t)db_int(r, 0), "kind", db_text(r, 1), "kind_name",
-			 kind_name(db_text(r, 1)), "case_no",
-			 db_isnull(r, 2) ? json_null() : json_string(db_text(r, 2)), "step",
-			 db_isnull(r, 3) ? json_null() : json_string(db_text(r, 3)), "unit_id",
-			 (json_int_t)db_int(r, 12), "unit_name", db_text(r, 4), "center_name",
-			 db_text(r, 14), "message", db_text(r, 5), "reply_by", day, "created_by",
-			 db_text(r, 7), "created_at", (json_int_t)db_int(r, 8), "answer",
-			 answered ? json_string(db_text(r, 9)) : json_null(), "answered_by",
-			 answered ? json_string(db_text(r, 10)) : json_null(), "answered_at",
-			 answered ? json_integer(db_int(r, 11)) : json_null(), "overdue",
-			 (int)db_int(r, 15), "to_user", db_text(r, 13), "state",
-			 answered ? "answered" : "open");
+	return json_pack(
+	    "{s:I,s:s,s:s,s:o,s:o,s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:o,s:o,s:o,s:b,s:s,s:s}", "id",
+	    (json_int_t)db_int(r, 0), "kind", db_text(r, 1), "kind_name", kind_name(db_text(r, 1)),
+	    "case_no", db_isnull(r, 2) ? json_null() : json_string(db_text(r, 2)), "step",
+	    db_isnull(r, 3) ? json_null() : json_string(db_text(r, 3)), "unit_id",
+	    (json_int_t)db_int(r, 12), "unit_name", db_text(r, 4), "center_name", db_text(r, 14),
+	    "message", db_text(r, 5), "reply_by", day, "created_by", db_text(r, 7), "created_at",
+	    (json_int_t)db_int(r, 8), "answer", answered ? json_string(db_text(r, 9)) : json_null(),
+	    "answered_by", answered ? json_string(db_text(r, 10)) : json_null(), "answered_at",
+	    answered ? json_integer(db_int(r, 11)) : json_null(), "overdue", (int)db_int(r, 15),
+	    "to_user", db_text(r, 13), "state", answered ? "answered" : "open");
 }
 
 static int urge_get(struct ctx *c, int64_t id, json_t **out)
 {
 	struct db_val p[] = {DBI(calendar_day_of(c->now)), DBI(id)};
-	return ctx_one(c, URGE_SELECT "WHERE g.id = ?", p, 2, urge_row, E_NOT_FOUND, "督办记录不存在",
-		       out);
+	return ctx_one(c, URGE_SELECT "WHERE g.id = ?", p, 2, urge_row, E_NOT_FOUND,
+		       "督办记录不存在", out);
 }
 
 int urge_create(struct ctx *c, json_t *in, json_t **out)
@@ -135,7 +134,8 @@ int urge_create(struct ctx *c, json_t *in, json_t **out)
 	if ((rc = field_text(c, in, "kind", "督办类型", 1, 1, 16, &kind, NULL)) < 0)
 		return rc;
 	if (strcmp(kind, "supervise") && strcmp(kind, "hurry"))
-		return ctx_fail(c, E_INVALID, "kind", "督办类型须为督办（supervise）或催办（hurry）");
+		return ctx_fail(c, E_INVALID, "kind",
+				"督办类型须为督办（supervise）或催办（hurry）");
 	if ((rc = field_text(c, in, "case_no", "办件编号", 0, 1, 40, &no, NULL)) < 0 ||
 	    (rc = field_int(c, in, "unit_id", "窗口单位", 0, 1, INT64_MAX, &unit_id, NULL)) < 0 ||
 	    (rc = field_int(c, in, "step_id", "环节", 0, 1, INT64_MAX, &step_id, NULL)) < 0 ||
@@ -144,7 +144,8 @@ int urge_create(struct ctx *c, json_t *in, json_t **out)
 	    (rc = field_text(c, in, "reply_by", "答复期限", 1, 10, 10, &reply_by, NULL)) < 0)
 		return rc;
 	if (calendar_parse_day(reply_by, &day) < 0 || day < today || day > today + 366)
-		return ctx_fail(c, E_INVALID, "reply_by", "答复期限须为今天起一年内的日期（YYYY-MM-DD）");
+		return ctx_fail(c, E_INVALID, "reply_by",
+				"答复期限须为今天起一年内的日期（YYYY-MM-DD）");
 	if (!no == !unit_id)
 		return ctx_fail(c, E_INVALID, "case_no", "请指定督办的办件或窗口单位（二者选一）");
 	if (step_id && !no)
@@ -161,14 +162,14 @@ int urge_create(struct ctx *c, json_t *in, json_t **out)
 			     DBI(day),
 			     c->actor ? DBI(c->actor->id) : DBN,
 			     DBI(c->now)};
-	if ((rc = ctx_int(c,
-			  "INSERT INTO urges (center_id, unit_id, case_id, step_id, to_user, kind, "
-			  "message, reply_by, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-			  "?, ?) RETURNING id",
-			  p, 10, &id)) < 0 ||
+	if ((rc = ctx_int(
+		 c,
+		 "INSERT INTO urges (center_id, unit_id, case_id, step_id, to_user, kind, "
+		 "message, reply_by, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+		 "?, ?) RETURNING id",
+		 p, 10, &id)) < 0 ||
 	    (t.case_id && (rc = case_flag(c, t.case_id)) < 0) ||
-	    (rc = event_append(c, t.center_id, t.case_id,
-			       "urge.create",
+	    (rc = event_append(c, t.center_id, t.case_id, "urge.create",
 			       json_pack("{s:I,s:s,s:I,s:o,s:s,s:s}", "id", (json_int_t)id, "kind",
 					 kind, "unit_id", (json_int_t)t.unit_id, "step_id",
 					 t.step_id ? json_integer(t.step_id) : json_null(),
@@ -203,16 +204,18 @@ int urge_answer(struct ctx *c, int64_t id, json_t *in, json_t **out)
 		return ctx_fail(c, E_NOT_FOUND, NULL, "督办记录不存在");
 	if (!mine)
 		return ctx_fail(c, E_FORBIDDEN, NULL,
-				to_user ? "只有被督办环节的承办人可以答复" : "只有被督办单位的工作人员可以答复");
+				to_user ? "只有被督办环节的承办人可以答复"
+					: "只有被督办单位的工作人员可以答复");
 	if (answered)
 		return ctx_fail(c, E_STATE, NULL, "该督办已答复");
 	if ((rc = field_lines(c, in, "answer", "答复内容", 1, 1, URGE_MAX_TEXT, &answer, NULL)) < 0)
 		return rc;
 	struct db_val u[] = {DBT(answer), a ? DBI(a->id) : DBN, DBI(c->now), DBI(id)};
-	if ((rc = db_exec(c->db,
-			  "UPDATE urges SET answer = ?, answered_by = ?, answered_at = ? WHERE id = ? "
-			  "AND answered_at IS NULL",
-			  u, 4, NULL)) < 0)
+	if ((rc = db_exec(
+		 c->db,
+		 "UPDATE urges SET answer = ?, answered_by = ?, answered_at = ? WHERE id = ? "
+		 "AND answered_at IS NULL",
+		 u, 4, NULL)) < 0)
 		return ctx_db(c, rc);
 	if ((case_id && (rc = case_flag(c, case_id)) < 0) ||
 	    (rc = event_append(c, center, case_id, "urge.answer",
@@ -221,23 +224,17 @@ int urge_answer(struct ctx *c, int64_t id, json_t *in, json_t **out)
 	return urge_get(c, id, out);
 }
 
-static const char *q_text(json_t *q, const char *key)
-{
-	const char *s = json_string_value(json_object_get(q, key));
-	return s && *s ? s : NULL;
-}
-
 int urge_list(struct ctx *c, json_t *q, json_t **out)
 {
 	const struct actor *a = c->actor;
-	const char *view = q_text(q, "view") ? q_text(q, "view") : "all";
-	const char *state = q_text(q, "state"), *no = q_text(q, "case_no");
+	const char *view = *field_query(q, "view") ? field_query(q, "view") : "all";
+	const char *state = field_query(q, "state"), *no = field_query(q, "case_no");
 	struct page pg;
-	field_page(q_text(q, "page"), q_text(q, "size"), &pg);
+	field_page(field_query(q, "page"), field_query(q, "size"), &pg);
 	int mine = !strcmp(view, "mine");
 	if (!mine && strcmp(view, "all"))
 		return ctx_fail(c, E_INVALID, "view", "视图须为mine或all");
-	if (state && strcmp(state, "open") && strcmp(state, "answered"))
+	if (*state && strcmp(state, "open") && strcmp(state, "answered"))
 		return ctx_fail(c, E_INVALID, "state", "状态须为open或answered");
 	/* mine: to me, or to my unit when no person is named; all: the centers the actor
 	 * reads (own center, a supervisor's region, everything for a sysadmin) */
@@ -245,22 +242,21 @@ int urge_list(struct ctx *c, json_t *q, json_t **out)
 	const char *scope = a && (a->roles & ROLE_SUPERVISOR) && !(a->roles & ROLE_SYSADMIN)
 				? access_region_like(c, a->scope_region)
 				: "%";
-	struct db_val p[] = {
-	    DBI(calendar_day_of(c->now)),
-	    DBI(mine),
-	    DBI(a ? a->id : 0),
-	    DBI(a ? a->unit_id : 0),
-	    DBI(mine),
-	    DBI(own),
-	    DBI(own),
-	    DBT(scope),
-	    DBT(state ? state : ""),
-	    DBT(state ? state : ""),
-	    DBT(state ? state : ""),
-	    DBT(no ? no : ""),
-	    DBT(no ? no : ""),
-	    DBI(pg.size),
-	    DBI((pg.page - 1) * pg.size)};
+	struct db_val p[] = {DBI(calendar_day_of(c->now)),
+			     DBI(mine),
+			     DBI(a ? a->id : 0),
+			     DBI(a ? a->unit_id : 0),
+			     DBI(mine),
+			     DBI(own),
+			     DBI(own),
+			     DBT(scope),
+			     DBT(state),
+			     DBT(state),
+			     DBT(state),
+			     DBT(no),
+			     DBT(no),
+			     DBI(pg.size),
+			     DBI((pg.page - 1) * pg.size)};
 	const char *where =
 	    "WHERE ((? = 1 AND (g.to_user = ? OR (g.to_user IS NULL AND g.unit_id = ?))) OR "
 	    "(? = 0 AND (? = 0 OR g.center_id = ?) AND ce.region_code LIKE ?)) AND "

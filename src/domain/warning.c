@@ -13,19 +13,13 @@
 
 #define WARN_MAX_ROWS 5000
 
-static const char *q_text(json_t *q, const char *key)
-{
-	const char *s = json_string_value(json_object_get(q, key));
-	return s && *s ? s : "";
-}
-
 /* Columns shared by both lists, from 0: no, item code, item name, unit id, unit name,
  * center name, applicant, urged, warn days, due day; then the list's own. */
 #define COMMON                                                                                     \
-	"k.no, i.code, i.name, un.id, un.name, ce.name, k.applicant_name, k.urged, "              \
+	"k.no, i.code, i.name, un.id, un.name, ce.name, k.applicant_name, k.urged, "               \
 	"COALESCE(i.warn_days, ce.warn_days), "
 #define JOINS                                                                                      \
-	" JOIN items i ON i.id = k.item_id JOIN units un ON un.id = k.unit_id JOIN centers ce ON "  \
+	" JOIN items i ON i.id = k.item_id JOIN units un ON un.id = k.unit_id JOIN centers ce ON " \
 	"ce.id = k.center_id "
 #define FILTERS                                                                                    \
 	" AND (? = 0 OR k.center_id = ?) AND (? = 0 OR k.unit_id = ?) AND ce.region_code LIKE ? "  \
@@ -35,17 +29,18 @@ static const char *q_text(json_t *q, const char *key)
 int warning_list(struct ctx *c, json_t *q, json_t **out)
 {
 	const struct actor *a = c->actor;
-	const char *kind = *q_text(q, "kind") ? q_text(q, "kind") : "promised";
-	const char *want = q_text(q, "light"), *item = q_text(q, "item"), *text = q_text(q, "q");
+	const char *kind = *field_query(q, "kind") ? field_query(q, "kind") : "promised";
+	const char *want = field_query(q, "light"), *item = field_query(q, "item"), *text = field_query(q, "q");
 	int post = !strcmp(kind, "post");
 	if (!post && strcmp(kind, "promised"))
-		return ctx_fail(c, E_INVALID, "kind", "预警类型须为promised（承诺时限）或post（岗位时限）");
+		return ctx_fail(c, E_INVALID, "kind",
+				"预警类型须为promised（承诺时限）或post（岗位时限）");
 	if (*want && strcmp(want, "yellow") && strcmp(want, "red"))
 		return ctx_fail(c, E_INVALID, "light", "灯色须为yellow或red");
 	struct page pg;
-	field_page(q_text(q, "page"), q_text(q, "size"), &pg);
-	int64_t center = strtoll(q_text(q, "center_id"), NULL, 10);
-	int64_t unit = strtoll(q_text(q, "unit_id"), NULL, 10);
+	field_page(field_query(q, "page"), field_query(q, "size"), &pg);
+	int64_t center = strtoll(field_query(q, "center_id"), NULL, 10);
+	int64_t unit = strtoll(field_query(q, "unit_id"), NULL, 10);
 	int64_t own = access_own_center(c);
 	if (own && center && center != own)
 		return ctx_fail(c, E_FORBIDDEN, "center_id", "无权查看其他政务服务中心的预警");
@@ -82,12 +77,15 @@ int warning_list(struct ctx *c, json_t *q, json_t **out)
 	if ((rc = db_query(
 		 c->db, &r,
 		 post ? "SELECT " COMMON "s.due_day, 0, s.id, s.name, s.kind, s.state, "
-			"COALESCE(h.name, '') FROM case_steps s JOIN cases k ON k.id = s.case_id" JOINS
-			"LEFT JOIN users h ON h.id = s.handler_id WHERE s.state IN ('active', 'out') "
+			"COALESCE(h.name, '') FROM case_steps s JOIN cases k ON k.id = "
+			"s.case_id" JOINS "LEFT JOIN users h ON h.id = s.handler_id WHERE s.state "
+					  "IN ('active', 'out') "
 			"AND s.due_day <= ? AND k.state = 'in_process'" FILTERS
 			"ORDER BY s.due_day, s.id"
-		      : "SELECT " COMMON "k.due_day, COALESCE(k.paused_since, 0), k.state FROM cases "
-			"k" JOINS "WHERE k.state IN ('accepted', 'in_process') AND k.due_day <= ?" FILTERS
+		      : "SELECT " COMMON
+			"k.due_day, COALESCE(k.paused_since, 0), k.state FROM cases "
+			"k" JOINS
+			"WHERE k.state IN ('accepted', 'in_process') AND k.due_day <= ?" FILTERS
 			"ORDER BY k.due_day, k.id",
 		 p, 12)) < 0)
 		return ctx_db(c, rc);
@@ -105,17 +103,18 @@ int warning_list(struct ctx *c, json_t *q, json_t **out)
 			continue;
 		char day[CALENDAR_DAY_LEN];
 		calendar_format_day(due, day);
-		json_t *o = json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:b,s:s,s:i,s:s}", "no",
-				      db_text(r, 0), "item_code", db_text(r, 1), "item_name",
-				      db_text(r, 2), "unit_id", (json_int_t)db_int(r, 3), "unit_name",
-				      db_text(r, 4), "center_name", db_text(r, 5), "applicant_name",
-				      db_text(r, 6), "urged", (int)db_int(r, 7), "due_day", day,
-				      "days_left", left, "light", light);
+		json_t *o =
+		    json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:b,s:s,s:i,s:s}", "no", db_text(r, 0),
+			      "item_code", db_text(r, 1), "item_name", db_text(r, 2), "unit_id",
+			      (json_int_t)db_int(r, 3), "unit_name", db_text(r, 4), "center_name",
+			      db_text(r, 5), "applicant_name", db_text(r, 6), "urged",
+			      (int)db_int(r, 7), "due_day", day, "days_left", left, "light", light);
 		if (post)
 			json_object_update_new(
-			    o, json_pack("{s:I,s:s,s:s,s:s,s:s}", "step_id", (json_int_t)db_int(r, 11),
-					 "step_name", db_text(r, 12), "step_kind", db_text(r, 13),
-					 "step_state", db_text(r, 14), "handler_name", db_text(r, 15)));
+			    o, json_pack("{s:I,s:s,s:s,s:s,s:s}", "step_id",
+					 (json_int_t)db_int(r, 11), "step_name", db_text(r, 12),
+					 "step_kind", db_text(r, 13), "step_state", db_text(r, 14),
+					 "handler_name", db_text(r, 15)));
 		else
 			json_object_set_new(o, "paused", json_boolean(db_int(r, 10) != 0));
 		json_array_append_new(items, o);

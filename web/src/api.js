@@ -261,3 +261,26 @@ export async function previewNoticePdf(body) {
   if (!res.ok) throw await parseError(res)
   return res.blob()
 }
+
+// Urges (督办 / 催办) of a case, one of its active steps, or a unit; answered once by the
+// unit or the step's handler. The Urge JSON is in docs/api.md ("Urges").
+// params: { view: 'mine' | 'all', state: 'open' | 'answered', case_no, page, size }
+export const listUrges = (params, opts = {}) => get('/urges', params, opts)
+export const createUrge = (body, opts = {}) => post('/urges', body, opts)
+export const answerUrge = (id, answer, opts = {}) => post(`/urges/${id}/answer`, { answer }, opts)
+
+// Warnings (预警, R3.1): open cases near or past their promised limit (kind promised), or
+// active steps by their own limit (kind post). The Warning JSON is in docs/api.md.
+// params: { kind, center_id, unit_id, item, q, light, page, size } → {items, total, yellow, red, …}
+export const listWarnings = (params, opts = {}) => get('/warnings', params, opts)
+
+// Accountability cards (自动问责), raised by the server's sweep; supervisors confirm or
+// dismiss them with a note. Follow-ups of bad ratings (差评整改), answered once by the unit.
+// params: { state, color, center_id, unit_id, user_id, page, size } → {items, total, yellow, red, …}
+export const listCards = (params, opts = {}) => get('/cards', params, opts)
+export const getCard = (id, opts = {}) => get(`/cards/${id}`, null, opts)
+// decision: 'confirm' | 'dismiss'
+export const decideCard = (id, decision, note, opts = {}) => post(`/cards/${id}/${decision}`, { note }, opts)
+// params: { view: 'mine' | 'all', state: 'open' | 'answered', page, size }
+export const listFollowups = (params, opts = {}) => get('/followups', params, opts)
+export const answerFollowup = (id, answer, opts = {}) => post(`/followups/${id}/answer`, { answer }, opts)

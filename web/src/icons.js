@@ -35,4 +35,9 @@ export {
   DataAnalysis,
   Memo,
   QuestionFilled,
+  Bell,
+  Management,
+  AlarmClock,
+  Monitor,
+  Flag,
 } from '@element-plus/icons-vue'

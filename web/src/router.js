@@ -25,7 +25,10 @@ import ApprovalView from './views/cases/ApprovalView.vue'
 import QueryView from './views/cases/QueryView.vue'
 import StatsView from './views/cases/StatsView.vue'
 import HelpView from './views/help/HelpView.vue'
-import { WINDOW_ROLES } from './labels.js'
+import UrgesView from './views/admin/UrgesView.vue'
+import WarningsView from './views/admin/WarningsView.vue'
+import CardsView from './views/supervision/CardsView.vue'
+import { WINDOW_ROLES, URGE_ROLES, WARNING_ROLES, CARD_ROLES } from './labels.js'
 
 export const APP_TITLE = '政务服务中心行政审批与电子监察系统'
 
@@ -41,6 +44,11 @@ const appRoutes = [
   { path: 'approval', name: 'approval', component: ApprovalView, meta: { title: '审批办理', icon: 'Stamp', group: 'cases', roles: ['handler', 'unit_admin'] } },
   { path: 'query', name: 'query', component: QueryView, meta: { title: '办件查询', icon: 'Search', group: 'cases' } },
   { path: 'stats', name: 'stats', component: StatsView, meta: { title: '办件统计', icon: 'DataAnalysis', group: 'cases' } },
+  // 行政管理: oversight of the centers (督办催办)
+  { path: 'admin/urges', name: 'urges', component: UrgesView, meta: { title: '督办催办', icon: 'Bell', group: 'admin', roles: URGE_ROLES } },
+  { path: 'admin/warnings', name: 'warnings', component: WarningsView, meta: { title: '预警监控', icon: 'AlarmClock', group: 'admin', roles: WARNING_ROLES } },
+  // 电子监察: the cards the server raises by itself (自动问责)
+  { path: 'supervision/cards', name: 'cards', component: CardsView, meta: { title: '问责记录', icon: 'Flag', group: 'supervision', roles: CARD_ROLES } },
   {
     path: 'regions',
     name: 'regions',
@@ -99,6 +107,8 @@ const appRoutes = [
 
 export const MENU_GROUPS = [
   { key: 'cases', title: '业务办理', icon: 'Briefcase' },
+  { key: 'admin', title: '行政管理', icon: 'Management' },
+  { key: 'supervision', title: '电子监察', icon: 'Monitor' },
   { key: 'system', title: '系统管理', icon: 'Setting' },
   { key: 'account', title: '个人设置', icon: 'Avatar' },
 ]
