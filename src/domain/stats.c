@@ -10,6 +10,7 @@
 #include "domain/access.h"
 #include "domain/calendar.h"
 #include "domain/case.h"
+#include "domain/field.h"
 #include "domain/sheet.h"
 
 /* ---- rollups ---- */
@@ -64,24 +65,58 @@ static const struct fact facts[] = {
 };
 #define NFACTS (sizeof(facts) / sizeof(facts[0]))
 
-/* The upsert of fact f over the cases meeting `where` too. */
-static const char *fact_sql(struct ctx *c, const struct fact *f, const char *where)
+/* The rollup counters, in the order of the tables' columns. */
+static const char *const counters[] = {"applied",
+				       "accepted",
+				       "refused",
+				       "completed",
+				       "completed_onsite",
+				       "completed_instant",
+				       "completed_ontime",
+				       "completed_early",
+				       "completed_late",
+				       "permitted",
+				       "completed_promised",
+				       "promised_days_sum",
+				       "used_days_sum",
+				       "transfer_outs",
+				       "transfer_days",
+				       "picked_up",
+				       "rated",
+				       "rating_satisfied",
+				       "rating_bad",
+				       NULL};
+
+/* The two rollups: by day, center, unit and item; and the same summed by day and center. */
+struct rollup {
+	const char *table, *keys, *case_keys, *group;
+};
+static const struct rollup rollups[] = {
+    {"stats_daily", "day, center_id, unit_id, item_id", "k.center_id, k.unit_id, k.item_id",
+     "1, 2, 3, 4"},
+    {"stats_center_daily", "day, center_id", "k.center_id", "1, 2"},
+};
+#define NROLLUPS (sizeof(rollups) / sizeof(rollups[0]))
+
+/* The upsert of fact f into rollup ru over the cases meeting `where` too. */
+static const char *fact_sql(struct ctx *c, const struct fact *f, const struct rollup *ru,
+			    const char *where)
 {
 	struct buf set = BUF_INIT(4096);
 	const char *col = f->cols;
 	while (*col) {
 		size_t n = strcspn(col, ",");
-		buf_addf(&set, "%s%.*s = stats_daily.%.*s + excluded.%.*s", set.len ? ", " : "",
-			 (int)n, col, (int)n, col, (int)n, col);
+		buf_addf(&set, "%s%.*s = %s.%.*s + excluded.%.*s", set.len ? ", " : "", (int)n, col,
+			 ru->table, (int)n, col, (int)n, col);
 		col += n;
 		col += strspn(col, ", ");
 	}
 	const char *sql = arena_printf(
 	    c->arena,
-	    "INSERT INTO stats_daily (day, center_id, unit_id, item_id, %s) SELECT %s, "
-	    "k.center_id, k.unit_id, k.item_id, %s FROM cases k WHERE %s AND %s GROUP BY 1, 2, 3, "
-	    "4 ON CONFLICT (day, center_id, unit_id, item_id) DO UPDATE SET %s",
-	    f->cols, f->day, f->sums, where, f->cond, set.buf);
+	    "INSERT INTO %s (%s, %s) SELECT %s, %s, %s FROM cases k WHERE %s AND %s GROUP BY %s "
+	    "ON CONFLICT (%s) DO UPDATE SET %s",
+	    ru->table, ru->keys, f->cols, f->day, ru->case_keys, f->sums, where, f->cond, ru->group,
+	    ru->keys, set.buf);
 	buf_release(&set);
 	return sql;
 }
@@ -97,7 +132,7 @@ int stats_on_case(struct ctx *c, int64_t case_id, const char *action)
 {
 	const struct fact *f = NULL;
 	struct db_val p[2];
-	int n = 0, rc;
+	int n = 0, rc = E_OK;
 	for (size_t i = 0; i < NFACTS && !f; i++)
 		if (!strcmp(facts[i].action, action))
 			f = &facts[i];
@@ -123,7 +158,8 @@ int stats_on_case(struct ctx *c, int64_t case_id, const char *action)
 				      : ctx_fail(c, E_NOT_FOUND, NULL, "办件不存在");
 	}
 	p[n++] = DBI(case_id);
-	rc = db_exec(c->db, fact_sql(c, f, "k.id = ?"), p, n, NULL);
+	for (size_t i = 0; i < NROLLUPS && rc >= 0; i++)
+		rc = db_exec(c->db, fact_sql(c, f, &rollups[i], "k.id = ?"), p, n, NULL);
 	return rc < 0 ? ctx_db(c, rc) : E_OK;
 }
 
@@ -180,14 +216,38 @@ static int rebuild_used_days(struct ctx *c)
 	return rc < 0 ? ctx_db(c, rc) : E_OK;
 }
 
+/* The per-center rollup as the sums of the per-item one. */
+static int rebuild_centers(struct ctx *c)
+{
+	struct buf cols = BUF_INIT(4096), sums = BUF_INIT(4096);
+	for (int i = 0; counters[i]; i++) {
+		buf_addf(&cols, "%s%s", i ? ", " : "", counters[i]);
+		buf_addf(&sums, "%sSUM(%s)", i ? ", " : "", counters[i]);
+	}
+	int rc =
+	    db_exec(c->db,
+		    arena_printf(c->arena,
+				 "INSERT INTO stats_center_daily (day, center_id, %s) SELECT day, "
+				 "center_id, %s FROM stats_daily GROUP BY 1, 2",
+				 cols.buf, sums.buf),
+		    NULL, 0, NULL);
+	buf_release(&cols);
+	buf_release(&sums);
+	return rc < 0 ? ctx_db(c, rc) : E_OK;
+}
+
 int stats_rebuild(struct ctx *c)
 {
 	struct db_val zero[] = {DBI(0)};
 	int rc = db_exec(c->db, "DELETE FROM stats_daily", NULL, 0, NULL);
+	if (rc == 0)
+		rc = db_exec(c->db, "DELETE FROM stats_center_daily", NULL, 0, NULL);
 	for (size_t i = 0; i < NFACTS && rc == 0; i++)
-		rc =
-		    db_exec(c->db, fact_sql(c, &facts[i], "1 = 1"), zero, facts[i].used_days, NULL);
-	return rc < 0 ? ctx_db(c, rc) : rebuild_used_days(c);
+		rc = db_exec(c->db, fact_sql(c, &facts[i], &rollups[0], "1 = 1"), zero,
+			     facts[i].used_days, NULL);
+	if (rc < 0)
+		return ctx_db(c, rc);
+	return (rc = rebuild_used_days(c)) < 0 ? rc : rebuild_centers(c);
 }
 
 /* ---- scopes ---- */
@@ -318,46 +378,18 @@ struct query {
 	int32_t lo, hi;
 };
 
-static const char *q_text(json_t *q, const char *key)
-{
-	const char *s = json_string_value(json_object_get(q, key));
-	return s && *s ? s : NULL;
-}
-
 static int query_parse(struct ctx *c, json_t *q, struct query *qy)
 {
-	const char *key = q_text(q, "scope");
+	const char *key = field_query(q, "scope");
 	int rc;
-	if ((rc = calendar_period(c, q_text(q, "from"), q_text(q, "to"), STATS_MAX_DAYS, &qy->lo,
-				  &qy->hi)) < 0 ||
-	    (!key && (rc = scope_default(c, &key)) < 0) || (rc = scope_load(c, key, &qy->sc)) < 0)
+	if ((rc = calendar_period(c, field_query(q, "from"), field_query(q, "to"), STATS_MAX_DAYS,
+				  &qy->lo, &qy->hi)) < 0 ||
+	    (!*key && (rc = scope_default(c, &key)) < 0) || (rc = scope_load(c, key, &qy->sc)) < 0)
 		return rc;
 	return scope_allowed(c, &qy->sc);
 }
 
 /* ---- totals and indicators ---- */
-
-/* The rollup counters, summed over a scope and period. */
-static const char *const counters[] = {"applied",
-				       "accepted",
-				       "refused",
-				       "completed",
-				       "completed_onsite",
-				       "completed_instant",
-				       "completed_ontime",
-				       "completed_early",
-				       "completed_late",
-				       "permitted",
-				       "completed_promised",
-				       "promised_days_sum",
-				       "used_days_sum",
-				       "transfer_outs",
-				       "transfer_days",
-				       "picked_up",
-				       "rated",
-				       "rating_satisfied",
-				       "rating_bad",
-				       NULL};
 
 struct indicator {
 	const char *key, *label, *num, *den, *unit;
@@ -423,22 +455,25 @@ static int totals(struct ctx *c, const struct scope *sc, int32_t lo, int32_t hi,
 	const char *cond = scope_cond(c, sc, "d", "item_id", &p[2]);
 	for (int i = 0; counters[i]; i++)
 		buf_addf(&sums, "%sSUM(d.%s)", i ? ", " : "", counters[i]);
-	const char *from =
-	    arena_printf(c->arena,
-			 " FROM stats_daily d JOIN centers ce ON ce.id = d.center_id "
-			 "WHERE d.day BETWEEN ? AND ? AND %s",
-			 cond);
+	/* a region's or a center's counters from the per-center rollup; the on-site items and
+	 * a unit's or an item's counters from the per-item one */
+	const char *where = arena_printf(
+	    c->arena,
+	    " d JOIN centers ce ON ce.id = d.center_id WHERE d.day BETWEEN ? AND ? AND %s", cond);
 	json_t *o = json_pack("{s:s,s:s,s:s}", "scope", sc->key, "name", sc->name, "level",
 			      level_names[sc->level]);
-	int rc =
-	    sums_into(c, arena_printf(c->arena, "SELECT %s%s", sums.buf, from), p, 3, counters, o);
+	int rc = sums_into(
+	    c,
+	    arena_printf(c->arena, "SELECT %s FROM %s%s", sums.buf,
+			 sc->kind <= SCOPE_CENTER ? "stats_center_daily" : "stats_daily", where),
+	    p, 3, counters, o);
 	buf_release(&sums);
 	if (rc == E_OK)
 		rc = sums_into(c,
 			       arena_printf(c->arena,
-					    "SELECT COUNT(DISTINCT d.item_id)%s AND "
-					    "d.completed_onsite > 0",
-					    from),
+					    "SELECT COUNT(DISTINCT d.item_id) FROM stats_daily%s "
+					    "AND d.completed_onsite > 0",
+					    where),
 			       p, 3, onsite, o);
 	if (rc == E_OK)
 		rc = sums_into(

@@ -142,7 +142,7 @@ test('every table exports to .xlsx with the numbers of its JSON', async () => {
 
 test('shenpi verify --rebuild-stats rebuilds the same figures from the cases', async () => {
   const before_ = (await get(admin, '/api/v1/stats/tables/efficiency')).json.rows;
-  await srv.db.sql('DELETE FROM stats_daily');
+  await srv.db.sql('DELETE FROM stats_daily; DELETE FROM stats_center_daily');
   assert.equal(byKey((await get(admin, '/api/v1/stats/indicators')).json.indicators).instant_rate.numerator, 0);
   const r = await srv.cli(['verify', '--rebuild-stats']);
   assert.equal(r.code, 0, r.out);

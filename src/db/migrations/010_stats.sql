@@ -10,6 +10,10 @@
 --   picked_up … rating_bad        the pickup day (picked_up_at)
 -- domain/stats.c keeps them current inside the transaction of each case transition, and
 -- `shenpi verify --rebuild-stats` recomputes them from the cases.
+--
+-- stats_center_daily holds the same counters summed per day and center: a region's or a
+-- center's figures read it (a province's month is a few thousand rows), a unit's or an item's
+-- read stats_daily through its indexes.
 CREATE TABLE stats_daily (
 	day INTEGER NOT NULL,
 	center_id BIGINT NOT NULL REFERENCES centers (id),
@@ -39,3 +43,31 @@ CREATE TABLE stats_daily (
 CREATE INDEX stats_daily_center ON stats_daily (center_id, day);
 CREATE INDEX stats_daily_unit ON stats_daily (unit_id, day);
 CREATE INDEX stats_daily_item ON stats_daily (item_id, day);
+-- 现场办结项目总数 counts the items with an on-site completion in a period
+CREATE INDEX stats_daily_onsite ON stats_daily (day, center_id, item_id) WHERE completed_onsite > 0;
+
+CREATE TABLE stats_center_daily (
+	day INTEGER NOT NULL,
+	center_id BIGINT NOT NULL REFERENCES centers (id),
+	applied BIGINT NOT NULL DEFAULT 0,
+	accepted BIGINT NOT NULL DEFAULT 0,
+	refused BIGINT NOT NULL DEFAULT 0,
+	completed BIGINT NOT NULL DEFAULT 0,
+	completed_onsite BIGINT NOT NULL DEFAULT 0,
+	completed_instant BIGINT NOT NULL DEFAULT 0,
+	completed_ontime BIGINT NOT NULL DEFAULT 0,
+	completed_early BIGINT NOT NULL DEFAULT 0,
+	completed_late BIGINT NOT NULL DEFAULT 0,
+	permitted BIGINT NOT NULL DEFAULT 0,
+	completed_promised BIGINT NOT NULL DEFAULT 0,
+	promised_days_sum BIGINT NOT NULL DEFAULT 0,
+	used_days_sum BIGINT NOT NULL DEFAULT 0,
+	transfer_outs BIGINT NOT NULL DEFAULT 0,
+	transfer_days BIGINT NOT NULL DEFAULT 0,
+	picked_up BIGINT NOT NULL DEFAULT 0,
+	rated BIGINT NOT NULL DEFAULT 0,
+	rating_satisfied BIGINT NOT NULL DEFAULT 0,
+	rating_bad BIGINT NOT NULL DEFAULT 0,
+	PRIMARY KEY (day, center_id)
+);
+CREATE INDEX stats_center_daily_center ON stats_center_daily (center_id, day);
