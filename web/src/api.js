@@ -241,6 +241,29 @@ export const caseNoticeUrl = (no, kind) => `${BASE}/cases/${caseNo(no)}/notices/
 export const fileUrl = (id) => `${BASE}/files/${id}`
 export const statsMine = (params, opts = {}) => get('/stats/mine', params, opts)
 export const statsUnit = (params, opts = {}) => get('/stats/unit', params, opts)
+// Supervision statistics (docs/indicators.md). params: { scope, from, to }; scope is a region
+// code, center:ID, unit:ID or item:ID (absent: the caller's widest).
+export const statsIndicators = (params, opts = {}) => get('/stats/indicators', params, opts)
+export const statsChildren = (params, opts = {}) => get('/stats/children', params, opts)
+export const statsTable = (name, params, opts = {}) => get(`/stats/tables/${encodeURIComponent(name)}`, params, opts)
+// The same table as {name}.xlsx → a Blob; a refused period is an ApiError with the server's
+// Chinese message (shown unless opts.silent).
+export async function statsTableXlsx(name, params, opts = {}) {
+  let res
+  try {
+    res = await fetch(`${BASE}/stats/tables/${encodeURIComponent(name)}.xlsx${queryString(params)}`, { credentials: 'same-origin' })
+  } catch {
+    const err = new ApiError(0, 'network', '无法连接服务器，请检查网络后重试')
+    if (!opts.silent) ElMessage.error(err.message)
+    throw err
+  }
+  if (!res.ok) {
+    const err = await parseError(res)
+    if (!opts.silent) ElMessage.error(err.message)
+    throw err
+  }
+  return res.blob()
+}
 
 // Notice templates (通知书模板): per kind, platform-wide or per item; the preview is a PDF.
 export const listNoticeTemplates = (item_id, opts = {}) => get('/notice-templates', { item_id }, opts)

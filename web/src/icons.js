@@ -40,4 +40,7 @@ export {
   AlarmClock,
   Monitor,
   Flag,
+  Download,
+  DataBoard,
+  Histogram,
 } from '@element-plus/icons-vue'

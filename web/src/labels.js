@@ -135,6 +135,8 @@ export const WARNING_ROLES = ['center_admin', 'supervisor', 'sysadmin', 'unit_ad
 // 问责记录: supervisors and sysadmins decide; a center admin reads.
 export const CARD_ROLES = ['supervisor', 'sysadmin', 'center_admin']
 export const CARD_DECIDE_ROLES = ['supervisor', 'sysadmin']
+// 监控大屏 and 统计报表 (电子监察): who oversees centers; the server limits each to their scope.
+export const STATS_ROLES = ['supervisor', 'sysadmin', 'center_admin']
 export const CARD_COLORS = {
   yellow: { label: '黄牌', tag: 'warning' },
   red: { label: '红牌', tag: 'danger' },

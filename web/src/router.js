@@ -28,7 +28,10 @@ import HelpView from './views/help/HelpView.vue'
 import UrgesView from './views/admin/UrgesView.vue'
 import WarningsView from './views/admin/WarningsView.vue'
 import CardsView from './views/supervision/CardsView.vue'
-import { WINDOW_ROLES, URGE_ROLES, WARNING_ROLES, CARD_ROLES } from './labels.js'
+import { WINDOW_ROLES, URGE_ROLES, WARNING_ROLES, CARD_ROLES, STATS_ROLES } from './labels.js'
+// The statistics pages load ECharts: their own chunk, fetched when first opened.
+const DashboardView = () => import('./views/supervision/DashboardView.vue')
+const ReportsView = () => import('./views/supervision/ReportsView.vue')
 
 export const APP_TITLE = '政务服务中心行政审批与电子监察系统'
 
@@ -47,7 +50,10 @@ const appRoutes = [
   // 行政管理: oversight of the centers (督办催办)
   { path: 'admin/urges', name: 'urges', component: UrgesView, meta: { title: '督办催办', icon: 'Bell', group: 'admin', roles: URGE_ROLES } },
   { path: 'admin/warnings', name: 'warnings', component: WarningsView, meta: { title: '预警监控', icon: 'AlarmClock', group: 'admin', roles: WARNING_ROLES } },
-  // 电子监察: the cards the server raises by itself (自动问责)
+  // 电子监察: the indicators and their drill-down (监控大屏, a supervisor's first page), the
+  // statistics tables, the cards the server raises by itself (自动问责)
+  { path: 'supervision/dashboard', name: 'dashboard', component: DashboardView, meta: { title: '监控大屏', icon: 'DataBoard', group: 'supervision', roles: STATS_ROLES } },
+  { path: 'supervision/reports', name: 'reports', component: ReportsView, meta: { title: '统计报表', icon: 'Histogram', group: 'supervision', roles: STATS_ROLES } },
   { path: 'supervision/cards', name: 'cards', component: CardsView, meta: { title: '问责记录', icon: 'Flag', group: 'supervision', roles: CARD_ROLES } },
   {
     path: 'regions',
@@ -153,6 +159,11 @@ export const router = createRouter({
   routes,
 })
 
+// Where a user lands after logging in: a supervisor on 监控大屏, others on 首页.
+export function landingPath(user) {
+  return user?.roles?.includes('supervisor') ? '/supervision/dashboard' : '/'
+}
+
 export function canOpen(route) {
   const roles = route.meta?.roles
   return !roles || hasRole(...roles)
@@ -182,7 +193,7 @@ router.beforeEach(async (to) => {
   if (to.meta.public) {
     // A logged-in user opening /login goes straight in; other public pages are for anyone.
     if (to.name !== 'login') return true
-    return user ? (to.query.redirect ? String(to.query.redirect) : '/') : true
+    return user ? (to.query.redirect ? String(to.query.redirect) : landingPath(user)) : true
   }
   if (!user) return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
   if (user.must_change_password && to.name !== 'password') return { name: 'password' }
