@@ -1808,23 +1808,7 @@ int case_public(struct ctx *c, const char *no, const char *name, const char *pho
 
 /* ---- statistics of a person or a unit (R1.8) ---- */
 
-static int period(struct ctx *c, const char *from, const char *to, int32_t *lo, int32_t *hi)
-{
-	int32_t today = calendar_day_of(c->now);
-	int y, m, d;
-	calendar_day_ymd(today, &y, &m, &d);
-	*lo = calendar_day_from_ymd(y, m, 1);
-	*hi = today;
-	if (from && *from && calendar_parse_day(from, lo) < 0)
-		return ctx_fail(c, E_INVALID, "from", "开始日期格式须为YYYY-MM-DD");
-	if (to && *to && calendar_parse_day(to, hi) < 0)
-		return ctx_fail(c, E_INVALID, "to", "结束日期格式须为YYYY-MM-DD");
-	if (*hi < *lo)
-		return ctx_fail(c, E_INVALID, "to", "结束日期不能早于开始日期");
-	if (*hi - *lo > 3660)
-		return ctx_fail(c, E_INVALID, "from", "统计期间不能超过10年");
-	return E_OK;
-}
+#define CASE_STATS_MAX_DAYS 3661 /* ten years */
 
 /* Run one row of counts and pair them with their labels. */
 static int counts(struct ctx *c, const char *sql, const struct db_val *p, int n,
@@ -1882,7 +1866,7 @@ int case_stats(struct ctx *c, int64_t unit_id, const char *from, const char *to,
 {
 	int32_t lo, hi;
 	int rc;
-	if ((rc = period(c, from, to, &lo, &hi)) < 0)
+	if ((rc = calendar_period(c, from, to, CASE_STATS_MAX_DAYS, &lo, &hi)) < 0)
 		return rc;
 	json_t *items = json_array();
 	if (!unit_id) {

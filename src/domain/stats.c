@@ -577,10 +577,17 @@ static int children(struct ctx *c, const struct scope *sc, struct scope **out, s
 	return E_OK;
 }
 
-/* The open cases of a scope and how many of them are lit yellow and red now. */
+#define OPEN_CARDS                                                                                 \
+	"SELECT SUM(CASE WHEN a.color = 'yellow' THEN 1 ELSE 0 END), SUM(CASE WHEN a.color = "     \
+	"'red' THEN 1 ELSE 0 END) FROM cards a JOIN centers ce ON ce.id = a.center_id LEFT JOIN "  \
+	"cases k ON k.id = a.case_id WHERE a.state = 'open' AND %s"
+
+/* The open cases of a scope, how many of them are lit yellow and red now, and its open
+ * (unconfirmed) yellow and red cards. */
 static int lights(struct ctx *c, const struct scope *sc, json_t *o)
 {
 	static const char *const open_key[] = {"open", NULL};
+	static const char *const card_keys[] = {"cards_yellow", "cards_red", NULL};
 	struct calendar cal;
 	struct db_val p[2];
 	const char *cond = scope_cond(c, sc, "k", "item_id", &p[1]);
@@ -621,7 +628,10 @@ static int lights(struct ctx *c, const struct scope *sc, json_t *o)
 		return ctx_db(c, rc);
 	json_object_set_new(o, "yellow", json_integer(yellow));
 	json_object_set_new(o, "red", json_integer(red));
-	return E_OK;
+	/* a card belongs to an item through its case */
+	cond = sc->kind == SCOPE_ITEM ? scope_cond(c, sc, "k", "item_id", &p[0])
+				      : scope_cond(c, sc, "a", NULL, &p[0]);
+	return sums_into(c, arena_printf(c->arena, OPEN_CARDS, cond), p, 1, card_keys, o);
 }
 
 int stats_children(struct ctx *c, json_t *q, json_t **out)

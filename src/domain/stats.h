@@ -40,9 +40,10 @@ int stats_rebuild(struct ctx *c);
  * {"scope","scope_name","from","to","indicators":[{"key","label","value","numerator",
  *  "denominator","unit"}]} */
 int stats_indicators(struct ctx *c, json_t *q, json_t **out);
-/* The indicators of each child of the scope (region → cities → centers → units → items),
- * with their open cases and warning lights: {"scope","scope_name","from","to","items":[
- * {"scope","name","level","indicators":[…],"open","yellow","red"}]} */
+/* The indicators of each child of the scope (a province's own centers and cities → a city's
+ * or county's centers → units → items), with their open cases, warning lights and open
+ * cards: {"scope","scope_name","from","to","items":[{"scope","name","level","indicators":[…],
+ * "open","yellow","red","cards_yellow","cards_red"}]} */
 int stats_children(struct ctx *c, json_t *q, json_t **out);
 /* Table `name` (workload, efficiency, overtime, transfer, satisfaction, catalog) with a row
  * per child of the scope and a last row "合计" for the scope: {"name","label","scope",

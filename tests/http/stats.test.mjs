@@ -82,7 +82,7 @@ test('drill-down: the province shows its own center and its cities; the city sup
   assert.ok(center, `${scope} among ${r.json.items.map((x) => x.scope)}`);
   assert.equal(center.level, 'center');
   assert.equal(byKey(center.indicators).instant_rate.numerator, 2);
-  assert.deepEqual([center.open, center.yellow, center.red], [0, 0, 0]);
+  assert.deepEqual([center.open, center.yellow, center.red, center.cards_yellow, center.cards_red], [0, 0, 0, 0, 0]);
   r = await get(citySup, `/api/v1/stats/children?scope=${scope}`);
   expectStatus(r, 200);
   const unit = r.json.items.find((x) => x.scope === `unit:${item.unit_id}`);

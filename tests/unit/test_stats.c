@@ -428,8 +428,17 @@ static void test_children_and_tables(void **state)
 {
 	(void)state;
 	load(0);
+	/* cards: open ones count (H's red, G's yellow), decided ones do not */
+	if (db_script(
+		g_c.db,
+		"INSERT INTO cards (key, center_id, unit_id, case_id, rule, color, raised_at, "
+		"state) VALUES ('case_overdue:8', 1, 1, 8, 'case_overdue', 'red', 0, 'open'),"
+		" ('step_overdue:7', 1, 2, 7, 'step_overdue', 'yellow', 0, 'open'),"
+		" ('late_notice:3', 1, 1, 3, 'late_notice', 'yellow', 0, 'dismissed'),"
+		" ('case_overdue:11', 2, 3, 11, 'case_overdue', 'red', 0, 'confirmed')") != DB_OK)
+		fail_msg("%s: %s", g_kind, db_errmsg(g_c.db));
 	json_t *out;
-	/* the province → its city → the city's centers → a center's units */
+	/* the province → its city → the city's centers → a center's units → a unit's items */
 	assert_int_equal(ask(NULL, "510000", NULL, NULL, stats_children, &out), E_OK);
 	json_t *items = json_object_get(out, "items");
 	assert_int_equal(json_array_size(items), 1);
@@ -447,8 +456,36 @@ static void test_children_and_tables(void **state)
 	assert_int_equal(json_integer_value(json_object_get(c1, "open")), 2);
 	assert_int_equal(json_integer_value(json_object_get(c1, "yellow")), 1);
 	assert_int_equal(json_integer_value(json_object_get(c1, "red")), 1);
+	assert_int_equal(json_integer_value(json_object_get(c1, "cards_yellow")), 1);
+	assert_int_equal(json_integer_value(json_object_get(c1, "cards_red")), 1);
 	json_t *c2 = json_array_get(items, 1);
 	assert_int_equal(json_integer_value(json_object_get(c2, "open")), 0);
+	assert_int_equal(json_integer_value(json_object_get(c2, "cards_red")), 0);
+	json_decref(out);
+	assert_int_equal(ask(NULL, "center:1", NULL, NULL, stats_children, &out), E_OK);
+	items = json_object_get(out, "items");
+	assert_int_equal(json_array_size(items), 2);
+	static const int64_t unit_cards[][3] = {{1, 0, 1}, {2, 1, 0}}; /* unit, yellow, red */
+	for (size_t i = 0; i < 2; i++) {
+		json_t *u = json_array_get(items, i);
+		char key[16];
+		snprintf(key, sizeof(key), "unit:%d", (int)unit_cards[i][0]);
+		assert_string_equal(json_string_value(json_object_get(u, "scope")), key);
+		assert_int_equal(json_integer_value(json_object_get(u, "cards_yellow")),
+				 unit_cards[i][1]);
+		assert_int_equal(json_integer_value(json_object_get(u, "cards_red")),
+				 unit_cards[i][2]);
+	}
+	json_decref(out);
+	/* unit 2's one enabled item, with G open and yellow, and G's card */
+	assert_int_equal(ask(NULL, "unit:2", NULL, NULL, stats_children, &out), E_OK);
+	items = json_object_get(out, "items");
+	assert_int_equal(json_array_size(items), 1);
+	json_t *it = json_array_get(items, 0);
+	assert_string_equal(json_string_value(json_object_get(it, "scope")), "item:3");
+	assert_string_equal(json_string_value(json_object_get(it, "level")), "item");
+	assert_int_equal(json_integer_value(json_object_get(it, "yellow")), 1);
+	assert_int_equal(json_integer_value(json_object_get(it, "cards_yellow")), 1);
 	json_decref(out);
 	/* the workload of center 1: unit 1 applied A, B, C, D, E, H, K = 7, unit 2 F, G = 2 */
 	json_t *q = json_pack("{s:s,s:s,s:s}", "scope", "center:1", "from", "2026-03-01", "to",
