@@ -92,6 +92,8 @@ test('the province supervisor lands on 监控大屏: indicators, cities, lights,
   assert.match(await page.getByTestId('ind-value-promise_speedup_days').innerText(), /^\d+ 天$/)
   await page.getByTestId('ind-ontime_rate').hover()
   await page.locator('.el-popper:visible', { hasText: '按时办结率：2 / 2' }).waitFor()
+  await page.mouse.move(0, 0)
+  await page.locator('.el-popper:visible', { hasText: '按时办结率：2 / 2' }).waitFor({ state: 'hidden' })
 
   // the cities: each one completion on time; 成都市 has the red case and its red card
   const chengdu = row(page, 'dash-children', '成都市')
