@@ -19,6 +19,7 @@
 #include "domain/event.h"
 #include "domain/gen.h"
 #include "domain/session.h"
+#include "domain/stats.h"
 #include "domain/user.h"
 
 #define DEFAULT_DB "sqlite:shenpi.db"
@@ -89,10 +90,11 @@ static const char usage_user[] =
 	"  shenpi user list [--db URL]\n";
 
 static const char usage_verify[] =
-	"用法: shenpi verify [--db URL]\n"
+	"用法: shenpi verify [--db URL] [--rebuild-stats]\n"
 	"检查数据库完整性，从头重算事件日志的哈希链，并核对每个附件的内容（SQLite：数据库\n"
 	"所在目录下的 files/；PostgreSQL：attachment_data 表）与其SHA-256相符；发现问题时\n"
-	"指出第一条不符的事件或附件，以非零状态退出。\n";
+	"指出第一条不符的事件或附件，以非零状态退出。\n"
+	"--rebuild-stats 先从办件重算统计汇总（stats_daily），再检查。\n";
 
 static const char usage_calendar[] =
 	"用法:\n"
@@ -404,21 +406,37 @@ static int cmd_user(int argc, char **argv)
 	return rc;
 }
 
+/* stats_rebuild in cli_write's shape. */
+static int rebuild_stats_tx(struct ctx *c, json_t *in, json_t **out)
+{
+	(void)in, (void)out;
+	return stats_rebuild(c);
+}
+
 static int cmd_verify(int argc, char **argv)
 {
-	static const struct option opts[] = {{"db", required_argument, 0, 'd'}, {0, 0, 0, 0}};
+	static const struct option opts[] = {{"db", required_argument, 0, 'd'},
+					     {"rebuild-stats", no_argument, 0, 'r'},
+					     {0, 0, 0, 0}};
 	const char *url = NULL, *why, *bad_file = NULL;
 	int64_t count, bad, files;
-	int o;
+	int o, rebuild = 0;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (o == 'd')
 			url = optarg;
+		else if (o == 'r')
+			rebuild = 1;
 		else
 			return fputs(usage_verify, stderr), 2;
 	}
 	struct cli k;
 	if (cli_open(&k, db_url(url), 0) < 0)
 		return 1;
+	if (rebuild) {
+		if (cli_write(&k, rebuild_stats_tx, NULL, NULL) < 0)
+			return cli_close(&k), 1;
+		puts("统计汇总已从办件重建");
+	}
 	char problem[512] = "";
 	int rc = db_check(k.ctx.db, problem, sizeof(problem));
 	if (rc < 0) {

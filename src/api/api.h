@@ -137,6 +137,11 @@ int api_files_upload_consultation(struct call *k);
 int api_files_get(struct call *k);
 int api_files_delete(struct call *k);
 
+int api_stats_indicators(struct call *k);
+int api_stats_children(struct call *k);
+int api_stats_table(struct call *k);
+int api_stats_table_xlsx(struct call *k);
+
 int api_warnings_list(struct call *k);
 int api_urges_create(struct call *k);
 int api_urges_list(struct call *k);

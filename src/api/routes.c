@@ -102,6 +102,10 @@ static const struct route routes[] = {
 	 ADMINS | ROLE_UNIT_ADMIN, R_WRITE},
 	{"GET", "/api/v1/stats/mine", api_stats_mine, 0, 0},
 	{"GET", "/api/v1/stats/unit", api_stats_unit, 0, 0},
+	{"GET", "/api/v1/stats/indicators", api_stats_indicators, 0, 0},
+	{"GET", "/api/v1/stats/children", api_stats_children, 0, 0},
+	{"GET", "/api/v1/stats/tables/{name}.xlsx", api_stats_table_xlsx, 0, 0},
+	{"GET", "/api/v1/stats/tables/{name}", api_stats_table, 0, 0},
 
 	{"GET", "/api/v1/warnings", api_warnings_list, 0, 0},
 	{"POST", "/api/v1/urges", api_urges_create, ADMINS | ROLE_SUPERVISOR, R_WRITE},

@@ -32,7 +32,8 @@ int access_center(struct ctx *c, int64_t center_id, enum access_mode mode)
 		return ctx_db(c, rc);
 	if ((rc = db_next(r)) <= 0) {
 		db_res_free(r);
-		return rc < 0 ? ctx_db(c, rc) : ctx_fail(c, E_NOT_FOUND, NULL, "政务服务中心不存在");
+		return rc < 0 ? ctx_db(c, rc)
+			      : ctx_fail(c, E_NOT_FOUND, NULL, "政务服务中心不存在");
 	}
 	int ok;
 	if (!a || actor_has(a, ROLE_SYSADMIN))
@@ -48,4 +49,23 @@ int access_center(struct ctx *c, int64_t center_id, enum access_mode mode)
 		ok = 0;
 	db_res_free(r);
 	return ok ? E_OK : ctx_fail(c, E_FORBIDDEN, NULL, "无权访问其他政务服务中心的数据");
+}
+
+int access_list_scope(struct ctx *c, int64_t center, int64_t unit, struct access_scope *out)
+{
+	const struct actor *a = c->actor;
+	int64_t own = access_own_center(c);
+	if (own && center && center != own)
+		return ctx_fail(c, E_FORBIDDEN, "center_id", "无权查看其他政务服务中心的数据");
+	out->center = own ? own : center;
+	out->unit = unit;
+	if (a && !(a->roles & (ROLE_SYSADMIN | ROLE_SUPERVISOR | ROLE_CENTER_ADMIN))) {
+		if (unit && unit != a->unit_id)
+			return ctx_fail(c, E_FORBIDDEN, "unit_id", "只能查看本单位的数据");
+		out->unit = a->unit_id ? a->unit_id : -1;
+	}
+	out->region_like = a && (a->roles & ROLE_SUPERVISOR) && !(a->roles & ROLE_SYSADMIN)
+			       ? access_region_like(c, a->scope_region)
+			       : "%";
+	return E_OK;
 }

@@ -83,6 +83,24 @@ void calendar_format_day(int32_t day, char out[CALENDAR_DAY_LEN])
 	snprintf(out, CALENDAR_DAY_LEN, "%04d-%02d-%02d", y, m, d);
 }
 
+int calendar_period(struct ctx *c, const char *from, const char *to, int max_days, int32_t *lo,
+		    int32_t *hi)
+{
+	int y, m, d;
+	*hi = calendar_day_of(c->now);
+	calendar_day_ymd(*hi, &y, &m, &d);
+	*lo = calendar_day_from_ymd(y, m, 1);
+	if (from && *from && calendar_parse_day(from, lo) < 0)
+		return ctx_fail(c, E_INVALID, "from", "开始日期格式须为YYYY-MM-DD");
+	if (to && *to && calendar_parse_day(to, hi) < 0)
+		return ctx_fail(c, E_INVALID, "to", "结束日期格式须为YYYY-MM-DD");
+	if (*hi < *lo)
+		return ctx_fail(c, E_INVALID, "to", "结束日期不能早于开始日期");
+	if (*hi - *lo >= max_days)
+		return ctx_fail(c, E_INVALID, "from", "统计期间不能超过%d天", max_days);
+	return E_OK;
+}
+
 int calendar_weekday(int32_t day)
 {
 	int w = (int)((day + 4) % 7); /* 1970-01-01 was a Thursday */

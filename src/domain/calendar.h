@@ -48,6 +48,11 @@ void calendar_day_ymd(int32_t day, int *y, int *m, int *d);
 /* Parse exactly "YYYY-MM-DD" (a real date, year 1..9999). 0 or E_INVALID. */
 int calendar_parse_day(const char *s, int32_t *day);
 void calendar_format_day(int32_t day, char out[CALENDAR_DAY_LEN]);
+/* A period of days from..to ("YYYY-MM-DD", both included) for reports: either may be NULL
+ * or "" (from: the 1st of this month, to: today, by c->now). E_INVALID (with the field and
+ * a message) for a malformed day, an end before the start, or more than max_days days. */
+int calendar_period(struct ctx *c, const char *from, const char *to, int max_days, int32_t *lo,
+		    int32_t *hi);
 /* 0 = Sunday … 6 = Saturday, and its Chinese name "星期日" … "星期六". */
 int calendar_weekday(int32_t day);
 const char *calendar_weekday_name(int32_t day);

@@ -178,43 +178,29 @@ static json_t *card_row(struct db_res *r)
 			 or_null_int(r, 15));
 }
 
-static const char *q_text(json_t *q, const char *key)
-{
-	const char *s = json_string_value(json_object_get(q, key));
-	return s && *s ? s : "";
-}
-
 int card_list(struct ctx *c, json_t *q, json_t **out)
 {
-	const struct actor *a = c->actor;
-	const char *state = q_text(q, "state"), *color = q_text(q, "color");
+	const char *state = field_query(q, "state"), *color = field_query(q, "color");
 	struct page pg;
-	field_page(q_text(q, "page"), q_text(q, "size"), &pg);
+	field_page(field_query(q, "page"), field_query(q, "size"), &pg);
 	if (*state && strcmp(state, "open") && strcmp(state, "confirmed") &&
 	    strcmp(state, "dismissed"))
 		return ctx_fail(c, E_INVALID, "state", "状态须为open、confirmed或dismissed");
 	if (*color && strcmp(color, "yellow") && strcmp(color, "red"))
 		return ctx_fail(c, E_INVALID, "color", "颜色须为yellow或red");
-	int64_t center = strtoll(q_text(q, "center_id"), NULL, 10);
-	int64_t unit = strtoll(q_text(q, "unit_id"), NULL, 10);
-	int64_t user = strtoll(q_text(q, "user_id"), NULL, 10);
-	int64_t own = access_own_center(c);
-	if (own && center && center != own)
-		return ctx_fail(c, E_FORBIDDEN, "center_id", "无权查看其他政务服务中心的问责记录");
-	if (own)
-		center = own;
-	if (a && !(a->roles & (ROLE_SYSADMIN | ROLE_SUPERVISOR | ROLE_CENTER_ADMIN)))
-		unit = a->unit_id ? a->unit_id : -1; /* a unit's staff: their unit */
-	const char *scope = a && (a->roles & ROLE_SUPERVISOR) && !(a->roles & ROLE_SYSADMIN)
-				? access_region_like(c, a->scope_region)
-				: "%";
-	struct db_val p[] = {DBI(center),
-			     DBI(center),
-			     DBI(unit),
-			     DBI(unit),
+	int64_t user = strtoll(field_query(q, "user_id"), NULL, 10);
+	struct access_scope sc;
+	int rc = access_list_scope(c, strtoll(field_query(q, "center_id"), NULL, 10),
+				   strtoll(field_query(q, "unit_id"), NULL, 10), &sc);
+	if (rc < 0)
+		return rc;
+	struct db_val p[] = {DBI(sc.center),
+			     DBI(sc.center),
+			     DBI(sc.unit),
+			     DBI(sc.unit),
 			     DBI(user),
 			     DBI(user),
-			     DBT(scope),
+			     DBT(sc.region_like),
 			     DBT(state),
 			     DBT(state),
 			     DBT(color),
@@ -227,12 +213,12 @@ int card_list(struct ctx *c, json_t *q, json_t **out)
 	    "d.color = ?) ";
 	int64_t total = 0, red = 0;
 	json_t *items = NULL;
-	int rc = ctx_int(c,
-			 arena_printf(c->arena,
-				      "SELECT COUNT(*) FROM cards d JOIN centers ce ON ce.id = "
-				      "d.center_id %s",
-				      where),
-			 p, 11, &total);
+	rc = ctx_int(c,
+		     arena_printf(c->arena,
+				  "SELECT COUNT(*) FROM cards d JOIN centers ce ON ce.id = "
+				  "d.center_id %s",
+				  where),
+		     p, 11, &total);
 	if (rc < 0 ||
 	    (rc = ctx_int(c,
 			  arena_printf(c->arena,
@@ -382,29 +368,27 @@ static json_t *followup_row(struct db_res *r)
 int followup_list(struct ctx *c, json_t *q, json_t **out)
 {
 	const struct actor *a = c->actor;
-	const char *view = *q_text(q, "view") ? q_text(q, "view") : "all";
-	const char *state = q_text(q, "state");
+	const char *view = *field_query(q, "view") ? field_query(q, "view") : "all";
+	const char *state = field_query(q, "state");
 	struct page pg;
-	field_page(q_text(q, "page"), q_text(q, "size"), &pg);
+	field_page(field_query(q, "page"), field_query(q, "size"), &pg);
 	int mine = !strcmp(view, "mine");
 	if (!mine && strcmp(view, "all"))
 		return ctx_fail(c, E_INVALID, "view", "视图须为mine或all");
 	if (*state && strcmp(state, "open") && strcmp(state, "answered"))
 		return ctx_fail(c, E_INVALID, "state", "状态须为open或answered");
-	int64_t own = access_own_center(c);
-	int64_t unit =
-	    mine || (a && !(a->roles & (ROLE_SYSADMIN | ROLE_SUPERVISOR | ROLE_CENTER_ADMIN)))
-		? (a && a->unit_id ? a->unit_id : -1)
-		: 0;
-	const char *scope = a && (a->roles & ROLE_SUPERVISOR) && !(a->roles & ROLE_SYSADMIN)
-				? access_region_like(c, a->scope_region)
-				: "%";
+	struct access_scope sc;
+	int rc = access_list_scope(c, 0, 0, &sc);
+	if (rc < 0)
+		return rc;
+	if (mine) /* to my unit */
+		sc.unit = a && a->unit_id ? a->unit_id : -1;
 	struct db_val p[] = {DBI(calendar_day_of(c->now)),
-			     DBI(own),
-			     DBI(own),
-			     DBI(unit),
-			     DBI(unit),
-			     DBT(scope),
+			     DBI(sc.center),
+			     DBI(sc.center),
+			     DBI(sc.unit),
+			     DBI(sc.unit),
+			     DBT(sc.region_like),
 			     DBT(state),
 			     DBT(state),
 			     DBT(state),
@@ -416,12 +400,12 @@ int followup_list(struct ctx *c, json_t *q, json_t **out)
 	    "f.answered_at IS NOT NULL)) ";
 	int64_t total = 0;
 	json_t *items = NULL;
-	int rc = ctx_int(c,
-			 arena_printf(c->arena,
-				      "SELECT COUNT(*) FROM followups f JOIN centers ce ON ce.id = "
-				      "f.center_id %s",
-				      where),
-			 p + 1, 8, &total);
+	rc = ctx_int(c,
+		     arena_printf(c->arena,
+				  "SELECT COUNT(*) FROM followups f JOIN centers ce ON ce.id = "
+				  "f.center_id %s",
+				  where),
+		     p + 1, 8, &total);
 	if (rc < 0 ||
 	    (rc = ctx_rows(c,
 			   arena_printf(c->arena,

@@ -15,6 +15,7 @@
 #include "domain/field.h"
 #include "domain/flowchart.h"
 #include "domain/process.h"
+#include "domain/stats.h"
 
 /* ---- the case row that every transition works on ---- */
 
@@ -78,8 +79,8 @@ static int kase_lock(struct ctx *c, const char *no, struct kase *k)
 static const char *state_name(const char *state)
 {
 	static const char *const names[][2] = {
-	    {"applied", "已申请"},    {"supplement", "补正中"}, {"refused", "不予受理"},
-	    {"accepted", "已受理"},   {"in_process", "审批中"}, {"completed", "已办结"},
+	    {"applied", "已申请"},   {"supplement", "补正中"}, {"refused", "不予受理"},
+	    {"accepted", "已受理"},  {"in_process", "审批中"}, {"completed", "已办结"},
 	    {"picked_up", "已取件"}, {"withdrawn", "已撤回"},
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -264,11 +265,12 @@ static int stage_start(struct ctx *c, const struct calendar *cal, struct step *s
 		s[i].state = "active";
 		s[i].due_day = calendar_add_workdays(cal, today, days);
 		struct db_val p[] = {DBI(c->now), DBI(today), DBI(s[i].due_day), DBI(s[i].id)};
-		int rc = db_exec(c->db,
-				 "UPDATE case_steps SET state = 'active', started_at = ?, "
-				 "started_day = ?, due_day = ?, out_day = NULL, finished_at = NULL, "
-				 "finished_by = NULL, opinion = '' WHERE id = ?",
-				 p, 4, NULL);
+		int rc =
+		    db_exec(c->db,
+			    "UPDATE case_steps SET state = 'active', started_at = ?, "
+			    "started_day = ?, due_day = ?, out_day = NULL, finished_at = NULL, "
+			    "finished_by = NULL, opinion = '' WHERE id = ?",
+			    p, 4, NULL);
 		if (rc < 0)
 			return ctx_db(c, rc);
 	}
@@ -323,11 +325,12 @@ static int deadline_update(struct ctx *c, const struct calendar *cal, struct kas
 {
 	struct db_res *r;
 	struct db_val p[] = {DBI(k->id)};
-	int rc = db_query(c->db, &r,
-			  "SELECT out_day, COALESCE(CASE WHEN state = 'done' THEN "
-			  "(finished_at + 28800) / 86400 END, -1) FROM case_steps WHERE case_id = ? "
-			  "AND kind = 'transfer_out' AND out_day IS NOT NULL",
-			  p, 1);
+	int rc =
+	    db_query(c->db, &r,
+		     "SELECT out_day, COALESCE(CASE WHEN state = 'done' THEN "
+		     "(finished_at + 28800) / 86400 END, -1) FROM case_steps WHERE case_id = ? "
+		     "AND kind = 'transfer_out' AND out_day IS NOT NULL",
+		     p, 1);
 	if (rc < 0)
 		return ctx_db(c, rc);
 	struct calendar_pause pauses[PROCESS_MAX_STEPS];
@@ -374,8 +377,8 @@ static int case_event(struct ctx *c, const struct kase *k, const char *action, j
 static int set_state(struct ctx *c, struct kase *k, const char *state)
 {
 	struct db_val p[] = {DBT(state), DBI(c->now), DBI(k->id)};
-	int rc = db_exec(c->db, "UPDATE cases SET state = ?, updated_at = ? WHERE id = ?", p, 3,
-			 NULL);
+	int rc =
+	    db_exec(c->db, "UPDATE cases SET state = ?, updated_at = ? WHERE id = ?", p, 3, NULL);
 	k->state = state;
 	return rc < 0 ? ctx_db(c, rc) : E_OK;
 }
@@ -394,8 +397,8 @@ static int serial_next(struct ctx *c, int64_t center_id, const char *kind, int32
 			 p, 3, NULL);
 	if (rc < 0)
 		return ctx_db(c, rc);
-	return ctx_int(c, "SELECT last FROM serials WHERE center_id = ? AND kind = ? AND day = ?", p,
-		       3, out);
+	return ctx_int(c, "SELECT last FROM serials WHERE center_id = ? AND kind = ? AND day = ?",
+		       p, 3, out);
 }
 
 static const char *number(struct ctx *c, const char *prefix, const char *region, int32_t day,
@@ -428,8 +431,8 @@ static int id_field(struct ctx *c, json_t *in, const char *key, const char *fiel
 }
 
 /* id_field for "id_no" of `in`, which may be left out or empty unless required. */
-static int optional_id(struct ctx *c, json_t *in, const char *field, const char *label,
-		       int credit, int required, const char **out)
+static int optional_id(struct ctx *c, json_t *in, const char *field, const char *label, int credit,
+		       int required, const char **out)
 {
 	json_t *v = json_object_get(in, "id_no");
 	*out = "";
@@ -461,8 +464,11 @@ static int applicant_parse(struct ctx *c, json_t *in, int contact_needed, struct
 {
 	json_t *a = object_field(in, "applicant"), *ct = object_field(in, "contact");
 	int rc;
-	*ap = (struct applicant){.phone = "", .address = "", .contact_name = "",
-				 .contact_id_no = "", .contact_phone = ""};
+	*ap = (struct applicant){.phone = "",
+				 .address = "",
+				 .contact_name = "",
+				 .contact_id_no = "",
+				 .contact_phone = ""};
 	if (!a)
 		return ctx_fail(c, E_INVALID, "applicant", "请填写申请人信息");
 	if ((rc = field_text(c, a, "kind", "申请人类型", 1, 1, 10, &ap->kind, NULL)) < 0)
@@ -472,19 +478,19 @@ static int applicant_parse(struct ctx *c, json_t *in, int contact_needed, struct
 		return ctx_fail(c, E_INVALID, "applicant.kind", "申请人类型须为个人或单位");
 	if ((rc = field_text(c, a, "name", org ? "单位名称" : "申请人姓名", 1, 1, CASE_MAX_NAME,
 			     &ap->name, NULL)) < 0 ||
-	    (rc = field_ascii(c, a, "phone", "联系电话", contact_needed && !org, 0, 20,
-			      FIELD_PHONE, &ap->phone, NULL)) < 0 ||
+	    (rc = field_ascii(c, a, "phone", "联系电话", contact_needed && !org, 0, 20, FIELD_PHONE,
+			      &ap->phone, NULL)) < 0 ||
 	    (rc = field_text(c, a, "address", "地址", 0, 0, 200, &ap->address, NULL)) < 0)
 		return nested(c, "applicant", rc);
 	if ((rc = optional_id(c, a, "applicant.id_no", org ? "统一社会信用代码" : "身份证号", org,
-			       contact_needed, &ap->id_no)) < 0 ||
+			      contact_needed, &ap->id_no)) < 0 ||
 	    !contact_needed || (!org && !ct))
 		return rc;
 	/* an organisation acts through its contact person (经办人); a person may name one */
 	if (!ct)
 		return ctx_fail(c, E_INVALID, "contact", "单位申请须填写经办人信息");
-	if ((rc = field_text(c, ct, "name", "经办人姓名", org, org, CASE_MAX_NAME, &ap->contact_name,
-			     NULL)) < 0 ||
+	if ((rc = field_text(c, ct, "name", "经办人姓名", org, org, CASE_MAX_NAME,
+			     &ap->contact_name, NULL)) < 0 ||
 	    (rc = field_ascii(c, ct, "phone", "经办人电话", org, org, 20, FIELD_PHONE,
 			      &ap->contact_phone, NULL)) < 0)
 		return nested(c, "contact", rc);
@@ -504,8 +510,10 @@ static int project_parse(struct ctx *c, json_t *in, int investment, const char *
 		const char *key, *label;
 		int required;
 		size_t max;
-	} f[] = {{"name", "项目名称", 1, 100},	     {"code", "项目代码", 0, 40},
-		 {"amount", "总投资（万元）", 1, 20}, {"location", "建设地点", 1, 200},
+	} f[] = {{"name", "项目名称", 1, 100},
+		 {"code", "项目代码", 0, 40},
+		 {"amount", "总投资（万元）", 1, 20},
+		 {"location", "建设地点", 1, 200},
 		 {"content", "建设内容", 0, 2000}};
 	json_t *o = json_object();
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
@@ -552,9 +560,10 @@ static int materials_tick(struct ctx *c, const struct kase *k, json_t *in)
 					"材料清单第%zu项格式不正确", i + 1);
 		int64_t changed = 0;
 		struct db_val p[] = {DBI(present), DBI(id), DBI(k->id)};
-		if ((rc = db_exec(c->db,
-				  "UPDATE case_materials SET present = ? WHERE id = ? AND case_id = ?",
-				  p, 3, &changed)) < 0)
+		if ((rc = db_exec(
+			 c->db,
+			 "UPDATE case_materials SET present = ? WHERE id = ? AND case_id = ?", p, 3,
+			 &changed)) < 0)
 			return ctx_db(c, rc);
 		if (!changed)
 			return ctx_fail(c, E_INVALID, arena_printf(c->arena, "materials[%zu]", i),
@@ -612,11 +621,12 @@ static int item_info_load(struct ctx *c, json_t *in, struct item_info *it)
 		return rc;
 	struct db_res *r;
 	struct db_val p[] = {DBI(id)};
-	if ((rc = db_query(c->db, &r,
-			   "SELECT i.id, i.center_id, i.unit_id, i.kind, ce.region_code, "
-			   "i.statutory_days, i.promised_days, i.investment, i.disabled FROM items i "
-			   "JOIN centers ce ON ce.id = i.center_id WHERE i.id = ?",
-			   p, 1)) < 0)
+	if ((rc = db_query(
+		 c->db, &r,
+		 "SELECT i.id, i.center_id, i.unit_id, i.kind, ce.region_code, "
+		 "i.statutory_days, i.promised_days, i.investment, i.disabled FROM items i "
+		 "JOIN centers ce ON ce.id = i.center_id WHERE i.id = ?",
+		 p, 1)) < 0)
 		return ctx_db(c, rc);
 	if ((rc = db_next(r)) <= 0) {
 		db_res_free(r);
@@ -668,21 +678,36 @@ int case_apply(struct ctx *c, json_t *in, json_t **out)
 	if ((rc = serial_next(c, it.center_id, "case", today, &serial)) < 0)
 		return rc;
 	k.no = number(c, "", it.region, today, 6, serial);
-	struct db_val p[] = {
-	    DBT(k.no),		     DBI(it.center_id),	  DBI(it.unit_id),    DBI(it.id),
-	    DBT(it.kind),	     DBI(it.statutory),	  DBI(it.promised),   DBT(ap.kind),
-	    DBT(ap.name),	     DBT(ap.id_no),	  DBT(ap.phone),      DBT(ap.address),
-	    DBT(ap.contact_name),    DBT(ap.contact_id_no), DBT(ap.contact_phone), DBT(project),
-	    DBT(summary),	     c->actor ? DBI(c->actor->id) : DBN, DBI(c->now), DBI(today),
-	    DBI(c->now)};
-	if ((rc = db_exec(c->db,
-			  "INSERT INTO cases (no, center_id, unit_id, item_id, item_kind, "
-			  "statutory_days, promised_days, state, applicant_kind, applicant_name, "
-			  "applicant_id_no, applicant_phone, applicant_address, contact_name, "
-			  "contact_id_no, contact_phone, project, summary, created_by, created_at, "
-			  "applied_day, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'applied', ?, ?, ?, "
-			  "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			  p, (int)(sizeof(p) / sizeof(p[0])), NULL)) < 0)
+	struct db_val p[] = {DBT(k.no),
+			     DBI(it.center_id),
+			     DBI(it.unit_id),
+			     DBI(it.id),
+			     DBT(it.kind),
+			     DBI(it.statutory),
+			     DBI(it.promised),
+			     DBT(ap.kind),
+			     DBT(ap.name),
+			     DBT(ap.id_no),
+			     DBT(ap.phone),
+			     DBT(ap.address),
+			     DBT(ap.contact_name),
+			     DBT(ap.contact_id_no),
+			     DBT(ap.contact_phone),
+			     DBT(project),
+			     DBT(summary),
+			     c->actor ? DBI(c->actor->id) : DBN,
+			     DBI(c->now),
+			     DBI(today),
+			     DBI(c->now)};
+	if ((rc = db_exec(
+		 c->db,
+		 "INSERT INTO cases (no, center_id, unit_id, item_id, item_kind, "
+		 "statutory_days, promised_days, state, applicant_kind, applicant_name, "
+		 "applicant_id_no, applicant_phone, applicant_address, contact_name, "
+		 "contact_id_no, contact_phone, project, summary, created_by, created_at, "
+		 "applied_day, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'applied', ?, ?, ?, "
+		 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		 p, (int)(sizeof(p) / sizeof(p[0])), NULL)) < 0)
 		return ctx_db(c, rc);
 	struct db_val q[] = {DBT(k.no)};
 	if ((rc = ctx_int(c, "SELECT id FROM cases WHERE no = ?", q, 1, &k.id)) < 0)
@@ -710,17 +735,20 @@ int case_apply(struct ctx *c, json_t *in, json_t **out)
 					"材料清单第%zu项格式不正确", i + 1);
 		int64_t changed = 0;
 		struct db_val u[] = {DBI(present), DBI(k.id), DBI(mid), DBI(it.id)};
-		if ((rc = db_exec(c->db,
-				  "UPDATE case_materials SET present = ? WHERE case_id = ? AND seq = "
-				  "(SELECT seq FROM item_materials WHERE id = ? AND item_id = ?)",
-				  u, 4, &changed)) < 0)
+		if ((rc = db_exec(
+			 c->db,
+			 "UPDATE case_materials SET present = ? WHERE case_id = ? AND seq = "
+			 "(SELECT seq FROM item_materials WHERE id = ? AND item_id = ?)",
+			 u, 4, &changed)) < 0)
 			return ctx_db(c, rc);
 		if (!changed)
 			return ctx_fail(c, E_INVALID, arena_printf(c->arena, "materials[%zu]", i),
 					"材料清单第%zu项不是该事项的材料", i + 1);
 	}
-	json_t *ev = json_pack("{s:I,s:s,s:s}", "item_id", (json_int_t)it.id, "applicant",
-			       ap.name, "kind", ap.kind);
+	if ((rc = stats_on_case(c, k.id, "apply")) < 0)
+		return rc;
+	json_t *ev = json_pack("{s:I,s:s,s:s}", "item_id", (json_int_t)it.id, "applicant", ap.name,
+			       "kind", ap.kind);
 	if ((rc = event_append(c, it.center_id, k.id, "case.apply",
 			       (json_object_set_new(ev, "no", json_string(k.no)), ev))) < 0)
 		return rc;
@@ -733,7 +761,8 @@ static int act_materials(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
 {
 	(void)ev;
 	if (!is(k, "applied") && !is(k, "supplement"))
-		return ctx_fail(c, E_STATE, NULL, "办件%s，材料清单不能再修改", state_name(k->state));
+		return ctx_fail(c, E_STATE, NULL, "办件%s，材料清单不能再修改",
+				state_name(k->state));
 	return materials_tick(c, k, in);
 }
 
@@ -744,7 +773,8 @@ static int act_accept(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
 	int rc;
 	if (!is(k, "applied"))
 		return ctx_fail(c, E_STATE, NULL, "办件%s，不能受理", state_name(k->state));
-	if ((rc = materials_tick(c, k, in)) < 0 || (rc = missing_names(c, k->id, &missing, &names)) < 0)
+	if ((rc = materials_tick(c, k, in)) < 0 ||
+	    (rc = missing_names(c, k->id, &missing, &names)) < 0)
 		return rc;
 	json_decref(missing);
 	if (*names)
@@ -762,7 +792,8 @@ static int act_accept(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
 		if ((rc = process_get(c, k->item_id, 0, &proc)) < 0)
 			return rc;
 		if (!json_is_true(json_object_get(proc, "valid"))) {
-			rc = ctx_fail(c, E_STATE, NULL, "该事项的办理流程不符合规则（%s），请联系单位管理员修改流程",
+			rc = ctx_fail(c, E_STATE, NULL,
+				      "该事项的办理流程不符合规则（%s），请联系单位管理员修改流程",
 				      json_string_value(json_object_get(proc, "problem")));
 			json_decref(proc);
 			return rc;
@@ -781,11 +812,12 @@ static int act_accept(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
 			    DBI(json_integer_value(json_object_get(st, "limit_days"))),
 			    DBT(json_string_value(json_object_get(st, "transfer_desc"))),
 			    DBI(json_integer_value(json_object_get(st, "transfer_days")))};
-			if ((rc = db_exec(c->db,
-					  "INSERT INTO case_steps (case_id, stage, seq, name, kind, "
-					  "handler_id, limit_days, transfer_desc, transfer_days, state) "
-					  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting')",
-					  p, 9, NULL)) < 0) {
+			if ((rc = db_exec(
+				 c->db,
+				 "INSERT INTO case_steps (case_id, stage, seq, name, kind, "
+				 "handler_id, limit_days, transfer_desc, transfer_days, state) "
+				 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting')",
+				 p, 9, NULL)) < 0) {
 				json_decref(proc);
 				return ctx_db(c, rc);
 			}
@@ -794,8 +826,12 @@ static int act_accept(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
 	}
 	k->due_day = calendar_add_workdays(&cal, today, k->promised_days);
 	const char *state = strcmp(k->kind, "promised") ? "accepted" : "in_process";
-	struct db_val p[] = {c->actor ? DBI(c->actor->id) : DBN, DBI(c->now), DBI(today),
-			     DBI(k->due_day), DBI(version), DBI(k->id)};
+	struct db_val p[] = {c->actor ? DBI(c->actor->id) : DBN,
+			     DBI(c->now),
+			     DBI(today),
+			     DBI(k->due_day),
+			     DBI(version),
+			     DBI(k->id)};
 	if ((rc = db_exec(c->db,
 			  "UPDATE cases SET accepted_by = ?, accepted_at = ?, accepted_day = ?, "
 			  "due_day = ?, process_version = ? WHERE id = ?",
@@ -843,7 +879,8 @@ static int act_supplement(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
 		return rc;
 	if (!*names) {
 		json_decref(missing);
-		return ctx_fail(c, E_STATE, "materials", "必交材料已齐全，无需一次性告知，请直接受理");
+		return ctx_fail(c, E_STATE, "materials",
+				"必交材料已齐全，无需一次性告知，请直接受理");
 	}
 	json_object_set_new(ev, "missing", missing);
 	struct db_val p[] = {DBT(note), DBI(c->now), DBI(k->id)};
@@ -931,11 +968,12 @@ static int act_return(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
 			return ctx_fail(c, E_STATE, NULL, "「%s」转外尚未返回，不能退回",
 					all[i].name);
 	struct db_val p[] = {DBI(k->id), DBI(s->stage)};
-	if ((rc = db_exec(c->db,
-			  "UPDATE case_steps SET state = 'waiting', started_at = NULL, "
-			  "started_day = NULL, due_day = NULL, finished_at = NULL, finished_by = NULL, "
-			  "opinion = '' WHERE case_id = ? AND stage = ?",
-			  p, 2, NULL)) < 0)
+	if ((rc = db_exec(
+		 c->db,
+		 "UPDATE case_steps SET state = 'waiting', started_at = NULL, "
+		 "started_day = NULL, due_day = NULL, finished_at = NULL, finished_by = NULL, "
+		 "opinion = '' WHERE case_id = ? AND stage = ?",
+		 p, 2, NULL)) < 0)
 		return ctx_db(c, rc);
 	json_object_set_new(ev, "reason", json_string(reason));
 	return stage_start(c, &cal, all, n, s->stage - 1);
@@ -993,7 +1031,8 @@ static int act_complete(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
 	int permitted = 0, has_permitted = 0, rc;
 	if (is(k, "accepted")) {
 		if (!window_ok(c, k))
-			return ctx_fail(c, E_FORBIDDEN, NULL, "只有该事项所属单位的窗口人员可以办结");
+			return ctx_fail(c, E_FORBIDDEN, NULL,
+					"只有该事项所属单位的窗口人员可以办结");
 	} else if ((rc = step_begin(c, k, in, "complete", &cal, &all, &n, &s, ev)) < 0) {
 		return rc;
 	}
@@ -1006,8 +1045,13 @@ static int act_complete(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
 	if (s && (rc = step_finish(c, &cal, all, n, s, "active", opinion)) < 0)
 		return rc;
 	int32_t today = calendar_day_of(c->now);
-	struct db_val p[] = {c->actor ? DBI(c->actor->id) : DBN, DBI(c->now), DBI(today),
-			     DBI(permitted), DBT(doc_no), DBT(opinion), DBI(k->id)};
+	struct db_val p[] = {c->actor ? DBI(c->actor->id) : DBN,
+			     DBI(c->now),
+			     DBI(today),
+			     DBI(permitted),
+			     DBT(doc_no),
+			     DBT(opinion),
+			     DBI(k->id)};
 	if ((rc = db_exec(c->db,
 			  "UPDATE cases SET completed_by = ?, completed_at = ?, completed_day = ?, "
 			  "permitted = ?, doc_no = ?, opinion = ? WHERE id = ?",
@@ -1019,8 +1063,8 @@ static int act_complete(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
 	return set_state(c, k, "completed");
 }
 
-static const char *const rating_names[] = {"", "非常不满意", "不满意", "基本满意", "满意",
-					   "非常满意"};
+static const char *const rating_names[] = {"",	       "非常不满意", "不满意",
+					   "基本满意", "满意",	     "非常满意"};
 
 static int act_pickup(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
 {
@@ -1034,23 +1078,28 @@ static int act_pickup(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
 	if ((rc = field_bool(c, in, "no_id_card", "无身份证", &no_card, NULL)) < 0)
 		return rc;
 	if (!no_card) {
-		const char *expect = strcmp(k->applicant_kind, "org") ? k->applicant_id_no
-								      : k->contact_id_no;
+		const char *expect =
+		    strcmp(k->applicant_kind, "org") ? k->applicant_id_no : k->contact_id_no;
 		if ((rc = id_field(c, in, "id_no", "id_no", "身份证号", 0, &id_no)) < 0)
 			return rc;
 		if (strcmp(id_no, expect))
-			return ctx_fail(c, E_INVALID, "id_no",
-					"身份证与%s不符，请核对取件人身份",
+			return ctx_fail(c, E_INVALID, "id_no", "身份证与%s不符，请核对取件人身份",
 					strcmp(k->applicant_kind, "org") ? "申请人" : "经办人");
 	}
 	if (!json_is_integer(json_object_get(in, "rating")) ||
 	    (rc = field_int(c, in, "rating", "满意度评价", 1, 1, 5, &rating, NULL)) < 0)
-		return ctx_fail(c, E_INVALID, "rating",
-				"请选择满意度评价：非常满意5、满意4、基本满意3、不满意2、非常不满意1");
-	if ((rc = field_lines(c, in, "comment", "评价意见", 0, 0, CASE_MAX_TEXT, &comment, NULL)) < 0)
+		return ctx_fail(
+		    c, E_INVALID, "rating",
+		    "请选择满意度评价：非常满意5、满意4、基本满意3、不满意2、非常不满意1");
+	if ((rc = field_lines(c, in, "comment", "评价意见", 0, 0, CASE_MAX_TEXT, &comment, NULL)) <
+	    0)
 		return rc;
-	struct db_val p[] = {c->actor ? DBI(c->actor->id) : DBN, DBI(c->now), DBI(no_card),
-			     DBI(rating), DBT(comment), DBI(k->id)};
+	struct db_val p[] = {c->actor ? DBI(c->actor->id) : DBN,
+			     DBI(c->now),
+			     DBI(no_card),
+			     DBI(rating),
+			     DBT(comment),
+			     DBI(k->id)};
 	if ((rc = db_exec(c->db,
 			  "UPDATE cases SET picked_up_by = ?, picked_up_at = ?, no_id_card = ?, "
 			  "rating = ?, rating_comment = ? WHERE id = ?",
@@ -1069,12 +1118,18 @@ struct action {
 	int window; /* the case's window staff only (the step actions check their step) */
 };
 static const struct action actions[] = {
-    {"materials", act_materials, 1},	   {"accept", act_accept, 1},
-    {"refuse", act_refuse, 1},		   {"supplement", act_supplement, 1},
-    {"resupply", act_resupply, 1},	   {"withdraw", act_withdraw, 1},
-    {"submit", act_submit, 0},		   {"return", act_return, 0},
-    {"transfer-out", act_transfer_out, 0}, {"transfer-back", act_transfer_back, 0},
-    {"complete", act_complete, 0},	   {"pickup", act_pickup, 0},
+    {"materials", act_materials, 1},
+    {"accept", act_accept, 1},
+    {"refuse", act_refuse, 1},
+    {"supplement", act_supplement, 1},
+    {"resupply", act_resupply, 1},
+    {"withdraw", act_withdraw, 1},
+    {"submit", act_submit, 0},
+    {"return", act_return, 0},
+    {"transfer-out", act_transfer_out, 0},
+    {"transfer-back", act_transfer_back, 0},
+    {"complete", act_complete, 0},
+    {"pickup", act_pickup, 0},
 };
 
 int case_act(struct ctx *c, const char *no, const char *name, json_t *in, json_t **out)
@@ -1101,7 +1156,7 @@ int case_act(struct ctx *c, const char *no, const char *name, json_t *in, json_t
 		json_decref(ev);
 		return rc;
 	}
-	if ((rc = case_event(c, &k, name, ev)) < 0)
+	if ((rc = stats_on_case(c, k.id, name)) < 0 || (rc = case_event(c, &k, name, ev)) < 0)
 		return rc;
 	return out ? case_get(c, no, out) : E_OK;
 }
@@ -1148,23 +1203,24 @@ static json_t *text_or_null(struct db_res *r, int col)
 	"COALESCE(i.warn_days, ce.warn_days), k.completed_day, k.process_version "                 \
 	"FROM cases k JOIN centers ce ON ce.id = k.center_id JOIN units un ON un.id = k.unit_id "  \
 	"JOIN items i ON i.id = k.item_id LEFT JOIN users cb ON cb.id = k.created_by "             \
-	"LEFT JOIN users ab ON ab.id = k.accepted_by LEFT JOIN users co ON co.id = k.completed_by " \
+	"LEFT JOIN users ab ON ab.id = k.accepted_by LEFT JOIN users co ON co.id = "               \
+	"k.completed_by "                                                                          \
 	"LEFT JOIN users pb ON pb.id = k.picked_up_by WHERE k.id = ?"
 
 static json_t *detail_row(struct db_res *r)
 {
 	const char *state = db_text(r, 3);
-	json_t *o = json_pack(
-	    "{s:I,s:s,s:o,s:s,s:s,s:{s:I,s:s,s:s,s:s,s:s},s:{s:I,s:s},"
-	    "s:{s:I,s:s,s:s,s:s,s:I,s:I,s:b}}",
-	    "id", (json_int_t)db_int(r, 0), "no", db_text(r, 1), "old_no", text_or_null(r, 2),
-	    "state", state, "state_name", state_name(state), "center", "id",
-	    (json_int_t)db_int(r, 4), "name", db_text(r, 5), "region_code", db_text(r, 6),
-	    "address", db_text(r, 7), "phone", db_text(r, 8), "unit", "id",
-	    (json_int_t)db_int(r, 9), "name", db_text(r, 10), "item", "id",
-	    (json_int_t)db_int(r, 11), "code", db_text(r, 12), "name", db_text(r, 13), "kind",
-	    db_text(r, 14), "statutory_days", (json_int_t)db_int(r, 15), "promised_days",
-	    (json_int_t)db_int(r, 16), "investment", (int)db_int(r, 17));
+	json_t *o =
+	    json_pack("{s:I,s:s,s:o,s:s,s:s,s:{s:I,s:s,s:s,s:s,s:s},s:{s:I,s:s},"
+		      "s:{s:I,s:s,s:s,s:s,s:I,s:I,s:b}}",
+		      "id", (json_int_t)db_int(r, 0), "no", db_text(r, 1), "old_no",
+		      text_or_null(r, 2), "state", state, "state_name", state_name(state), "center",
+		      "id", (json_int_t)db_int(r, 4), "name", db_text(r, 5), "region_code",
+		      db_text(r, 6), "address", db_text(r, 7), "phone", db_text(r, 8), "unit", "id",
+		      (json_int_t)db_int(r, 9), "name", db_text(r, 10), "item", "id",
+		      (json_int_t)db_int(r, 11), "code", db_text(r, 12), "name", db_text(r, 13),
+		      "kind", db_text(r, 14), "statutory_days", (json_int_t)db_int(r, 15),
+		      "promised_days", (json_int_t)db_int(r, 16), "investment", (int)db_int(r, 17));
 	json_t *project = *db_text(r, 26) ? json_loads(db_text(r, 26), 0, NULL) : NULL;
 	json_object_update_new(
 	    o, json_pack("{s:{s:s,s:s,s:s,s:s,s:s},s:{s:s,s:s,s:s},s:o,s:s}", "applicant", "kind",
@@ -1185,19 +1241,18 @@ static json_t *detail_row(struct db_res *r)
 	json_object_set_new(o, "process_version", json_integer(db_int(r, 51)));
 	json_object_set_new(o, "refuse_reason",
 			    !strcmp(state, "refused") ? json_string(db_text(r, 35)) : json_null());
-	json_object_set_new(o, "supplement_note", !strcmp(state, "supplement")
-						      ? json_string(db_text(r, 35))
-						      : json_null());
-	json_object_set_new(o, "withdraw_reason", !strcmp(state, "withdrawn")
-						      ? json_string(db_text(r, 35))
-						      : json_null());
-	json_object_set_new(o, "completion",
-			    db_isnull(r, 36)
-				? json_null()
-				: json_pack("{s:b,s:s,s:s,s:s,s:I}", "permitted",
-					    (int)db_int(r, 37), "doc_no", db_text(r, 38), "opinion",
-					    db_text(r, 39), "by", db_text(r, 47), "at",
-					    (json_int_t)db_int(r, 36)));
+	json_object_set_new(o, "supplement_note",
+			    !strcmp(state, "supplement") ? json_string(db_text(r, 35))
+							 : json_null());
+	json_object_set_new(o, "withdraw_reason",
+			    !strcmp(state, "withdrawn") ? json_string(db_text(r, 35))
+							: json_null());
+	json_object_set_new(
+	    o, "completion",
+	    db_isnull(r, 36) ? json_null()
+			     : json_pack("{s:b,s:s,s:s,s:s,s:I}", "permitted", (int)db_int(r, 37),
+					 "doc_no", db_text(r, 38), "opinion", db_text(r, 39), "by",
+					 db_text(r, 47), "at", (json_int_t)db_int(r, 36)));
 	int rating = (int)db_int(r, 42);
 	json_object_set_new(
 	    o, "pickup",
@@ -1252,8 +1307,8 @@ static int materials_json(struct ctx *c, int64_t case_id, json_t *o)
 	{
 		json_int_t mid = json_integer_value(json_object_get(f, "material_id"));
 		json_t *home = signed_;
-		json_array_foreach(mats, j, m) if (json_integer_value(json_object_get(m, "id")) == mid)
-		    home = json_object_get(m, "files");
+		json_array_foreach(mats, j, m) if (json_integer_value(json_object_get(m, "id")) ==
+						   mid) home = json_object_get(m, "files");
 		json_array_append(home, f);
 	}
 	json_array_foreach(mats, j, m) if (json_is_true(json_object_get(m, "required")) &&
@@ -1268,30 +1323,39 @@ static int materials_json(struct ctx *c, int64_t case_id, json_t *o)
 
 static json_t *step_row(struct db_res *r)
 {
-	return json_pack("{s:I,s:I,s:I,s:s,s:s,s:o,s:I,s:s,s:I,s:s,s:o,s:o,s:o,s:o,s:o,s:s}",
-			 "id", (json_int_t)db_int(r, 0), "stage", (json_int_t)db_int(r, 1), "seq",
-			 (json_int_t)db_int(r, 2), "name", db_text(r, 3), "kind", db_text(r, 4),
-			 "handler",
-			 db_isnull(r, 5) ? json_null()
-					 : json_pack("{s:I,s:s}", "id", (json_int_t)db_int(r, 5),
-						     "name", db_text(r, 6)),
-			 "limit_days", (json_int_t)db_int(r, 7), "transfer_desc", db_text(r, 8),
-			 "transfer_days", (json_int_t)db_int(r, 9), "state", db_text(r, 10),
-			 "started_at", int_or_null(r, 11), "due_day", day_json(r, 12), "out_day",
-			 day_json(r, 13), "finished_at", int_or_null(r, 14), "finished_by",
-			 text_or_null(r, 15), "opinion", db_text(r, 16));
+	return json_pack(
+	    "{s:I,s:I,s:I,s:s,s:s,s:o,s:I,s:s,s:I,s:s,s:o,s:o,s:o,s:o,s:o,s:s}", "id",
+	    (json_int_t)db_int(r, 0), "stage", (json_int_t)db_int(r, 1), "seq",
+	    (json_int_t)db_int(r, 2), "name", db_text(r, 3), "kind", db_text(r, 4), "handler",
+	    db_isnull(r, 5)
+		? json_null()
+		: json_pack("{s:I,s:s}", "id", (json_int_t)db_int(r, 5), "name", db_text(r, 6)),
+	    "limit_days", (json_int_t)db_int(r, 7), "transfer_desc", db_text(r, 8), "transfer_days",
+	    (json_int_t)db_int(r, 9), "state", db_text(r, 10), "started_at", int_or_null(r, 11),
+	    "due_day", day_json(r, 12), "out_day", day_json(r, 13), "finished_at",
+	    int_or_null(r, 14), "finished_by", text_or_null(r, 15), "opinion", db_text(r, 16));
 }
 
 static const char *event_text(const char *type)
 {
 	static const char *const texts[][2] = {
-	    {"case.apply", "申请登记"},	     {"case.materials", "核对材料"},
-	    {"case.accept", "受理"},	     {"case.refuse", "不予受理"},
-	    {"case.supplement", "一次性告知"}, {"case.resupply", "补正材料"},
-	    {"case.withdraw", "撤回"},	     {"case.submit", "提交"},
-	    {"case.return", "退回"},	     {"case.transfer-out", "转外"},
-	    {"case.transfer-back", "转外返回"}, {"case.complete", "办结"},
+	    {"case.apply", "申请登记"},
+	    {"case.materials", "核对材料"},
+	    {"case.accept", "受理"},
+	    {"case.refuse", "不予受理"},
+	    {"case.supplement", "一次性告知"},
+	    {"case.resupply", "补正材料"},
+	    {"case.withdraw", "撤回"},
+	    {"case.submit", "提交"},
+	    {"case.return", "退回"},
+	    {"case.transfer-out", "转外"},
+	    {"case.transfer-back", "转外返回"},
+	    {"case.complete", "办结"},
 	    {"case.pickup", "取件"},
+	    {"urge.create", "督办催办"},
+	    {"urge.answer", "答复督办"},
+	    {"card.raise", "自动问责"},
+	    {"followup.answer", "差评整改答复"},
 	};
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
 		if (!strcmp(texts[i][0], type))
@@ -1330,11 +1394,12 @@ static void lights_and_actions(struct ctx *c, const struct calendar *cal, const 
 		if (i < n && open_state(k->state) && s[i].due_day &&
 		    (!strcmp(state, "active") || !strcmp(state, "out")))
 			light = case_light(calendar_workdays_between(cal, today, s[i].due_day),
-					 k->warn_days);
+					   k->warn_days);
 		json_object_set_new(st, "light", json_string(light));
 	}
 	json_t *acts = json_array(), *more = NULL;
-	int window = window_ok(c, k) && !(c->actor && !(c->actor->roles & (ROLE_CLERK | ROLE_HANDLER)));
+	int window =
+	    window_ok(c, k) && !(c->actor && !(c->actor->roles & (ROLE_CLERK | ROLE_HANDLER)));
 	if (window && is(k, "applied"))
 		more = json_pack("[s,s,s,s,s]", "materials", "accept", "refuse", "supplement",
 				 "withdraw");
@@ -1404,13 +1469,14 @@ int case_get(struct ctx *c, const char *no, json_t **out)
 	if ((rc = ctx_one(c, CASE_DETAIL, p, 1, detail_row, E_NOT_FOUND, "办件不存在", &o)) < 0)
 		return rc;
 	if ((rc = materials_json(c, k.id, o)) < 0 ||
-	    (rc = ctx_rows(c,
-			   "SELECT s.id, s.stage, s.seq, s.name, s.kind, s.handler_id, u.name, "
-			   "s.limit_days, s.transfer_desc, s.transfer_days, s.state, s.started_at, "
-			   "s.due_day, s.out_day, s.finished_at, f.name, s.opinion FROM case_steps s "
-			   "LEFT JOIN users u ON u.id = s.handler_id LEFT JOIN users f ON "
-			   "f.id = s.finished_by WHERE s.case_id = ? ORDER BY s.stage, s.seq",
-			   p, 1, step_row, &steps)) < 0 ||
+	    (rc = ctx_rows(
+		 c,
+		 "SELECT s.id, s.stage, s.seq, s.name, s.kind, s.handler_id, u.name, "
+		 "s.limit_days, s.transfer_desc, s.transfer_days, s.state, s.started_at, "
+		 "s.due_day, s.out_day, s.finished_at, f.name, s.opinion FROM case_steps s "
+		 "LEFT JOIN users u ON u.id = s.handler_id LEFT JOIN users f ON "
+		 "f.id = s.finished_by WHERE s.case_id = ? ORDER BY s.stage, s.seq",
+		 p, 1, step_row, &steps)) < 0 ||
 	    (rc = ctx_rows(c,
 			   "SELECT e.seq, e.at, e.type, COALESCE(u.name, '系统'), e.payload FROM "
 			   "events e LEFT JOIN users u ON u.id = e.actor_id WHERE e.case_id = ? "
@@ -1443,7 +1509,8 @@ int case_access(struct ctx *c, const char *no, int write, int64_t *case_id, int6
 	*center_id = k.center_id;
 	if (sight == SIGHT_OVERVIEW)
 		return ctx_fail(c, E_FORBIDDEN, NULL, "无权查看该办件的详细信息");
-	if (write && (!window_ok(c, &k) || !c->actor || !(c->actor->roles & (ROLE_CLERK | ROLE_HANDLER))))
+	if (write &&
+	    (!window_ok(c, &k) || !c->actor || !(c->actor->roles & (ROLE_CLERK | ROLE_HANDLER))))
 		return ctx_fail(c, E_FORBIDDEN, NULL, "只有该事项所属单位的窗口人员可以上传材料");
 	if (write && (is(&k, "refused") || is(&k, "withdrawn") || is(&k, "picked_up")))
 		return ctx_fail(c, E_STATE, NULL, "办件%s，不能再上传文件", state_name(k.state));
@@ -1479,24 +1546,24 @@ int case_svg(struct ctx *c, const char *no, const char **svg, size_t *len)
 		    .handler_name =
 			json_is_object(h)
 			    ? arena_strdup(c->arena, json_string_value(json_object_get(h, "name")))
-			  : "",
+			    : "",
 		    .limit_days = (int)json_integer_value(json_object_get(st, "limit_days")),
 		    .transfer_desc = arena_strdup(
 			c->arena, json_string_value(json_object_get(st, "transfer_desc"))),
 		    .transfer_days = (int)json_integer_value(json_object_get(st, "transfer_days")),
-		    .light = !strcmp(state, "done")	  ? FLOWCHART_GREY
-			     : !strcmp(light, "red")	  ? FLOWCHART_RED
+		    .light = !strcmp(state, "done")	? FLOWCHART_GREY
+			     : !strcmp(light, "red")	? FLOWCHART_RED
 			     : !strcmp(light, "yellow") ? FLOWCHART_YELLOW
-			     : !strcmp(light, "green")	  ? FLOWCHART_GREEN
-							  : FLOWCHART_NONE,
+			     : !strcmp(light, "green")	? FLOWCHART_GREEN
+							: FLOWCHART_NONE,
 		};
 	}
 	/* a saved process version was drawn when it was saved: light that drawing */
 	int64_t version = json_integer_value(json_object_get(o, "process_version"));
 	int64_t item = json_integer_value(json_object_get(json_object_get(o, "item"), "id"));
-	const char *title = arena_printf(c->arena, "%s %s", no,
-					 json_string_value(json_object_get(
-					     json_object_get(o, "item"), "name")));
+	const char *title =
+	    arena_printf(c->arena, "%s %s", no,
+			 json_string_value(json_object_get(json_object_get(o, "item"), "name")));
 	size_t n = i;
 	json_decref(o);
 	const char *base;
@@ -1509,12 +1576,6 @@ int case_svg(struct ctx *c, const char *no, const char **svg, size_t *len)
 }
 
 /* ---- search ---- */
-
-static const char *q_text(json_t *q, const char *key)
-{
-	const char *s = json_string_value(json_object_get(q, key));
-	return s && *s ? s : NULL;
-}
 
 #define LIST_MAX_PARAMS 16
 
@@ -1540,42 +1601,42 @@ static void where_add(struct where *w, const char *cond, struct db_val v)
 
 static json_t *list_row(struct db_res *r)
 {
-	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:b,s:o}", "no", db_text(r, 0),
-			      "state", db_text(r, 1), "state_name", state_name(db_text(r, 1)),
-			      "item_name", db_text(r, 2), "unit_name", db_text(r, 3),
-			      "applicant_name", db_text(r, 4), "applied_day", day_json(r, 5),
-			      "due_day", day_json(r, 6), "urged", (int)db_int(r, 7), "step_name",
-			      text_or_null(r, 11));
+	json_t *o =
+	    json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:b,s:o}", "no", db_text(r, 0), "state",
+		      db_text(r, 1), "state_name", state_name(db_text(r, 1)), "item_name",
+		      db_text(r, 2), "unit_name", db_text(r, 3), "applicant_name", db_text(r, 4),
+		      "applied_day", day_json(r, 5), "due_day", day_json(r, 6), "urged",
+		      (int)db_int(r, 7), "step_name", text_or_null(r, 11));
 	/* the raw numbers the lights are computed from; removed before replying */
-	json_object_set_new(o, "_", json_pack("[I,I,I,I,I,I,I]", (json_int_t)db_int(r, 6),
-					       (json_int_t)db_int(r, 8), (json_int_t)db_int(r, 9),
-					       (json_int_t)db_int(r, 10), (json_int_t)db_int(r, 12),
-					       (json_int_t)db_int(r, 13), (json_int_t)db_int(r, 14)));
+	json_object_set_new(o, "_",
+			    json_pack("[I,I,I,I,I,I,I]", (json_int_t)db_int(r, 6),
+				      (json_int_t)db_int(r, 8), (json_int_t)db_int(r, 9),
+				      (json_int_t)db_int(r, 10), (json_int_t)db_int(r, 12),
+				      (json_int_t)db_int(r, 13), (json_int_t)db_int(r, 14)));
 	return o;
 }
 
 int case_list(struct ctx *c, json_t *q, json_t **out)
 {
 	const struct actor *a = c->actor;
-	const char *view = q_text(q, "view") ? q_text(q, "view") : "all";
+	const char *view = *field_query(q, "view") ? field_query(q, "view") : "all";
 	struct page pg;
-	field_page(q_text(q, "page"), q_text(q, "size"), &pg);
+	field_page(field_query(q, "page"), field_query(q, "size"), &pg);
 	struct where w = {.sql = BUF_INIT(8192)};
 	int64_t me = a ? a->id : 0;
 	/* 0 no, 1 state, 2 item, 3 unit, 4 applicant, 5 applied_day, 6 due_day, 7 urged,
 	 * 8 paused_since, 9 warn_days, 10 my step's due, 11 my step's name, 12 unit_id,
 	 * 13 center_id, 14 has_any_step_handler_me */
-	sql_add(&w,
-		   "SELECT k.no, k.state, i.name, un.name, k.applicant_name, k.applied_day, "
-		   "k.due_day, k.urged, COALESCE(k.paused_since, 0), COALESCE(i.warn_days, "
-		   "ce.warn_days), COALESCE((SELECT MIN(s.due_day) FROM case_steps s WHERE "
-		   "s.case_id = k.id AND s.handler_id = ? AND s.state IN ('active', 'out')), 0), "
-		   "(SELECT MIN(s.name) FROM case_steps s WHERE s.case_id = k.id AND "
-		   "s.state IN ('active', 'out') AND (s.handler_id = ? OR (s.handler_id IS NULL "
-		   "AND k.unit_id = ?))), k.unit_id, k.center_id, (SELECT COUNT(*) FROM "
-		   "case_steps s WHERE s.case_id = k.id AND s.handler_id = ?) "
-		   "FROM cases k JOIN items i ON i.id = k.item_id JOIN units un ON un.id = "
-		   "k.unit_id JOIN centers ce ON ce.id = k.center_id WHERE 1 = 1");
+	sql_add(&w, "SELECT k.no, k.state, i.name, un.name, k.applicant_name, k.applied_day, "
+		    "k.due_day, k.urged, COALESCE(k.paused_since, 0), COALESCE(i.warn_days, "
+		    "ce.warn_days), COALESCE((SELECT MIN(s.due_day) FROM case_steps s WHERE "
+		    "s.case_id = k.id AND s.handler_id = ? AND s.state IN ('active', 'out')), 0), "
+		    "(SELECT MIN(s.name) FROM case_steps s WHERE s.case_id = k.id AND "
+		    "s.state IN ('active', 'out') AND (s.handler_id = ? OR (s.handler_id IS NULL "
+		    "AND k.unit_id = ?))), k.unit_id, k.center_id, (SELECT COUNT(*) FROM "
+		    "case_steps s WHERE s.case_id = k.id AND s.handler_id = ?) "
+		    "FROM cases k JOIN items i ON i.id = k.item_id JOIN units un ON un.id = "
+		    "k.unit_id JOIN centers ce ON ce.id = k.center_id WHERE 1 = 1");
 	w.p[w.n++] = DBI(me);
 	w.p[w.n++] = DBI(me);
 	w.p[w.n++] = DBI(a ? a->unit_id : 0);
@@ -1583,11 +1644,11 @@ int case_list(struct ctx *c, json_t *q, json_t **out)
 	int rc = E_OK;
 	if (!strcmp(view, "mine")) {
 		sql_add(&w,
-			   " AND (k.id IN (SELECT case_id FROM case_steps WHERE handler_id = ? AND "
-			   "state IN ('active', 'out')) OR (k.unit_id = ? AND (k.state IN "
-			   "('applied', 'supplement', 'accepted', 'completed') OR (k.state = "
-			   "'in_process' AND EXISTS (SELECT 1 FROM case_steps s WHERE s.case_id = "
-			   "k.id AND s.handler_id IS NULL AND s.state IN ('active', 'out'))))))");
+			" AND (k.id IN (SELECT case_id FROM case_steps WHERE handler_id = ? AND "
+			"state IN ('active', 'out')) OR (k.unit_id = ? AND (k.state IN "
+			"('applied', 'supplement', 'accepted', 'completed') OR (k.state = "
+			"'in_process' AND EXISTS (SELECT 1 FROM case_steps s WHERE s.case_id = "
+			"k.id AND s.handler_id IS NULL AND s.state IN ('active', 'out'))))))");
 		w.p[w.n++] = DBI(me);
 		w.p[w.n++] = DBI(a && (a->roles & (ROLE_CLERK | ROLE_HANDLER)) ? a->unit_id : 0);
 	} else if (!strcmp(view, "unit")) {
@@ -1598,33 +1659,35 @@ int case_list(struct ctx *c, json_t *q, json_t **out)
 	/* scope: a center's own staff see their center; supervisors their region */
 	if (a && !(a->roles & ROLE_SYSADMIN)) {
 		if (a->roles & ROLE_SUPERVISOR) {
-			where_add(&w, "(k.center_id = ? OR ce.region_code LIKE ?)", DBI(a->center_id));
+			where_add(&w, "(k.center_id = ? OR ce.region_code LIKE ?)",
+				  DBI(a->center_id));
 			w.p[w.n++] = DBT(access_region_like(c, a->scope_region));
 		} else {
 			where_add(&w, "k.center_id = ?", DBI(a->center_id));
 		}
 	}
 	const char *s;
-	if ((s = q_text(q, "no")))
-		sql_add(&w, " AND (k.no = ? OR k.old_no = ?)"), w.p[w.n++] = DBT(s),
-									 w.p[w.n++] = DBT(s);
-	if ((s = q_text(q, "q")))
+	if (*(s = field_query(q, "no"))) {
+		where_add(&w, "(k.no = ? OR k.old_no = ?)", DBT(s));
+		w.p[w.n++] = DBT(s);
+	}
+	if (*(s = field_query(q, "q")))
 		where_add(&w, "k.applicant_name LIKE ? ESCAPE '\\'", DBT(field_like(c, s)));
-	if ((s = q_text(q, "state")))
+	if (*(s = field_query(q, "state")))
 		where_add(&w, "k.state = ?", DBT(s));
 	int64_t v;
-	if ((s = q_text(q, "item_id")) && (v = strtoll(s, NULL, 10)) > 0)
+	if ((v = strtoll(field_query(q, "item_id"), NULL, 10)) > 0)
 		where_add(&w, "k.item_id = ?", DBI(v));
-	if ((s = q_text(q, "unit_id")) && (v = strtoll(s, NULL, 10)) > 0)
+	if ((v = strtoll(field_query(q, "unit_id"), NULL, 10)) > 0)
 		where_add(&w, "k.unit_id = ?", DBI(v));
 	int32_t day;
-	if (rc == E_OK && (s = q_text(q, "from"))) {
+	if (rc == E_OK && *(s = field_query(q, "from"))) {
 		if (calendar_parse_day(s, &day) < 0)
 			rc = ctx_fail(c, E_INVALID, "from", "开始日期格式须为YYYY-MM-DD");
 		else
 			where_add(&w, "k.applied_day >= ?", DBI(day));
 	}
-	if (rc == E_OK && (s = q_text(q, "to"))) {
+	if (rc == E_OK && *(s = field_query(q, "to"))) {
 		if (calendar_parse_day(s, &day) < 0)
 			rc = ctx_fail(c, E_INVALID, "to", "结束日期格式须为YYYY-MM-DD");
 		else
@@ -1637,13 +1700,14 @@ int case_list(struct ctx *c, json_t *q, json_t **out)
 		rc = ctx_fail(c, E_INVALID, NULL, "查询条件过长");
 	if (rc == E_OK) {
 		/* the count: the same conditions around the same select */
-		const char *count = arena_printf(c->arena, "SELECT COUNT(*) FROM (%s) t", w.sql.buf);
+		const char *count =
+		    arena_printf(c->arena, "SELECT COUNT(*) FROM (%s) t", w.sql.buf);
 		rc = ctx_int(c, count, w.p, w.n, &total);
 	}
 	if (rc == E_OK) {
 		sql_add(&w, !strcmp(view, "mine")
-				     ? " ORDER BY COALESCE(k.due_day, 999999), k.id LIMIT ? OFFSET ?"
-				     : " ORDER BY k.id DESC LIMIT ? OFFSET ?");
+				? " ORDER BY COALESCE(k.due_day, 999999), k.id LIMIT ? OFFSET ?"
+				: " ORDER BY k.id DESC LIMIT ? OFFSET ?");
 		w.p[w.n++] = DBI(pg.size);
 		w.p[w.n++] = DBI((pg.page - 1) * pg.size);
 		rc = ctx_rows(c, w.sql.buf, w.p, w.n, list_row, &items);
@@ -1669,13 +1733,15 @@ int case_list(struct ctx *c, json_t *q, json_t **out)
 		const char *state = json_string_value(json_object_get(row, "state"));
 		int open = open_state(state) && due;
 		int left = open ? case_days_left(&cal, today, due, paused) : 0;
-		json_object_set_new(row, "light", json_string(open ? case_light(left, warn) : "none"));
+		json_object_set_new(row, "light",
+				    json_string(open ? case_light(left, warn) : "none"));
 		json_object_set_new(row, "days_left", open ? json_integer(left) : json_null());
-		json_object_set_new(row, "step_light",
-				    json_string(open && my_due ? case_light(calendar_workdays_between(
-									      &cal, today, my_due),
-									  warn)
-							       : "none"));
+		json_object_set_new(
+		    row, "step_light",
+		    json_string(
+			open && my_due
+			    ? case_light(calendar_workdays_between(&cal, today, my_due), warn)
+			    : "none"));
 		int full = !a || (a->roles & (ROLE_SYSADMIN | ROLE_SUPERVISOR)) ||
 			   ((a->roles & ROLE_CENTER_ADMIN) && a->center_id == center) ||
 			   a->unit_id == unit || handles;
@@ -1704,12 +1770,11 @@ static json_t *public_row(struct db_res *r)
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "no", db_text(r, 0), "state",
 			 state, "state_name", state_name(state), "item_name", db_text(r, 2),
 			 "unit_name", db_text(r, 3), "center_name", db_text(r, 4), "applied_day",
-			 day_json(r, 5), "accepted_day", day_json(r, 6), "due_day",
-			 day_json(r, 7), "completed_day", day_json(r, 8));
+			 day_json(r, 5), "accepted_day", day_json(r, 6), "due_day", day_json(r, 7),
+			 "completed_day", day_json(r, 8));
 }
 
-int case_public(struct ctx *c, const char *no, const char *name, const char *phone,
-		json_t **out)
+int case_public(struct ctx *c, const char *no, const char *name, const char *phone, json_t **out)
 {
 	if (!no || strlen(no) > 40 || ((!name || !*name) && (!phone || !*phone)) ||
 	    (name && strlen(name) > 300) || (phone && strlen(phone) > 40))
@@ -1717,20 +1782,22 @@ int case_public(struct ctx *c, const char *no, const char *name, const char *pho
 	struct db_val p[] = {DBT(no), DBT(name && *name ? name : NULL),
 			     DBT(phone && *phone ? phone : NULL)};
 	json_t *o = NULL, *steps = NULL;
-	int rc = ctx_one(c,
-			 "SELECT k.no, k.state, i.name, un.name, ce.name, k.applied_day, "
-			 "k.accepted_day, k.due_day, k.completed_day FROM cases k JOIN items i "
-			 "ON i.id = k.item_id JOIN units un ON un.id = k.unit_id JOIN centers ce ON "
-			 "ce.id = k.center_id WHERE k.no = ? AND (k.applicant_name = ? OR "
-			 "k.applicant_phone = ? OR k.contact_phone = ?)",
-			 (struct db_val[]){p[0], p[1], p[2], p[2]}, 4, public_row, E_NOT_FOUND,
-			 "未找到该办件，请核对办件编号和申请人姓名或联系电话", &o);
+	int rc =
+	    ctx_one(c,
+		    "SELECT k.no, k.state, i.name, un.name, ce.name, k.applied_day, "
+		    "k.accepted_day, k.due_day, k.completed_day FROM cases k JOIN items i "
+		    "ON i.id = k.item_id JOIN units un ON un.id = k.unit_id JOIN centers ce ON "
+		    "ce.id = k.center_id WHERE k.no = ? AND (k.applicant_name = ? OR "
+		    "k.applicant_phone = ? OR k.contact_phone = ?)",
+		    (struct db_val[]){p[0], p[1], p[2], p[2]}, 4, public_row, E_NOT_FOUND,
+		    "未找到该办件，请核对办件编号和申请人姓名或联系电话", &o);
 	if (rc < 0)
 		return rc;
-	if ((rc = ctx_rows(c,
-			   "SELECT s.name, s.state, s.finished_at FROM case_steps s JOIN cases k ON "
-			   "k.id = s.case_id WHERE k.no = ? ORDER BY s.stage, s.seq",
-			   p, 1, public_step_row, &steps)) < 0) {
+	if ((rc =
+		 ctx_rows(c,
+			  "SELECT s.name, s.state, s.finished_at FROM case_steps s JOIN cases k ON "
+			  "k.id = s.case_id WHERE k.no = ? ORDER BY s.stage, s.seq",
+			  p, 1, public_step_row, &steps)) < 0) {
 		json_decref(o);
 		return rc;
 	}
@@ -1741,23 +1808,7 @@ int case_public(struct ctx *c, const char *no, const char *name, const char *pho
 
 /* ---- statistics of a person or a unit (R1.8) ---- */
 
-static int period(struct ctx *c, const char *from, const char *to, int32_t *lo, int32_t *hi)
-{
-	int32_t today = calendar_day_of(c->now);
-	int y, m, d;
-	calendar_day_ymd(today, &y, &m, &d);
-	*lo = calendar_day_from_ymd(y, m, 1);
-	*hi = today;
-	if (from && *from && calendar_parse_day(from, lo) < 0)
-		return ctx_fail(c, E_INVALID, "from", "开始日期格式须为YYYY-MM-DD");
-	if (to && *to && calendar_parse_day(to, hi) < 0)
-		return ctx_fail(c, E_INVALID, "to", "结束日期格式须为YYYY-MM-DD");
-	if (*hi < *lo)
-		return ctx_fail(c, E_INVALID, "to", "结束日期不能早于开始日期");
-	if (*hi - *lo > 3660)
-		return ctx_fail(c, E_INVALID, "from", "统计期间不能超过10年");
-	return E_OK;
-}
+#define CASE_STATS_MAX_DAYS 3661 /* ten years */
 
 /* Run one row of counts and pair them with their labels. */
 static int counts(struct ctx *c, const char *sql, const struct db_val *p, int n,
@@ -1769,55 +1820,80 @@ static int counts(struct ctx *c, const char *sql, const struct db_val *p, int n,
 		return ctx_db(c, rc);
 	if ((rc = db_next(r)) > 0)
 		for (int i = 0; labels[2 * i]; i++)
-			json_array_append_new(items, json_pack("{s:s,s:s,s:I}", "key", labels[2 * i],
-							       "label", labels[2 * i + 1], "value",
-							       (json_int_t)db_int(r, i)));
+			json_array_append_new(
+			    items, json_pack("{s:s,s:s,s:I}", "key", labels[2 * i], "label",
+					     labels[2 * i + 1], "value", (json_int_t)db_int(r, i)));
 	db_res_free(r);
 	return rc < 0 ? ctx_db(c, rc) : E_OK;
 }
 
-static const char *const person_labels[] = {
-    "applied", "登记申请", "accepted", "受理", "steps_done", "办理审批环节",
-    "steps_late", "超时环节", "completed", "办结", "picked_up", "办理取件",
-    "pending", "当前待办", NULL};
+static const char *const person_labels[] = {"applied",	  "登记申请",	  "accepted",	"受理",
+					    "steps_done", "办理审批环节", "steps_late", "超时环节",
+					    "completed",  "办结",	  "picked_up",	"办理取件",
+					    "pending",	  "当前待办",	  NULL};
 
-static const char *const unit_labels[] = {
-    "applied", "申请", "accepted", "受理", "refused", "不予受理",
-    "supplement", "补正中", "in_process", "在办", "completed", "办结",
-    "permitted", "许可", "denied", "不予许可", "on_time", "按时办结",
-    "late", "超时办结", "overdue_open", "在办超期", "rated", "评价",
-    "satisfied", "满意（含基本满意）", "bad", "差评", NULL};
+static const char *const unit_labels[] = {"applied",
+					  "申请",
+					  "accepted",
+					  "受理",
+					  "refused",
+					  "不予受理",
+					  "supplement",
+					  "补正中",
+					  "in_process",
+					  "在办",
+					  "completed",
+					  "办结",
+					  "permitted",
+					  "许可",
+					  "denied",
+					  "不予许可",
+					  "on_time",
+					  "按时办结",
+					  "late",
+					  "超时办结",
+					  "overdue_open",
+					  "在办超期",
+					  "rated",
+					  "评价",
+					  "satisfied",
+					  "满意（含基本满意）",
+					  "bad",
+					  "差评",
+					  NULL};
 
 int case_stats(struct ctx *c, int64_t unit_id, const char *from, const char *to, json_t **out)
 {
 	int32_t lo, hi;
 	int rc;
-	if ((rc = period(c, from, to, &lo, &hi)) < 0)
+	if ((rc = calendar_period(c, from, to, CASE_STATS_MAX_DAYS, &lo, &hi)) < 0)
 		return rc;
 	json_t *items = json_array();
 	if (!unit_id) {
 		int64_t me = c->actor ? c->actor->id : 0;
 		int64_t t0 = calendar_day_start(lo), t1 = calendar_day_end(hi);
-		struct db_val p[] = {DBI(me), DBI(lo), DBI(hi), DBI(me), DBI(lo), DBI(hi),
-				     DBI(me), DBI(t0), DBI(t1), DBI(me), DBI(t0), DBI(t1),
-				     DBI(me), DBI(lo), DBI(hi), DBI(me), DBI(t0), DBI(t1), DBI(me)};
-		rc = counts(c,
-			    "SELECT (SELECT COUNT(*) FROM cases WHERE created_by = ? AND "
-			    "applied_day BETWEEN ? AND ?), (SELECT COUNT(*) FROM cases WHERE "
-			    "accepted_by = ? AND accepted_day BETWEEN ? AND ?), (SELECT COUNT(*) FROM "
-			    "case_steps WHERE finished_by = ? AND kind <> 'accept' AND finished_at >= ? "
-			    "AND finished_at < ?), (SELECT COUNT(*) FROM case_steps WHERE "
-			    "finished_by = ? AND kind <> 'accept' AND finished_at >= ? AND "
-			    "finished_at < ? AND (finished_at + 28800) / 86400 > due_day), "
-			    "(SELECT COUNT(*) FROM cases WHERE completed_by = ? AND completed_day "
-			    "BETWEEN ? AND ?), (SELECT COUNT(*) FROM cases WHERE picked_up_by = ? AND "
-			    "picked_up_at >= ? AND picked_up_at < ?), (SELECT COUNT(*) FROM case_steps "
-			    "WHERE handler_id = ? AND state IN ('active', 'out'))",
-			    p, 19, person_labels, items);
+		struct db_val p[] = {DBI(me), DBI(lo), DBI(hi), DBI(me), DBI(lo), DBI(hi), DBI(me),
+				     DBI(t0), DBI(t1), DBI(me), DBI(t0), DBI(t1), DBI(me), DBI(lo),
+				     DBI(hi), DBI(me), DBI(t0), DBI(t1), DBI(me)};
+		rc = counts(
+		    c,
+		    "SELECT (SELECT COUNT(*) FROM cases WHERE created_by = ? AND "
+		    "applied_day BETWEEN ? AND ?), (SELECT COUNT(*) FROM cases WHERE "
+		    "accepted_by = ? AND accepted_day BETWEEN ? AND ?), (SELECT COUNT(*) FROM "
+		    "case_steps WHERE finished_by = ? AND kind <> 'accept' AND finished_at >= ? "
+		    "AND finished_at < ?), (SELECT COUNT(*) FROM case_steps WHERE "
+		    "finished_by = ? AND kind <> 'accept' AND finished_at >= ? AND "
+		    "finished_at < ? AND (finished_at + 28800) / 86400 > due_day), "
+		    "(SELECT COUNT(*) FROM cases WHERE completed_by = ? AND completed_day "
+		    "BETWEEN ? AND ?), (SELECT COUNT(*) FROM cases WHERE picked_up_by = ? AND "
+		    "picked_up_at >= ? AND picked_up_at < ?), (SELECT COUNT(*) FROM case_steps "
+		    "WHERE handler_id = ? AND state IN ('active', 'out'))",
+		    p, 19, person_labels, items);
 	} else {
 		struct db_res *r;
 		struct db_val u[] = {DBI(unit_id)};
-		if ((rc = db_query(c->db, &r, "SELECT center_id FROM units WHERE id = ?", u, 1)) < 0)
+		if ((rc = db_query(c->db, &r, "SELECT center_id FROM units WHERE id = ?", u, 1)) <
+		    0)
 			return json_decref(items), ctx_db(c, rc);
 		int64_t center = (rc = db_next(r)) > 0 ? db_int(r, 0) : 0;
 		db_res_free(r);
@@ -1831,29 +1907,30 @@ int case_stats(struct ctx *c, int64_t unit_id, const char *from, const char *to,
 		if (rc < 0)
 			return json_decref(items), rc;
 		struct db_val p[] = {DBI(calendar_day_of(c->now)), DBI(unit_id), DBI(lo), DBI(hi)};
-		rc = counts(c,
-			    "SELECT COUNT(*), SUM(CASE WHEN accepted_at IS NOT NULL THEN 1 ELSE 0 "
-			    "END), SUM(CASE WHEN state = 'refused' THEN 1 ELSE 0 END), SUM(CASE WHEN "
-			    "state = 'supplement' THEN 1 ELSE 0 END), SUM(CASE WHEN state IN "
-			    "('accepted', 'in_process') THEN 1 ELSE 0 END), SUM(CASE WHEN "
-			    "completed_at IS NOT NULL THEN 1 ELSE 0 END), SUM(CASE WHEN permitted = 1 "
-			    "THEN 1 ELSE 0 END), SUM(CASE WHEN permitted = 0 THEN 1 ELSE 0 END), "
-			    "SUM(CASE WHEN completed_day <= due_day THEN 1 ELSE 0 END), SUM(CASE WHEN "
-			    "completed_day > due_day THEN 1 ELSE 0 END), SUM(CASE WHEN state IN "
-			    "('accepted', 'in_process') AND paused_since IS NULL AND due_day < ? THEN 1 "
-			    "ELSE 0 END), SUM(CASE WHEN rating IS NOT NULL THEN 1 ELSE 0 END), "
-			    "SUM(CASE WHEN rating >= 3 THEN 1 ELSE 0 END), SUM(CASE WHEN rating <= 2 "
-			    "THEN 1 ELSE 0 END) FROM cases WHERE unit_id = ? AND applied_day BETWEEN "
-			    "? AND ?",
-			    p, 4, unit_labels, items);
+		rc = counts(
+		    c,
+		    "SELECT COUNT(*), SUM(CASE WHEN accepted_at IS NOT NULL THEN 1 ELSE 0 "
+		    "END), SUM(CASE WHEN state = 'refused' THEN 1 ELSE 0 END), SUM(CASE WHEN "
+		    "state = 'supplement' THEN 1 ELSE 0 END), SUM(CASE WHEN state IN "
+		    "('accepted', 'in_process') THEN 1 ELSE 0 END), SUM(CASE WHEN "
+		    "completed_at IS NOT NULL THEN 1 ELSE 0 END), SUM(CASE WHEN permitted = 1 "
+		    "THEN 1 ELSE 0 END), SUM(CASE WHEN permitted = 0 THEN 1 ELSE 0 END), "
+		    "SUM(CASE WHEN completed_day <= due_day THEN 1 ELSE 0 END), SUM(CASE WHEN "
+		    "completed_day > due_day THEN 1 ELSE 0 END), SUM(CASE WHEN state IN "
+		    "('accepted', 'in_process') AND paused_since IS NULL AND due_day < ? THEN 1 "
+		    "ELSE 0 END), SUM(CASE WHEN rating IS NOT NULL THEN 1 ELSE 0 END), "
+		    "SUM(CASE WHEN rating >= 3 THEN 1 ELSE 0 END), SUM(CASE WHEN rating <= 2 "
+		    "THEN 1 ELSE 0 END) FROM cases WHERE unit_id = ? AND applied_day BETWEEN "
+		    "? AND ?",
+		    p, 4, unit_labels, items);
 	}
 	if (rc < 0) {
 		json_decref(items);
 		return rc;
 	}
-	*out = json_pack("{s:o,s:o,s:o,s:o}", "unit_id",
-			 unit_id ? json_integer(unit_id) : json_null(), "from", day_string(lo), "to",
-			 day_string(hi), "items", items);
+	*out =
+	    json_pack("{s:o,s:o,s:o,s:o}", "unit_id", unit_id ? json_integer(unit_id) : json_null(),
+		      "from", day_string(lo), "to", day_string(hi), "items", items);
 	return E_OK;
 }
 
@@ -1869,18 +1946,17 @@ int case_stats(struct ctx *c, int64_t unit_id, const char *from, const char *to,
 
 static json_t *consult_row(struct db_res *r)
 {
-	return json_pack("{s:I,s:s,s:{s:s,s:s,s:s,s:s},s:s,s:s,s:I,s:s,s:{s:I,s:s,s:s,s:s,s:I},"
-			 "s:{s:I,s:s},s:{s:I,s:s,s:s,s:s,s:s}}",
-			 "id", (json_int_t)db_int(r, 0), "no", db_text(r, 1), "applicant", "kind",
-			 db_text(r, 2), "name", db_text(r, 3), "id_no", db_text(r, 4), "phone",
-			 db_text(r, 5), "question", db_text(r, 6), "answer", db_text(r, 7),
-			 "created_at", (json_int_t)db_int(r, 8), "created_by", db_text(r, 9),
-			 "item", "id", (json_int_t)db_int(r, 10), "code", db_text(r, 11), "name",
-			 db_text(r, 12), "kind", db_text(r, 13), "promised_days",
-			 (json_int_t)db_int(r, 14), "unit", "id", (json_int_t)db_int(r, 15), "name",
-			 db_text(r, 16), "center", "id", (json_int_t)db_int(r, 17), "name",
-			 db_text(r, 18), "address", db_text(r, 19), "phone", db_text(r, 20),
-			 "region_code", db_text(r, 21));
+	return json_pack(
+	    "{s:I,s:s,s:{s:s,s:s,s:s,s:s},s:s,s:s,s:I,s:s,s:{s:I,s:s,s:s,s:s,s:I},"
+	    "s:{s:I,s:s},s:{s:I,s:s,s:s,s:s,s:s}}",
+	    "id", (json_int_t)db_int(r, 0), "no", db_text(r, 1), "applicant", "kind", db_text(r, 2),
+	    "name", db_text(r, 3), "id_no", db_text(r, 4), "phone", db_text(r, 5), "question",
+	    db_text(r, 6), "answer", db_text(r, 7), "created_at", (json_int_t)db_int(r, 8),
+	    "created_by", db_text(r, 9), "item", "id", (json_int_t)db_int(r, 10), "code",
+	    db_text(r, 11), "name", db_text(r, 12), "kind", db_text(r, 13), "promised_days",
+	    (json_int_t)db_int(r, 14), "unit", "id", (json_int_t)db_int(r, 15), "name",
+	    db_text(r, 16), "center", "id", (json_int_t)db_int(r, 17), "name", db_text(r, 18),
+	    "address", db_text(r, 19), "phone", db_text(r, 20), "region_code", db_text(r, 21));
 }
 
 int consultation_create(struct ctx *c, json_t *in, json_t **out)
@@ -1903,14 +1979,15 @@ int consultation_create(struct ctx *c, json_t *in, json_t **out)
 	if ((rc = serial_next(c, it.center_id, "consult", today, &serial)) < 0)
 		return rc;
 	const char *no = number(c, "ZX", it.region, today, 4, serial);
-	struct db_val p[] = {DBT(no),	     DBI(it.center_id), DBI(it.unit_id), DBI(it.id),
-			     DBT(ap.kind),   DBT(ap.name),	DBT(ap.id_no),	 DBT(ap.phone),
-			     DBT(question), DBT(answer),	a ? DBI(a->id) : DBN, DBI(c->now)};
-	if ((rc = db_exec(c->db,
-			  "INSERT INTO consultations (no, center_id, unit_id, item_id, applicant_kind, "
-			  "applicant_name, applicant_id_no, applicant_phone, question, answer, "
-			  "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			  p, 12, NULL)) < 0)
+	struct db_val p[] = {DBT(no),	    DBI(it.center_id), DBI(it.unit_id),	     DBI(it.id),
+			     DBT(ap.kind),  DBT(ap.name),      DBT(ap.id_no),	     DBT(ap.phone),
+			     DBT(question), DBT(answer),       a ? DBI(a->id) : DBN, DBI(c->now)};
+	if ((rc = db_exec(
+		 c->db,
+		 "INSERT INTO consultations (no, center_id, unit_id, item_id, applicant_kind, "
+		 "applicant_name, applicant_id_no, applicant_phone, question, answer, "
+		 "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		 p, 12, NULL)) < 0)
 		return ctx_db(c, rc);
 	if ((rc = ctx_int(c, "SELECT id FROM consultations WHERE no = ?", p, 1, &id)) < 0 ||
 	    (rc = event_append(c, it.center_id, 0, "consultation.create",
@@ -1956,28 +2033,34 @@ int consultation_get(struct ctx *c, int64_t id, json_t **out)
 int consultation_list(struct ctx *c, json_t *q, json_t **out)
 {
 	struct page pg;
-	field_page(q_text(q, "page"), q_text(q, "size"), &pg);
+	field_page(field_query(q, "page"), field_query(q, "size"), &pg);
 	const struct actor *a = c->actor;
-	const char *s = q_text(q, "q");
+	const char *s = field_query(q, "q");
 	int64_t center = access_own_center(c), total = 0;
-	const char *like = s ? field_like(c, s) : NULL;
+	const char *like = *s ? field_like(c, s) : NULL;
 	const char *scope = a && (a->roles & ROLE_SUPERVISOR) && !center
 				? access_region_like(c, a->scope_region)
 				: NULL;
-	struct db_val p[] = {DBI(center), DBI(center), DBT(scope), DBT(scope), DBT(like), DBT(like),
-			     DBT(like), DBI(pg.size), DBI((pg.page - 1) * pg.size)};
-	const char *where =
-	    "WHERE (? = 0 OR q.center_id = ?) AND (CAST(? AS TEXT) IS NULL OR ce.region_code LIKE ?) "
-	    "AND (CAST(? AS TEXT) IS NULL OR q.applicant_name LIKE ? ESCAPE '\\' OR q.question LIKE ? ESCAPE '\\') ";
+	struct db_val p[] = {DBI(center), DBI(center),	DBT(scope),
+			     DBT(scope),  DBT(like),	DBT(like),
+			     DBT(like),	  DBI(pg.size), DBI((pg.page - 1) * pg.size)};
+	const char *where = "WHERE (? = 0 OR q.center_id = ?) AND (CAST(? AS TEXT) IS NULL OR "
+			    "ce.region_code LIKE ?) "
+			    "AND (CAST(? AS TEXT) IS NULL OR q.applicant_name LIKE ? ESCAPE '\\' "
+			    "OR q.question LIKE ? ESCAPE '\\') ";
 	json_t *items = NULL;
-	int rc = ctx_int(c,
-			 arena_printf(c->arena,
-				      "SELECT COUNT(*) FROM consultations q JOIN centers ce ON ce.id = "
-				      "q.center_id %s",
-				      where),
-			 p, 7, &total);
+	int rc =
+	    ctx_int(c,
+		    arena_printf(c->arena,
+				 "SELECT COUNT(*) FROM consultations q JOIN centers ce ON ce.id = "
+				 "q.center_id %s",
+				 where),
+		    p, 7, &total);
 	if (rc < 0 ||
-	    (rc = ctx_rows(c, arena_printf(c->arena, CONSULT_SELECT "%s ORDER BY q.id DESC LIMIT ? OFFSET ?", where),
+	    (rc = ctx_rows(c,
+			   arena_printf(c->arena,
+					CONSULT_SELECT "%s ORDER BY q.id DESC LIMIT ? OFFSET ?",
+					where),
 			   p, 9, consult_row, &items)) < 0)
 		return rc;
 	*out = json_pack("{s:o,s:I,s:I,s:I}", "items", items, "total", (json_int_t)total, "page",

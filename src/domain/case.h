@@ -72,7 +72,10 @@ int case_stats(struct ctx *c, int64_t unit_id, const char *from, const char *to,
  * against the case: those days are added to its deadline when it comes back. */
 struct calendar;
 int case_days_left(const struct calendar *cal, int32_t today, int32_t due, int32_t paused_since);
-/* "red" below 0 days left, "yellow" at most warn, else "green". */
+/* "red" below 0 days left, "yellow" at most warn, else "green". warn is at most
+ * CASE_WARN_MAX (the largest threshold a center or item may set), so only cases due within
+ * that many working days can be lit. */
+#define CASE_WARN_MAX 10
 const char *case_light(int left, int warn);
 
 /* Consultations (咨询). */

@@ -162,6 +162,12 @@ static int64_t parse_pos(const char *s, int64_t dflt)
 	return v > 0 ? v : dflt;
 }
 
+const char *field_query(json_t *q, const char *key)
+{
+	const char *s = json_string_value(json_object_get(q, key));
+	return s ? s : "";
+}
+
 void field_page(const char *page, const char *size, struct page *out)
 {
 	out->page = parse_pos(page, 1);

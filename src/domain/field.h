@@ -41,6 +41,9 @@ json_t *field_pick(json_t *in, ...) __attribute__((sentinel));
 #define FIELD_CODE "abcdefghijklmnopqrstuvwxyz0123456789_"
 #define FIELD_PHONE "0123456789+-"
 
+/* Parameter `key` of a query given as a JSON object of strings (api_query): "" when absent. */
+const char *field_query(json_t *q, const char *key);
+
 /* Paging from a query: page >= 1, 1 <= size <= 100 (default 20). */
 struct page {
 	int64_t page, size;

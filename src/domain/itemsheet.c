@@ -3,16 +3,13 @@
  */
 #include "domain/itemsheet.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <xlsxwriter.h>
 
 #include "core/buf.h"
 #include "core/csv.h"
 #include "domain/access.h"
+#include "domain/sheet.h"
 
 enum col {
 	COL_UNIT,
@@ -100,23 +97,23 @@ static const char *unit_code(json_t *units, int64_t id)
 	return "";
 }
 
-/* Write the rows of items to a workbook at path. */
-static int write_book(const char *path, json_t *items, json_t *units)
+struct book {
+	json_t *items, *units;
+};
+
+/* Write the rows of the items to the workbook (sheet_xlsx's fill). */
+static int write_book(lxw_workbook *wb, void *arg)
 {
-	lxw_workbook *wb = workbook_new(path);
-	if (!wb)
-		return E_INTERNAL;
-	lxw_worksheet *ws = workbook_add_worksheet(wb, "审批事项");
-	lxw_format *head = workbook_add_format(wb), *wrap = workbook_add_format(wb);
-	format_set_bold(head);
-	format_set_bg_color(head, 0xDDEBF7);
+	const struct book *bk = arg;
+	json_t *items = bk->items, *units = bk->units;
+	lxw_format *head, *wrap = workbook_add_format(wb);
+	lxw_worksheet *ws = sheet_add(wb, "审批事项", &head);
 	format_set_text_wrap(wrap);
 	format_set_align(wrap, LXW_ALIGN_VERTICAL_TOP);
 	for (int col = 0; col < NCOLS; col++) {
 		worksheet_write_string(ws, 0, (lxw_col_t)col, cols[col].title, head);
 		worksheet_set_column(ws, (lxw_col_t)col, (lxw_col_t)col, cols[col].width, NULL);
 	}
-	worksheet_freeze_panes(ws, 1, 0);
 	size_t i;
 	json_t *it;
 	json_array_foreach(items, i, it)
@@ -150,32 +147,15 @@ static int write_book(const char *path, json_t *items, json_t *units)
 		}
 		buf_release(&mats);
 	}
-	return workbook_close(wb) == LXW_NO_ERROR ? E_OK : E_INTERNAL;
-}
-
-static int read_file(const char *path, char **data, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	struct stat st;
-	int rc = E_INTERNAL;
-	if (!fp)
-		return rc;
-	if (fstat(fileno(fp), &st) == 0 && (*data = malloc((size_t)st.st_size + 1)) &&
-	    fread(*data, 1, (size_t)st.st_size, fp) == (size_t)st.st_size) {
-		*len = (size_t)st.st_size;
-		rc = E_OK;
-	}
-	fclose(fp);
-	return rc;
+	return E_OK;
 }
 
 int itemsheet_export(struct ctx *c, const struct catalog_filter *f, char **data, size_t *len)
 {
 	struct page pg = {1, 100};
 	json_t *items = json_array(), *page = NULL, *units = NULL, *it;
-	char path[] = "/tmp/shenpi-export-XXXXXX";
 	size_t i;
-	int fd = -1, rc;
+	int rc;
 	/* every page of the list, each item with its materials */
 	do {
 		json_decref(page);
@@ -194,15 +174,8 @@ int itemsheet_export(struct ctx *c, const struct catalog_filter *f, char **data,
 		 json_array_size(items) < ITEMSHEET_MAX_ROWS);
 	if ((rc = ctx_rows(c, "SELECT id, code FROM units", NULL, 0, unit_row, &units)) < 0)
 		goto out;
-	/* libxlsxwriter writes a file; hand back its bytes */
-	if ((fd = mkstemp(path)) < 0) {
-		rc = E_INTERNAL;
-		goto out;
-	}
-	close(fd);
-	if ((rc = write_book(path, items, units)) == E_OK)
-		rc = read_file(path, data, len);
-	unlink(path);
+	struct book bk = {items, units};
+	rc = sheet_xlsx(write_book, &bk, data, len);
 out:
 	json_decref(page);
 	json_decref(items);

@@ -224,23 +224,17 @@ int urge_answer(struct ctx *c, int64_t id, json_t *in, json_t **out)
 	return urge_get(c, id, out);
 }
 
-static const char *q_text(json_t *q, const char *key)
-{
-	const char *s = json_string_value(json_object_get(q, key));
-	return s && *s ? s : NULL;
-}
-
 int urge_list(struct ctx *c, json_t *q, json_t **out)
 {
 	const struct actor *a = c->actor;
-	const char *view = q_text(q, "view") ? q_text(q, "view") : "all";
-	const char *state = q_text(q, "state"), *no = q_text(q, "case_no");
+	const char *view = *field_query(q, "view") ? field_query(q, "view") : "all";
+	const char *state = field_query(q, "state"), *no = field_query(q, "case_no");
 	struct page pg;
-	field_page(q_text(q, "page"), q_text(q, "size"), &pg);
+	field_page(field_query(q, "page"), field_query(q, "size"), &pg);
 	int mine = !strcmp(view, "mine");
 	if (!mine && strcmp(view, "all"))
 		return ctx_fail(c, E_INVALID, "view", "视图须为mine或all");
-	if (state && strcmp(state, "open") && strcmp(state, "answered"))
+	if (*state && strcmp(state, "open") && strcmp(state, "answered"))
 		return ctx_fail(c, E_INVALID, "state", "状态须为open或answered");
 	/* mine: to me, or to my unit when no person is named; all: the centers the actor
 	 * reads (own center, a supervisor's region, everything for a sysadmin) */
@@ -256,11 +250,11 @@ int urge_list(struct ctx *c, json_t *q, json_t **out)
 			     DBI(own),
 			     DBI(own),
 			     DBT(scope),
-			     DBT(state ? state : ""),
-			     DBT(state ? state : ""),
-			     DBT(state ? state : ""),
-			     DBT(no ? no : ""),
-			     DBT(no ? no : ""),
+			     DBT(state),
+			     DBT(state),
+			     DBT(state),
+			     DBT(no),
+			     DBT(no),
 			     DBI(pg.size),
 			     DBI((pg.page - 1) * pg.size)};
 	const char *where =

@@ -11,14 +11,7 @@
 #include "domain/case.h"
 #include "domain/field.h"
 
-#define WARN_MAX_DAYS 10 /* the largest threshold a center or item may set */
 #define WARN_MAX_ROWS 5000
-
-static const char *q_text(json_t *q, const char *key)
-{
-	const char *s = json_string_value(json_object_get(q, key));
-	return s && *s ? s : "";
-}
 
 /* Columns shared by both lists, from 0: no, item code, item name, unit id, unit name,
  * center name, applicant, urged, warn days, due day; then the list's own. */
@@ -35,9 +28,9 @@ static const char *q_text(json_t *q, const char *key)
 
 int warning_list(struct ctx *c, json_t *q, json_t **out)
 {
-	const struct actor *a = c->actor;
-	const char *kind = *q_text(q, "kind") ? q_text(q, "kind") : "promised";
-	const char *want = q_text(q, "light"), *item = q_text(q, "item"), *text = q_text(q, "q");
+	const char *kind = *field_query(q, "kind") ? field_query(q, "kind") : "promised";
+	const char *want = field_query(q, "light"), *item = field_query(q, "item"),
+		   *text = field_query(q, "q");
 	int post = !strcmp(kind, "post");
 	if (!post && strcmp(kind, "promised"))
 		return ctx_fail(c, E_INVALID, "kind",
@@ -45,35 +38,23 @@ int warning_list(struct ctx *c, json_t *q, json_t **out)
 	if (*want && strcmp(want, "yellow") && strcmp(want, "red"))
 		return ctx_fail(c, E_INVALID, "light", "灯色须为yellow或red");
 	struct page pg;
-	field_page(q_text(q, "page"), q_text(q, "size"), &pg);
-	int64_t center = strtoll(q_text(q, "center_id"), NULL, 10);
-	int64_t unit = strtoll(q_text(q, "unit_id"), NULL, 10);
-	int64_t own = access_own_center(c);
-	if (own && center && center != own)
-		return ctx_fail(c, E_FORBIDDEN, "center_id", "无权查看其他政务服务中心的预警");
-	if (own)
-		center = own;
-	/* a unit's staff see their unit; center admins, supervisors and sysadmins more */
-	if (a && !(a->roles & (ROLE_SYSADMIN | ROLE_SUPERVISOR | ROLE_CENTER_ADMIN))) {
-		if (unit && unit != a->unit_id)
-			return ctx_fail(c, E_FORBIDDEN, "unit_id", "只能查看本单位的预警");
-		unit = a->unit_id ? a->unit_id : -1;
-	}
-	const char *scope = a && (a->roles & ROLE_SUPERVISOR) && !(a->roles & ROLE_SYSADMIN)
-				? access_region_like(c, a->scope_region)
-				: "%";
-	struct calendar cal;
-	int rc = calendar_load(c, &cal);
+	field_page(field_query(q, "page"), field_query(q, "size"), &pg);
+	struct access_scope sc;
+	int rc = access_list_scope(c, strtoll(field_query(q, "center_id"), NULL, 10),
+				   strtoll(field_query(q, "unit_id"), NULL, 10), &sc);
 	if (rc < 0)
+		return rc;
+	struct calendar cal;
+	if ((rc = calendar_load(c, &cal)) < 0)
 		return rc;
 	int32_t today = calendar_day_of(c->now);
 	const char *il = *item ? field_like(c, item) : "", *tl = *text ? field_like(c, text) : "";
-	struct db_val p[] = {DBI(calendar_add_workdays(&cal, today, WARN_MAX_DAYS)),
-			     DBI(center),
-			     DBI(center),
-			     DBI(unit),
-			     DBI(unit),
-			     DBT(scope),
+	struct db_val p[] = {DBI(calendar_add_workdays(&cal, today, CASE_WARN_MAX)),
+			     DBI(sc.center),
+			     DBI(sc.center),
+			     DBI(sc.unit),
+			     DBI(sc.unit),
+			     DBT(sc.region_like),
 			     DBT(item),
 			     DBT(il),
 			     DBT(il),
@@ -86,7 +67,7 @@ int warning_list(struct ctx *c, json_t *q, json_t **out)
 		 post ? "SELECT " COMMON "s.due_day, 0, s.id, s.name, s.kind, s.state, "
 			"COALESCE(h.name, '') FROM case_steps s JOIN cases k ON k.id = "
 			"s.case_id" JOINS "LEFT JOIN users h ON h.id = s.handler_id WHERE s.state "
-					  "IN ('active', 'out') "
+			"IN ('active', 'out') "
 			"AND s.due_day <= ? AND k.state = 'in_process'" FILTERS
 			"ORDER BY s.due_day, s.id"
 		      : "SELECT " COMMON

@@ -51,10 +51,11 @@ function run(cmd, args, timeout = 60000) {
 }
 
 /**
- * Start `shenpi serve` on a fresh database (`init`, or `init --demo`).
- * Returns {url, initOutput, log(), api(), stop()}.
+ * Start `shenpi serve` on a fresh database (`init`, or `init --demo`); args go to serve
+ * (e.g. ['--sweep-seconds', '1']).
+ * Returns {url, initOutput, db: {url, file, sql(text)}, cli(args), log(), api(), stop()}.
  */
-export async function startServer({ demo = false } = {}) {
+export async function startServer({ demo = false, args = [] } = {}) {
   if (!existsSync(BIN)) throw new Error(`shenpi binary not found at ${BIN}: build it (make) or set SHENPI_BIN`)
   if (!existsSync(path.join(WEB_DIST, 'index.html'))) {
     throw new Error(`${WEB_DIST}/index.html missing: run "npm ci && npm run build" in web/`)
@@ -67,7 +68,7 @@ export async function startServer({ demo = false } = {}) {
     throw new Error(`shenpi init failed (${init.code}):\n${init.stdout}${init.stderr}`)
   }
 
-  const proc = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--web', WEB_DIST], {
+  const proc = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--web', WEB_DIST, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stderr = ''
@@ -125,6 +126,18 @@ export async function startServer({ demo = false } = {}) {
   return {
     url,
     initOutput: init.stdout + init.stderr,
+    // The database itself, for tests that move days into the past (sqlite3's command line).
+    db: {
+      url: db,
+      file: path.join(dir, 't.db'),
+      async sql(text) {
+        const r = await run('sqlite3', ['-cmd', '.timeout 5000', path.join(dir, 't.db'), text])
+        if (r.code !== 0 || /Error|error:/.test(r.stderr)) throw new Error(`sqlite3 failed: ${r.stderr}`)
+        return r.stdout
+      },
+    },
+    /** Run `shenpi <args> --db <this database>` → {code, stdout, stderr}. */
+    cli: (cliArgs) => run(BIN, [...cliArgs, '--db', db]),
     log: () => stderr,
     api: () => apiClient(url),
     /** SIGTERM, wait up to 15 s (then SIGKILL), remove the database. */

@@ -241,6 +241,29 @@ export const caseNoticeUrl = (no, kind) => `${BASE}/cases/${caseNo(no)}/notices/
 export const fileUrl = (id) => `${BASE}/files/${id}`
 export const statsMine = (params, opts = {}) => get('/stats/mine', params, opts)
 export const statsUnit = (params, opts = {}) => get('/stats/unit', params, opts)
+// Supervision statistics (docs/indicators.md). params: { scope, from, to }; scope is a region
+// code, center:ID, unit:ID or item:ID (absent: the caller's widest).
+export const statsIndicators = (params, opts = {}) => get('/stats/indicators', params, opts)
+export const statsChildren = (params, opts = {}) => get('/stats/children', params, opts)
+export const statsTable = (name, params, opts = {}) => get(`/stats/tables/${encodeURIComponent(name)}`, params, opts)
+// The same table as {name}.xlsx → a Blob; a refused period is an ApiError with the server's
+// Chinese message (shown unless opts.silent).
+export async function statsTableXlsx(name, params, opts = {}) {
+  let res
+  try {
+    res = await fetch(`${BASE}/stats/tables/${encodeURIComponent(name)}.xlsx${queryString(params)}`, { credentials: 'same-origin' })
+  } catch {
+    const err = new ApiError(0, 'network', '无法连接服务器，请检查网络后重试')
+    if (!opts.silent) ElMessage.error(err.message)
+    throw err
+  }
+  if (!res.ok) {
+    const err = await parseError(res)
+    if (!opts.silent) ElMessage.error(err.message)
+    throw err
+  }
+  return res.blob()
+}
 
 // Notice templates (通知书模板): per kind, platform-wide or per item; the preview is a PDF.
 export const listNoticeTemplates = (item_id, opts = {}) => get('/notice-templates', { item_id }, opts)
@@ -268,3 +291,19 @@ export async function previewNoticePdf(body) {
 export const listUrges = (params, opts = {}) => get('/urges', params, opts)
 export const createUrge = (body, opts = {}) => post('/urges', body, opts)
 export const answerUrge = (id, answer, opts = {}) => post(`/urges/${id}/answer`, { answer }, opts)
+
+// Warnings (预警, R3.1): open cases near or past their promised limit (kind promised), or
+// active steps by their own limit (kind post). The Warning JSON is in docs/api.md.
+// params: { kind, center_id, unit_id, item, q, light, page, size } → {items, total, yellow, red, …}
+export const listWarnings = (params, opts = {}) => get('/warnings', params, opts)
+
+// Accountability cards (自动问责), raised by the server's sweep; supervisors confirm or
+// dismiss them with a note. Follow-ups of bad ratings (差评整改), answered once by the unit.
+// params: { state, color, center_id, unit_id, user_id, page, size } → {items, total, yellow, red, …}
+export const listCards = (params, opts = {}) => get('/cards', params, opts)
+export const getCard = (id, opts = {}) => get(`/cards/${id}`, null, opts)
+// decision: 'confirm' | 'dismiss'
+export const decideCard = (id, decision, note, opts = {}) => post(`/cards/${id}/${decision}`, { note }, opts)
+// params: { view: 'mine' | 'all', state: 'open' | 'answered', page, size }
+export const listFollowups = (params, opts = {}) => get('/followups', params, opts)
+export const answerFollowup = (id, answer, opts = {}) => post(`/followups/${id}/answer`, { answer }, opts)

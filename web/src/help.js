@@ -23,6 +23,8 @@ const BY_ROUTE = {
   pickup: 'pickup',
   query: 'query',
   stats: 'query',
+  dashboard: 'query',
+  reports: 'query',
   'notice-templates': 'templates',
   regions: 'system',
   centers: 'system',

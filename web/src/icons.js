@@ -37,4 +37,10 @@ export {
   QuestionFilled,
   Bell,
   Management,
+  AlarmClock,
+  Monitor,
+  Flag,
+  Download,
+  DataBoard,
+  Histogram,
 } from '@element-plus/icons-vue'

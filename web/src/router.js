@@ -26,7 +26,12 @@ import QueryView from './views/cases/QueryView.vue'
 import StatsView from './views/cases/StatsView.vue'
 import HelpView from './views/help/HelpView.vue'
 import UrgesView from './views/admin/UrgesView.vue'
-import { WINDOW_ROLES, URGE_ROLES } from './labels.js'
+import WarningsView from './views/admin/WarningsView.vue'
+import CardsView from './views/supervision/CardsView.vue'
+import { WINDOW_ROLES, URGE_ROLES, WARNING_ROLES, CARD_ROLES, STATS_ROLES } from './labels.js'
+// The statistics pages load ECharts: their own chunk, fetched when first opened.
+const DashboardView = () => import('./views/supervision/DashboardView.vue')
+const ReportsView = () => import('./views/supervision/ReportsView.vue')
 
 export const APP_TITLE = '政务服务中心行政审批与电子监察系统'
 
@@ -44,6 +49,12 @@ const appRoutes = [
   { path: 'stats', name: 'stats', component: StatsView, meta: { title: '办件统计', icon: 'DataAnalysis', group: 'cases' } },
   // 行政管理: oversight of the centers (督办催办)
   { path: 'admin/urges', name: 'urges', component: UrgesView, meta: { title: '督办催办', icon: 'Bell', group: 'admin', roles: URGE_ROLES } },
+  { path: 'admin/warnings', name: 'warnings', component: WarningsView, meta: { title: '预警监控', icon: 'AlarmClock', group: 'admin', roles: WARNING_ROLES } },
+  // 电子监察: the indicators and their drill-down (监控大屏, a supervisor's first page), the
+  // statistics tables, the cards the server raises by itself (自动问责)
+  { path: 'supervision/dashboard', name: 'dashboard', component: DashboardView, meta: { title: '监控大屏', icon: 'DataBoard', group: 'supervision', roles: STATS_ROLES } },
+  { path: 'supervision/reports', name: 'reports', component: ReportsView, meta: { title: '统计报表', icon: 'Histogram', group: 'supervision', roles: STATS_ROLES } },
+  { path: 'supervision/cards', name: 'cards', component: CardsView, meta: { title: '问责记录', icon: 'Flag', group: 'supervision', roles: CARD_ROLES } },
   {
     path: 'regions',
     name: 'regions',
@@ -103,6 +114,7 @@ const appRoutes = [
 export const MENU_GROUPS = [
   { key: 'cases', title: '业务办理', icon: 'Briefcase' },
   { key: 'admin', title: '行政管理', icon: 'Management' },
+  { key: 'supervision', title: '电子监察', icon: 'Monitor' },
   { key: 'system', title: '系统管理', icon: 'Setting' },
   { key: 'account', title: '个人设置', icon: 'Avatar' },
 ]
@@ -147,6 +159,11 @@ export const router = createRouter({
   routes,
 })
 
+// Where a user lands after logging in: a supervisor on 监控大屏, others on 首页.
+export function landingPath(user) {
+  return user?.roles?.includes('supervisor') ? '/supervision/dashboard' : '/'
+}
+
 export function canOpen(route) {
   const roles = route.meta?.roles
   return !roles || hasRole(...roles)
@@ -176,7 +193,7 @@ router.beforeEach(async (to) => {
   if (to.meta.public) {
     // A logged-in user opening /login goes straight in; other public pages are for anyone.
     if (to.name !== 'login') return true
-    return user ? (to.query.redirect ? String(to.query.redirect) : '/') : true
+    return user ? (to.query.redirect ? String(to.query.redirect) : landingPath(user)) : true
   }
   if (!user) return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
   if (user.must_change_password && to.name !== 'password') return { name: 'password' }
