@@ -9,6 +9,7 @@
 #include "core/ids.h"
 #include "domain/calendar.h"
 #include "domain/event.h"
+#include "domain/stats.h"
 #include "domain/user.h"
 
 #define GEN_BATCH	  20000 /* rows per commit */
@@ -750,6 +751,10 @@ static int generate(struct gen *g, json_t **out)
 			g->ncenters, g->nunits, g->nitems, g->nusers);
 	applicants_make(g);
 	if ((rc = cases_put(g)) < 0)
+		return rc;
+	if (g->o->progress)
+		fprintf(g->o->progress, "gen: statistics rollups\n");
+	if ((rc = stats_rebuild(g->c)) < 0)
 		return rc;
 	*out = json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I}", "regions",
 			 g->nregions, "centers", g->ncenters, "units", g->nunits, "items",

@@ -12,7 +12,8 @@
  * skewed high; transfer-outs, late and stuck (overdue) cases, urges on some overdue ones and
  * follow-ups of bad ratings. Numbers are RRRRRR-YYYYMMDD-NNNNNN with `serials` bumped so
  * real applications continue the sequence. Rows are written directly (not through the
- * case transitions) in large transactions; one summary event "gen" is appended.
+ * case transitions) in large transactions; the statistics rollups are rebuilt from them
+ * (stats_rebuild) and one summary event "gen" is appended.
  *
  * Generated accounts (initial password 888888): genNNNadmin (center NNN's admin),
  * genNNNuUUck (clerk), genNNNuUUh1 / h2 (handlers, the first works at the hall),

@@ -52,6 +52,8 @@ static void test_counts(void **state)
 	assert_true(COUNT("cases WHERE state = 'in_process' AND due_day < 20454") > 0);
 	assert_true(COUNT("case_steps WHERE kind = 'transfer_out' AND state = 'done'") > 0);
 	assert_true(COUNT("followups") > 0);
+	/* the statistics rollups were rebuilt from the cases */
+	assert_true(COUNT("stats_daily") > 0);
 	/* one summary event, and the chain holds */
 	int64_t n = 0, bad = 0;
 	const char *why = NULL;
