@@ -21,8 +21,10 @@
 #define JOINS                                                                                      \
 	" JOIN items i ON i.id = k.item_id JOIN units un ON un.id = k.unit_id JOIN centers ce ON " \
 	"ce.id = k.center_id "
-#define FILTERS                                                                                    \
-	" AND (? = 0 OR k.center_id = ?) AND (? = 0 OR k.unit_id = ?) AND ce.region_code LIKE ? "  \
+/* CENTER is "(? = 0 OR k.center_id = ?)" for every center, or "(? <> 0 AND k.center_id = ?)"
+ * for one: a plain equality the planner can drive cases_center_state with. */
+#define FILTERS(CENTER)                                                                            \
+	" AND " CENTER " AND (? = 0 OR k.unit_id = ?) AND ce.region_code LIKE ? "                  \
 	"AND (? = '' OR i.code LIKE ? ESCAPE '\\' OR i.name LIKE ? ESCAPE '\\') AND (? = '' OR "   \
 	"k.no LIKE ? ESCAPE '\\' OR k.applicant_name LIKE ? ESCAPE '\\') "
 
@@ -61,21 +63,27 @@ int warning_list(struct ctx *c, json_t *q, json_t **out)
 			     DBT(text),
 			     DBT(tl),
 			     DBT(tl)};
+	/* One center's lists start from its open cases (cases_center_state), its steps then by
+	 * case (case_steps_case_state; CROSS JOIN keeps that order on SQLite): never the whole
+	 * province's window (docs/performance.md, "Province scale"). */
+#define POST(FROM, CENTER)                                                                         \
+	"SELECT " COMMON                                                                           \
+	"s.due_day, 0, s.id, s.name, s.kind, s.state, COALESCE(h.name, '') " FROM JOINS            \
+	"LEFT JOIN users h ON h.id = s.handler_id WHERE s.case_id = k.id AND s.state "             \
+	"IN ('active', 'out') AND s.due_day <= ? AND k.state = 'in_process'" FILTERS(              \
+	    CENTER) "ORDER BY s.due_day, s.id"
+#define PROMISED(CENTER)                                                                           \
+	"SELECT " COMMON "k.due_day, COALESCE(k.paused_since, 0), k.state FROM cases k" JOINS      \
+	"WHERE k.state IN ('accepted', 'in_process') AND k.due_day <= ?" FILTERS(                  \
+	    CENTER) "ORDER BY k.due_day, k.id"
+#define ALL_CENTERS "(? = 0 OR k.center_id = ?)"
+#define ONE_CENTER  "(? <> 0 AND k.center_id = ?)"
+	static const char *const sql[2][2] = {
+	    {PROMISED(ALL_CENTERS), PROMISED(ONE_CENTER)},
+	    {POST("FROM case_steps s JOIN cases k ON k.id = s.case_id", ALL_CENTERS),
+	     POST("FROM cases k CROSS JOIN case_steps s", ONE_CENTER)}};
 	struct db_res *r;
-	if ((rc = db_query(
-		 c->db, &r,
-		 post ? "SELECT " COMMON "s.due_day, 0, s.id, s.name, s.kind, s.state, "
-			"COALESCE(h.name, '') FROM case_steps s JOIN cases k ON k.id = "
-			"s.case_id" JOINS "LEFT JOIN users h ON h.id = s.handler_id WHERE s.state "
-			"IN ('active', 'out') "
-			"AND s.due_day <= ? AND k.state = 'in_process'" FILTERS
-			"ORDER BY s.due_day, s.id"
-		      : "SELECT " COMMON
-			"k.due_day, COALESCE(k.paused_since, 0), k.state FROM cases "
-			"k" JOINS
-			"WHERE k.state IN ('accepted', 'in_process') AND k.due_day <= ?" FILTERS
-			"ORDER BY k.due_day, k.id",
-		 p, 12)) < 0)
+	if ((rc = db_query(c->db, &r, sql[post][sc.center != 0], p, 12)) < 0)
 		return ctx_db(c, rc);
 	json_t *items = json_array();
 	int64_t total = 0, yellow = 0, red = 0;
