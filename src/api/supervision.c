@@ -31,8 +31,8 @@ int api_urges_list(struct call *k)
 
 int api_warnings_list(struct call *k)
 {
-	static const char *const names[] = {"kind",  "center_id", "unit_id", "item", "q",
-					    "light", "page",	  "size",    NULL};
+	static const char *const names[] = {"kind",  "center_id", "unit_id", "region", "item",
+					    "q",     "light",	  "page",    "size",	 NULL};
 	json_t *q = api_query(k, names);
 	int rc = warning_list(&k->ctx, q, &k->out);
 	json_decref(q);
@@ -41,7 +41,7 @@ int api_warnings_list(struct call *k)
 
 int api_cards_list(struct call *k)
 {
-	static const char *const names[] = {"state",   "color", "center_id", "unit_id",
+	static const char *const names[] = {"state",   "color", "center_id", "unit_id", "region",
 					    "user_id", "page",	"size",	     NULL};
 	json_t *q = api_query(k, names);
 	int rc = card_list(&k->ctx, q, &k->out);

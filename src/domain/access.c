@@ -3,7 +3,10 @@
  */
 #include "domain/access.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "domain/field.h"
 
 const char *access_region_like(struct ctx *c, const char *region)
 {
@@ -51,12 +54,17 @@ int access_center(struct ctx *c, int64_t center_id, enum access_mode mode)
 	return ok ? E_OK : ctx_fail(c, E_FORBIDDEN, NULL, "无权访问其他政务服务中心的数据");
 }
 
-int access_list_scope(struct ctx *c, int64_t center, int64_t unit, struct access_scope *out)
+int access_list_scope(struct ctx *c, json_t *q, struct access_scope *out)
 {
 	const struct actor *a = c->actor;
-	int64_t own = access_own_center(c);
+	const char *region = field_query(q, "region");
+	int64_t own = access_own_center(c), center = strtoll(field_query(q, "center_id"), NULL, 10),
+		unit = strtoll(field_query(q, "unit_id"), NULL, 10);
+	int rc;
 	if (own && center && center != own)
 		return ctx_fail(c, E_FORBIDDEN, "center_id", "无权查看其他政务服务中心的数据");
+	if (!own && center > 0 && (rc = access_center(c, center, ACCESS_READ)) < 0)
+		return rc;
 	out->center = own ? own : center;
 	out->unit = unit;
 	if (a && !(a->roles & (ROLE_SYSADMIN | ROLE_SUPERVISOR | ROLE_CENTER_ADMIN))) {
@@ -67,5 +75,13 @@ int access_list_scope(struct ctx *c, int64_t center, int64_t unit, struct access
 	out->region_like = a && (a->roles & ROLE_SUPERVISOR) && !(a->roles & ROLE_SYSADMIN)
 			       ? access_region_like(c, a->scope_region)
 			       : "%";
+	if (*region) {
+		if (strlen(region) != 6 || strspn(region, "0123456789") != 6)
+			return ctx_fail(c, E_INVALID, "region", "行政区划代码须为6位数字");
+		const char *want = access_region_like(c, region);
+		if (strncmp(want, out->region_like, strlen(out->region_like) - 1))
+			return ctx_fail(c, E_FORBIDDEN, "region", "无权查看该地区的数据");
+		out->region_like = want;
+	}
 	return E_OK;
 }

@@ -8,6 +8,8 @@
 #ifndef SHENPI_ACCESS_H
 #define SHENPI_ACCESS_H
 
+#include <jansson.h>
+
 #include "domain/ctx.h"
 
 /* SQL condition "column is in the actor's region subtree", taking one parameter: bind
@@ -25,15 +27,16 @@ int access_center(struct ctx *c, int64_t center_id, enum access_mode mode);
  * supervisor, system). */
 int64_t access_own_center(const struct ctx *c);
 
-/* What a list of a center's records may show the actor, from the center and unit asked for
- * (0 = any): sysadmins everything, supervisors the centers of their region, everyone else
- * their own center, and a unit's staff (no admin or supervisor role) their own unit. Asking
- * for another center or unit is E_FORBIDDEN. center/unit 0 = any (unit -1: none);
+/* What a list of a center's records may show the actor, from the query's center_id, unit_id
+ * and region (a region code: its centers and those of the regions below; absent = any):
+ * sysadmins everything, supervisors the centers of their region, everyone else their own
+ * center, and a unit's staff (no admin or supervisor role) their own unit. Asking for a
+ * center, unit or region outside that is E_FORBIDDEN. center/unit 0 = any (unit -1: none);
  * region_like is a LIKE pattern for the center's region code ("%" = any). */
 struct access_scope {
 	int64_t center, unit;
 	const char *region_like;
 };
-int access_list_scope(struct ctx *c, int64_t center, int64_t unit, struct access_scope *out);
+int access_list_scope(struct ctx *c, json_t *q, struct access_scope *out);
 
 #endif

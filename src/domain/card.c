@@ -190,8 +190,7 @@ int card_list(struct ctx *c, json_t *q, json_t **out)
 		return ctx_fail(c, E_INVALID, "color", "颜色须为yellow或red");
 	int64_t user = strtoll(field_query(q, "user_id"), NULL, 10);
 	struct access_scope sc;
-	int rc = access_list_scope(c, strtoll(field_query(q, "center_id"), NULL, 10),
-				   strtoll(field_query(q, "unit_id"), NULL, 10), &sc);
+	int rc = access_list_scope(c, q, &sc);
 	if (rc < 0)
 		return rc;
 	struct db_val p[] = {DBI(sc.center),
@@ -378,7 +377,7 @@ int followup_list(struct ctx *c, json_t *q, json_t **out)
 	if (*state && strcmp(state, "open") && strcmp(state, "answered"))
 		return ctx_fail(c, E_INVALID, "state", "状态须为open或answered");
 	struct access_scope sc;
-	int rc = access_list_scope(c, 0, 0, &sc);
+	int rc = access_list_scope(c, q, &sc);
 	if (rc < 0)
 		return rc;
 	if (mine) /* to my unit */

@@ -42,8 +42,7 @@ int warning_list(struct ctx *c, json_t *q, json_t **out)
 	struct page pg;
 	field_page(field_query(q, "page"), field_query(q, "size"), &pg);
 	struct access_scope sc;
-	int rc = access_list_scope(c, strtoll(field_query(q, "center_id"), NULL, 10),
-				   strtoll(field_query(q, "unit_id"), NULL, 10), &sc);
+	int rc = access_list_scope(c, q, &sc);
 	if (rc < 0)
 		return rc;
 	struct calendar cal;

@@ -72,6 +72,13 @@ test('an overdue case and step raise a red and a yellow card by themselves, once
   assert.ok((await get(sup, `/api/v1/cards?user_id=${yellow.user_id}`)).json.items.some((x) => x.id === yellow.id));
   assert.ok((await get(h2, '/api/v1/cards')).json.items.some((x) => x.id === yellow.id), 'the unit sees its cards');
   assert.equal((await get(otherSup, '/api/v1/cards')).json.total, 0, 'another county sees none');
+  // by region: the city's and the county's cards include it, another county's do not
+  for (const region of ['510100', '510104'])
+    assert.ok((await get(sup, `/api/v1/cards?size=100&region=${region}`)).json.items.some((x) => x.id === red.id), region);
+  assert.ok(!(await get(sup, '/api/v1/cards?size=100&region=510107')).json.items.some((x) => x.id === red.id));
+  expectError(await get(otherSup, '/api/v1/cards?region=510104'), 403, 'forbidden', 'region');
+  expectError(await get(otherSup, `/api/v1/cards?center_id=${red.center_id}`), 403);
+  expectError(await get(sup, '/api/v1/cards?region=51x1'), 400, 'invalid', 'region');
 });
 
 test('supervisors confirm or dismiss a card with a note; nobody else decides', async () => {
