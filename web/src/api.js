@@ -141,6 +141,7 @@ export const createRegion = (body) => post('/regions', body)
 export const updateRegion = (code, body) => put(`/regions/${encodeURIComponent(code)}`, body)
 
 export const listCenters = (region) => get('/centers', { region })
+export const getCenter = (id, opts = {}) => get(`/centers/${id}`, null, opts)
 export const createCenter = (body) => post('/centers', body)
 export const updateCenter = (id, body, opts = {}) => put(`/centers/${id}`, body, opts)
 
