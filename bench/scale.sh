@@ -8,8 +8,8 @@
 #   sweep        `shenpi sweep` over all open cases: the first run (raises every card) and
 #                the later runs (nothing new to raise), each timed
 #   warnings     GET /api/v1/warnings?kind=promised and kind=post as the sysadmin (the whole
-#                province) and as a city center's admin (gen002admin), RUNS times each after
-#                one warm-up request
+#                province, one city by region=510100, a deep page) and as a city center's
+#                admin (gen002admin), RUNS times each after one warm-up request
 #   indicators   GET /api/v1/stats/indicators?scope=510000, when the route exists
 # Reported: the median (and the slowest) of the runs, in milliseconds.
 set -euo pipefail
@@ -53,7 +53,7 @@ login() {
 admin=$(login admin)
 center=$(login gen002admin)
 
-printf '%-34s %-12s %8s %8s %s\n' request as median max answer
+printf '%-50s %-12s %8s %8s %s\n' request as median max answer
 timed() { # name cookie path
 	local code
 	code=$(curl -s -o "$dir/body" -w '%{http_code}' -H "Cookie: $2" "$url$3")
@@ -65,11 +65,14 @@ timed() { # name cookie path
 		curl -s -o /dev/null -w '%{time_total}\n' -H "Cookie: $2" "$url$3"
 	done | awk '{printf "%d\n", $1 * 1000 + 0.5}' | stats >"$dir/t"
 	read -r med max <"$dir/t"
-	printf '%-34s %-12s %8s %8s %s\n' "$3" "$1" "$med" "$max" \
+	printf '%-50s %-12s %8s %8s %s\n' "$3" "$1" "$med" "$max" \
 		"$(grep -o '"total":[0-9]*,"yellow":[0-9]*,"red":[0-9]*' "$dir/body" || true)"
 }
 timed sysadmin "$admin" "/api/v1/warnings?kind=promised"
 timed sysadmin "$admin" "/api/v1/warnings?kind=post"
+timed sysadmin "$admin" "/api/v1/warnings?kind=promised&region=510100"
+timed sysadmin "$admin" "/api/v1/warnings?kind=post&region=510100"
+timed sysadmin "$admin" "/api/v1/warnings?kind=post&light=yellow&page=50"
 timed gen002admin "$center" "/api/v1/warnings?kind=promised"
 timed gen002admin "$center" "/api/v1/warnings?kind=post"
 timed sysadmin "$admin" "/api/v1/stats/indicators?scope=510000"

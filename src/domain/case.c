@@ -315,6 +315,19 @@ const char *case_light(int left, int warn)
 	return left < 0 ? "red" : left <= warn ? "yellow" : "green";
 }
 
+int case_lit_until(struct ctx *c, const struct calendar *cal, int32_t *day)
+{
+	int64_t warn = 0;
+	int rc = ctx_int(c,
+			 "SELECT MAX(w) FROM (SELECT MAX(warn_days) AS w FROM centers UNION ALL "
+			 "SELECT MAX(warn_days) FROM items) t",
+			 NULL, 0, &warn);
+	if (rc < 0)
+		return rc;
+	*day = calendar_add_workdays(cal, calendar_day_of(c->now), (int)warn);
+	return E_OK;
+}
+
 static int open_state(const char *state)
 {
 	return !strcmp(state, "accepted") || !strcmp(state, "in_process");
@@ -804,6 +817,9 @@ static int act_accept(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
 			json_t *h = json_object_get(st, "handler_id");
 			struct db_val p[] = {
 			    DBI(k->id),
+			    DBI(k->center_id),
+			    DBI(k->unit_id),
+			    DBI(k->item_id),
 			    DBI(json_integer_value(json_object_get(st, "stage"))),
 			    DBI(json_integer_value(json_object_get(st, "seq"))),
 			    DBT(json_string_value(json_object_get(st, "name"))),
@@ -814,10 +830,12 @@ static int act_accept(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
 			    DBI(json_integer_value(json_object_get(st, "transfer_days")))};
 			if ((rc = db_exec(
 				 c->db,
-				 "INSERT INTO case_steps (case_id, stage, seq, name, kind, "
-				 "handler_id, limit_days, transfer_desc, transfer_days, state) "
-				 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting')",
-				 p, 9, NULL)) < 0) {
+				 "INSERT INTO case_steps (case_id, center_id, unit_id, item_id, "
+				 "stage, seq, name, kind, handler_id, limit_days, transfer_desc, "
+				 "transfer_days, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+				 "?, "
+				 "'waiting')",
+				 p, 12, NULL)) < 0) {
 				json_decref(proc);
 				return ctx_db(c, rc);
 			}

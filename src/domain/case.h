@@ -72,11 +72,12 @@ int case_stats(struct ctx *c, int64_t unit_id, const char *from, const char *to,
  * against the case: those days are added to its deadline when it comes back. */
 struct calendar;
 int case_days_left(const struct calendar *cal, int32_t today, int32_t due, int32_t paused_since);
-/* "red" below 0 days left, "yellow" at most warn, else "green". warn is at most
- * CASE_WARN_MAX (the largest threshold a center or item may set), so only cases due within
- * that many working days can be lit. */
-#define CASE_WARN_MAX 10
+/* "red" below 0 days left, "yellow" at most warn (a center's or item's threshold, 0-10
+ * working days), else "green". */
 const char *case_light(int left, int warn);
+/* The last day a case or step can be due and still be lit: today plus the largest warning
+ * threshold any center or item sets now, in working days. */
+int case_lit_until(struct ctx *c, const struct calendar *cal, int32_t *day);
 
 /* Consultations (咨询). */
 int consultation_create(struct ctx *c, json_t *in, json_t **out);

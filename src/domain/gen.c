@@ -652,6 +652,9 @@ static int case_put(struct gen *g, struct gcase *k, int serial)
 		int waiting = !strcmp(k->s[i].state, "waiting"),
 		    fin = !strcmp(k->s[i].state, "done");
 		struct db_val q[] = {DBI(id),
+				     DBI(k->ce->id),
+				     DBI(k->u->id),
+				     DBI(k->it->id),
 				     DBI(s->stage),
 				     DBI(s->seq),
 				     DBT(s->name),
@@ -671,11 +674,12 @@ static int case_put(struct gen *g, struct gcase *k, int serial)
 		int64_t sid;
 		if ((rc = put_id(
 			 g,
-			 "INSERT INTO case_steps (case_id, stage, seq, name, kind, handler_id, "
-			 "limit_days, transfer_desc, transfer_days, state, started_at, "
-			 "started_day, due_day, out_day, finished_at, finished_by, opinion) "
-			 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			 q, 17, &sid)) < 0)
+			 "INSERT INTO case_steps (case_id, center_id, unit_id, item_id, stage, "
+			 "seq, name, kind, handler_id, limit_days, transfer_desc, transfer_days, "
+			 "state, started_at, started_day, due_day, out_day, finished_at, "
+			 "finished_by, opinion) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+			 "?, ?, ?, ?, ?, ?) RETURNING id",
+			 q, 20, &sid)) < 0)
 			return rc;
 		g->nsteps++;
 		if (i == k->active)

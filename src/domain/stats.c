@@ -601,8 +601,10 @@ static int lights(struct ctx *c, const struct scope *sc, json_t *o)
 			    &p[1], 1, open_key, o)) < 0 ||
 	    (rc = calendar_load(c, &cal)) < 0)
 		return rc;
-	int32_t today = calendar_day_of(c->now);
-	p[0] = DBI(calendar_add_workdays(&cal, today, CASE_WARN_MAX));
+	int32_t today = calendar_day_of(c->now), until;
+	if ((rc = case_lit_until(c, &cal, &until)) < 0)
+		return rc;
+	p[0] = DBI(until);
 	struct db_res *r;
 	if ((rc = db_query(
 		 c->db, &r,

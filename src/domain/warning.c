@@ -1,9 +1,15 @@
 /*
  * warning.c - the promised-limit and post-limit warning lists; see warning.h.
+ *
+ * Each list is two queries over the same window (open cases or active steps due by
+ * case_lit_until) and the same filters: the counts of its lights, grouped by what decides a
+ * light (due day, pause, threshold) and lit in C; and the page, read in due-day order with one
+ * arm per state merged by UNION ALL … ORDER BY, so each arm streams from its index and the
+ * reading stops once the page is full (`state IN (…)` made SQLite sort the whole window
+ * first). docs/performance.md, "Province scale".
  */
 #include "domain/warning.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "domain/access.h"
@@ -11,22 +17,28 @@
 #include "domain/case.h"
 #include "domain/field.h"
 
-#define WARN_MAX_ROWS 5000
+/* The filters a request sets, as " AND …" conditions on k (the case), i (its item) and ce
+ * (its center), with their parameters after the window's last day: only those set, so that
+ * the counts read no more of a case than its index holds. */
+struct where {
+	const char *sql;
+	struct db_val p[8];
+	int n;
+};
 
-/* Columns shared by both lists, from 0: no, item code, item name, unit id, unit name,
- * center name, applicant, urged, warn days, due day; then the list's own. */
+static void where_add(struct ctx *c, struct where *w, const char *cond, int n, struct db_val v)
+{
+	w->sql = arena_printf(c->arena, "%s AND %s", w->sql, cond);
+	while (n--)
+		w->p[w->n++] = v;
+}
+
+/* Columns of a page row, from 0: no, item code, item name, unit id, unit name, center
+ * name, applicant, urged, warn days, due day; then the list's own; last the id (o) that
+ * orders the rows of one due day. */
 #define COMMON                                                                                     \
 	"k.no, i.code, i.name, un.id, un.name, ce.name, k.applicant_name, k.urged, "               \
 	"COALESCE(i.warn_days, ce.warn_days), "
-#define JOINS                                                                                      \
-	" JOIN items i ON i.id = k.item_id JOIN units un ON un.id = k.unit_id JOIN centers ce ON " \
-	"ce.id = k.center_id "
-/* CENTER is "(? = 0 OR k.center_id = ?)" for every center, or "(? <> 0 AND k.center_id = ?)"
- * for one: a plain equality the planner can drive cases_center_state with. */
-#define FILTERS(CENTER)                                                                            \
-	" AND " CENTER " AND (? = 0 OR k.unit_id = ?) AND ce.region_code LIKE ? "                  \
-	"AND (? = '' OR i.code LIKE ? ESCAPE '\\' OR i.name LIKE ? ESCAPE '\\') AND (? = '' OR "   \
-	"k.no LIKE ? ESCAPE '\\' OR k.applicant_name LIKE ? ESCAPE '\\') "
 
 int warning_list(struct ctx *c, json_t *q, json_t **out)
 {
@@ -46,55 +58,93 @@ int warning_list(struct ctx *c, json_t *q, json_t **out)
 	if (rc < 0)
 		return rc;
 	struct calendar cal;
-	if ((rc = calendar_load(c, &cal)) < 0)
+	int32_t until;
+	if ((rc = calendar_load(c, &cal)) < 0 || (rc = case_lit_until(c, &cal, &until)) < 0)
 		return rc;
 	int32_t today = calendar_day_of(c->now);
-	const char *il = *item ? field_like(c, item) : "", *tl = *text ? field_like(c, text) : "";
-	struct db_val p[] = {DBI(calendar_add_workdays(&cal, today, CASE_WARN_MAX)),
-			     DBI(sc.center),
-			     DBI(sc.center),
-			     DBI(sc.unit),
-			     DBI(sc.unit),
-			     DBT(sc.region_like),
-			     DBT(item),
-			     DBT(il),
-			     DBT(il),
-			     DBT(text),
-			     DBT(tl),
-			     DBT(tl)};
-	/* One center's lists start from its open cases (cases_center_state), its steps then by
-	 * case (case_steps_case_state; CROSS JOIN keeps that order on SQLite): never the whole
-	 * province's window (docs/performance.md, "Province scale"). */
-#define POST(FROM, CENTER)                                                                         \
-	"SELECT " COMMON                                                                           \
-	"s.due_day, 0, s.id, s.name, s.kind, s.state, COALESCE(h.name, '') " FROM JOINS            \
-	"LEFT JOIN users h ON h.id = s.handler_id WHERE s.case_id = k.id AND s.state "             \
-	"IN ('active', 'out') AND s.due_day <= ? AND k.state = 'in_process'" FILTERS(              \
-	    CENTER) "ORDER BY s.due_day, s.id"
-#define PROMISED(CENTER)                                                                           \
-	"SELECT " COMMON "k.due_day, COALESCE(k.paused_since, 0), k.state FROM cases k" JOINS      \
-	"WHERE k.state IN ('accepted', 'in_process') AND k.due_day <= ?" FILTERS(                  \
-	    CENTER) "ORDER BY k.due_day, k.id"
-#define ALL_CENTERS "(? = 0 OR k.center_id = ?)"
-#define ONE_CENTER  "(? <> 0 AND k.center_id = ?)"
-	static const char *const sql[2][2] = {
-	    {PROMISED(ALL_CENTERS), PROMISED(ONE_CENTER)},
-	    {POST("FROM case_steps s JOIN cases k ON k.id = s.case_id", ALL_CENTERS),
-	     POST("FROM cases k CROSS JOIN case_steps s", ONE_CENTER)}};
+
+	/* Where the rows come from. Cases: by state and due day (cases_open_due), one center's
+	 * by center first (cases_center_state). Steps: active or out, which only cases in
+	 * process have; the province's by their own state and due day (case_steps_open, which
+	 * holds their case's center, unit and item), one center's through its cases
+	 * (case_steps_case_state; CROSS JOIN keeps that order on SQLite). t is the table whose
+	 * center, unit and item the filters and joins use. */
+	int by_step = post && !sc.center;
+	const char *t = by_step ? "s" : "k";
+	const char *from = !post     ? "cases k"
+			   : by_step ? "case_steps s JOIN cases k ON k.id = s.case_id"
+				     : "cases k CROSS JOIN case_steps s";
+	const char *link =
+	    post && !by_step ? " AND s.case_id = k.id AND k.state = 'in_process'" : "";
+	const char *state = post ? "s.state" : "k.state",
+		   *due_col = post ? "s.due_day" : "k.due_day";
+	static const char *const states[2][2] = {{"accepted", "in_process"}, {"active", "out"}};
+	const char *joins = arena_printf(
+	    c->arena, " JOIN items i ON i.id = %s.item_id JOIN centers ce ON ce.id = %s.center_id ",
+	    t, t);
+
+	struct where w = {.sql = "", .p = {DBI(until)}, .n = 1};
+	if (sc.center)
+		where_add(c, &w, arena_printf(c->arena, "%s.center_id = ?", t), 1, DBI(sc.center));
+	if (sc.unit)
+		where_add(c, &w, arena_printf(c->arena, "%s.unit_id = ?", t), 1, DBI(sc.unit));
+	if (strcmp(sc.region_like, "%"))
+		where_add(c, &w, "ce.region_code LIKE ?", 1, DBT(sc.region_like));
+	if (*item)
+		where_add(c, &w, "(i.code LIKE ? ESCAPE '\\' OR i.name LIKE ? ESCAPE '\\')", 2,
+			  DBT(field_like(c, item)));
+	if (*text)
+		where_add(c, &w, "(k.no LIKE ? ESCAPE '\\' OR k.applicant_name LIKE ? ESCAPE '\\')",
+			  2, DBT(field_like(c, text)));
+
+	/* the lights, counted: the province's steps without their cases unless a filter needs
+	 * them */
 	struct db_res *r;
-	if ((rc = db_query(c->db, &r, sql[post][sc.center != 0], p, 12)) < 0)
+	const char *sql = arena_printf(
+	    c->arena,
+	    "SELECT %s, %s, COALESCE(i.warn_days, ce.warn_days), COUNT(*) FROM %s%sWHERE %s IN "
+	    "('%s', '%s') AND %s <= ?%s%s GROUP BY 1, 2, 3",
+	    due_col, post ? "0" : "COALESCE(k.paused_since, 0)",
+	    by_step && !*text ? "case_steps s" : from, joins, state, states[post][0],
+	    states[post][1], due_col, link, w.sql);
+	if ((rc = db_query(c->db, &r, sql, w.p, w.n)) < 0)
+		return ctx_db(c, rc);
+	int64_t yellow = 0, red = 0;
+	while ((rc = db_next(r)) > 0) {
+		const char *light = case_light(
+		    case_days_left(&cal, today, (int32_t)db_int(r, 0), (int32_t)db_int(r, 1)),
+		    (int)db_int(r, 2));
+		if (*light == 'r')
+			red += db_int(r, 3);
+		else if (*light == 'y')
+			yellow += db_int(r, 3);
+	}
+	db_res_free(r);
+	if (rc < 0)
+		return ctx_db(c, rc);
+
+	/* the page */
+	const char *arm = arena_printf(
+	    c->arena,
+	    "SELECT " COMMON "%s FROM %s%sJOIN units un ON un.id = %s.unit_id %sWHERE %s = ",
+	    post ? "s.due_day, 0, s.id, s.name, s.kind, s.state, COALESCE(h.name, ''), s.id AS o"
+		 : "k.due_day, COALESCE(k.paused_since, 0), k.state, k.id AS o",
+	    from, joins, t, post ? "LEFT JOIN users h ON h.id = s.handler_id " : "", state);
+	sql = arena_printf(
+	    c->arena, "%s'%s' AND %s <= ?%s%s UNION ALL %s'%s' AND %s <= ?%s%s ORDER BY 10, o", arm,
+	    states[post][0], due_col, link, w.sql, arm, states[post][1], due_col, link, w.sql);
+	struct db_val p[16];
+	memcpy(p, w.p, w.n * sizeof(*p));
+	memcpy(p + w.n, w.p, w.n * sizeof(*p));
+	if ((rc = db_query(c->db, &r, sql, p, 2 * w.n)) < 0)
 		return ctx_db(c, rc);
 	json_t *items = json_array();
-	int64_t total = 0, yellow = 0, red = 0;
-	while ((rc = db_next(r)) > 0 && total < WARN_MAX_ROWS) {
+	int64_t skip = (pg.page - 1) * pg.size;
+	while (json_array_size(items) < (size_t)pg.size && (rc = db_next(r)) > 0) {
 		int32_t due = (int32_t)db_int(r, 9);
-		int left = post ? calendar_workdays_between(&cal, today, due)
-				: case_days_left(&cal, today, due, (int32_t)db_int(r, 10));
+		int left = case_days_left(&cal, today, due, (int32_t)db_int(r, 10));
 		const char *light = case_light(left, (int)db_int(r, 8));
-		if (!strcmp(light, "green") || (*want && strcmp(want, light)))
-			continue;
-		*light == 'r' ? red++ : yellow++;
-		if (total++ < (pg.page - 1) * pg.size || json_array_size(items) >= (size_t)pg.size)
+		if (!strcmp(light, "green") || (*want && strcmp(want, light)) || skip-- > 0)
 			continue;
 		char day[CALENDAR_DAY_LEN];
 		calendar_format_day(due, day);
@@ -119,6 +169,7 @@ int warning_list(struct ctx *c, json_t *q, json_t **out)
 		json_decref(items);
 		return ctx_db(c, rc);
 	}
+	int64_t total = !*want ? yellow + red : *want == 'r' ? red : yellow;
 	*out = json_pack("{s:s,s:o,s:I,s:I,s:I,s:I,s:I}", "kind", kind, "items", items, "total",
 			 (json_int_t)total, "yellow", (json_int_t)yellow, "red", (json_int_t)red,
 			 "page", (json_int_t)pg.page, "size", (json_int_t)pg.size);
