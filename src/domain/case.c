@@ -328,6 +328,27 @@ int case_lit_until(struct ctx *c, const struct calendar *cal, int32_t *day)
 	return E_OK;
 }
 
+int case_count_lights(struct ctx *c, const struct calendar *cal, const char *sql,
+		      const struct db_val *p, int n, int64_t *yellow, int64_t *red)
+{
+	struct db_res *r;
+	int rc = db_query(c->db, &r, sql, p, n);
+	if (rc < 0)
+		return ctx_db(c, rc);
+	int32_t today = calendar_day_of(c->now);
+	while ((rc = db_next(r)) > 0) {
+		const char *light = case_light(
+		    case_days_left(cal, today, (int32_t)db_int(r, 0), (int32_t)db_int(r, 1)),
+		    (int)db_int(r, 2));
+		if (*light == 'r')
+			*red += db_int(r, 3);
+		else if (*light == 'y')
+			*yellow += db_int(r, 3);
+	}
+	db_res_free(r);
+	return rc < 0 ? ctx_db(c, rc) : E_OK;
+}
+
 static int open_state(const char *state)
 {
 	return !strcmp(state, "accepted") || !strcmp(state, "in_process");

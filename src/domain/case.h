@@ -78,6 +78,10 @@ const char *case_light(int left, int warn);
 /* The last day a case or step can be due and still be lit: today plus the largest warning
  * threshold any center or item sets now, in working days. */
 int case_lit_until(struct ctx *c, const struct calendar *cal, int32_t *day);
+/* Count the lights of the rows sql yields: due day, pause start (0: none), threshold and
+ * how many cases or steps share them (… GROUP BY 1, 2, 3). Adds to *yellow and *red. */
+int case_count_lights(struct ctx *c, const struct calendar *cal, const char *sql,
+		      const struct db_val *p, int n, int64_t *yellow, int64_t *red);
 
 /* Consultations (咨询). */
 int consultation_create(struct ctx *c, json_t *in, json_t **out);

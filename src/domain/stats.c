@@ -601,33 +601,22 @@ static int lights(struct ctx *c, const struct scope *sc, json_t *o)
 			    &p[1], 1, open_key, o)) < 0 ||
 	    (rc = calendar_load(c, &cal)) < 0)
 		return rc;
-	int32_t today = calendar_day_of(c->now), until;
+	int32_t until;
 	if ((rc = case_lit_until(c, &cal, &until)) < 0)
 		return rc;
 	p[0] = DBI(until);
-	struct db_res *r;
-	if ((rc = db_query(
-		 c->db, &r,
+	int64_t yellow = 0, red = 0;
+	if ((rc = case_count_lights(
+		 c, &cal,
 		 arena_printf(c->arena,
 			      "SELECT k.due_day, COALESCE(k.paused_since, 0), "
-			      "COALESCE(i.warn_days, ce.warn_days) FROM cases k JOIN items "
-			      "i ON i.id = k.item_id JOIN centers ce ON ce.id = "
+			      "COALESCE(i.warn_days, ce.warn_days), COUNT(*) FROM cases k JOIN "
+			      "items i ON i.id = k.item_id JOIN centers ce ON ce.id = "
 			      "k.center_id WHERE k.state IN ('accepted', 'in_process') AND "
-			      "k.due_day <= ? AND %s",
+			      "k.due_day <= ? AND %s GROUP BY 1, 2, 3",
 			      cond),
-		 p, 2)) < 0)
-		return ctx_db(c, rc);
-	int64_t yellow = 0, red = 0;
-	while ((rc = db_next(r)) > 0) {
-		const char *light = case_light(
-		    case_days_left(&cal, today, (int32_t)db_int(r, 0), (int32_t)db_int(r, 1)),
-		    (int)db_int(r, 2));
-		red += *light == 'r';
-		yellow += *light == 'y';
-	}
-	db_res_free(r);
-	if (rc < 0)
-		return ctx_db(c, rc);
+		 p, 2, &yellow, &red)) < 0)
+		return rc;
 	json_object_set_new(o, "yellow", json_integer(yellow));
 	json_object_set_new(o, "red", json_integer(red));
 	/* a card belongs to an item through its case */

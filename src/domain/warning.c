@@ -99,7 +99,6 @@ int warning_list(struct ctx *c, json_t *q, json_t **out)
 
 	/* the lights, counted: the province's steps without their cases unless a filter needs
 	 * them */
-	struct db_res *r;
 	const char *sql = arena_printf(
 	    c->arena,
 	    "SELECT %s, %s, COALESCE(i.warn_days, ce.warn_days), COUNT(*) FROM %s%sWHERE %s IN "
@@ -107,21 +106,9 @@ int warning_list(struct ctx *c, json_t *q, json_t **out)
 	    due_col, post ? "0" : "COALESCE(k.paused_since, 0)",
 	    by_step && !*text ? "case_steps s" : from, joins, state, states[post][0],
 	    states[post][1], due_col, link, w.sql);
-	if ((rc = db_query(c->db, &r, sql, w.p, w.n)) < 0)
-		return ctx_db(c, rc);
 	int64_t yellow = 0, red = 0;
-	while ((rc = db_next(r)) > 0) {
-		const char *light = case_light(
-		    case_days_left(&cal, today, (int32_t)db_int(r, 0), (int32_t)db_int(r, 1)),
-		    (int)db_int(r, 2));
-		if (*light == 'r')
-			red += db_int(r, 3);
-		else if (*light == 'y')
-			yellow += db_int(r, 3);
-	}
-	db_res_free(r);
-	if (rc < 0)
-		return ctx_db(c, rc);
+	if ((rc = case_count_lights(c, &cal, sql, w.p, w.n, &yellow, &red)) < 0)
+		return rc;
 
 	/* the page */
 	const char *arm = arena_printf(
@@ -136,6 +123,7 @@ int warning_list(struct ctx *c, json_t *q, json_t **out)
 	struct db_val p[16];
 	memcpy(p, w.p, w.n * sizeof(*p));
 	memcpy(p + w.n, w.p, w.n * sizeof(*p));
+	struct db_res *r;
 	if ((rc = db_query(c->db, &r, sql, p, 2 * w.n)) < 0)
 		return ctx_db(c, rc);
 	json_t *items = json_array();
