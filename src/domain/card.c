@@ -193,48 +193,32 @@ int card_list(struct ctx *c, json_t *q, json_t **out)
 	int rc = access_list_scope(c, q, &sc);
 	if (rc < 0)
 		return rc;
-	struct db_val p[] = {DBI(sc.center),
-			     DBI(sc.center),
-			     DBI(sc.unit),
-			     DBI(sc.unit),
-			     DBI(user),
-			     DBI(user),
-			     DBT(sc.region_like),
-			     DBT(state),
-			     DBT(state),
-			     DBT(color),
-			     DBT(color),
-			     DBI(pg.size),
-			     DBI((pg.page - 1) * pg.size)};
-	const char *where =
-	    "WHERE (? = 0 OR d.center_id = ?) AND (? = 0 OR d.unit_id = ?) AND (? = 0 OR "
-	    "d.user_id = ?) AND ce.region_code LIKE ? AND (? = '' OR d.state = ?) AND (? = '' OR "
-	    "d.color = ?) ";
-	int64_t total = 0, red = 0;
-	json_t *items = NULL;
-	rc = ctx_int(c,
-		     arena_printf(c->arena,
-				  "SELECT COUNT(*) FROM cards d JOIN centers ce ON ce.id = "
-				  "d.center_id %s",
-				  where),
-		     p, 11, &total);
-	if (rc < 0 ||
-	    (rc = ctx_int(c,
-			  arena_printf(c->arena,
-				       "SELECT COUNT(*) FROM cards d JOIN centers ce ON ce.id = "
-				       "d.center_id %s AND d.color = 'red'",
-				       where),
-			  p, 11, &red)) < 0 ||
-	    (rc = ctx_rows(c,
-			   arena_printf(c->arena,
-					CARD_SELECT "%s ORDER BY d.raised_at DESC, d.id DESC LIMIT "
-						    "? OFFSET ?",
-					where),
-			   p, 13, card_row, &items)) < 0)
+	struct db_val p[] = {DBI(sc.center), DBI(sc.center), DBI(sc.unit),	  DBI(sc.unit),
+			     DBI(user),	     DBI(user),	     DBT(sc.region_like), DBT(state),
+			     DBT(state),     DBT(color),     DBT(color)};
+	struct ctx_list l = {
+	    .select = CARD_SELECT,
+	    .from = "cards d JOIN centers ce ON ce.id = d.center_id",
+	    .where = "WHERE (? = 0 OR d.center_id = ?) AND (? = 0 OR d.unit_id = ?) AND (? = 0 "
+		     "OR d.user_id = ?) AND ce.region_code LIKE ? AND (? = '' OR d.state = ?) AND "
+		     "(? = '' OR d.color = ?)",
+	    .p = p,
+	    .n = 11,
+	    .order = "d.raised_at DESC, d.id DESC",
+	    .row = card_row};
+	int64_t total, red = 0;
+	if ((rc = ctx_list(c, &l, &pg, out)) < 0)
 		return rc;
-	*out = json_pack("{s:o,s:I,s:I,s:I,s:I,s:I}", "items", items, "total", (json_int_t)total,
-			 "red", (json_int_t)red, "yellow", (json_int_t)(total - red), "page",
-			 (json_int_t)pg.page, "size", (json_int_t)pg.size);
+	if ((rc = ctx_int(c,
+			  arena_printf(c->arena, "SELECT COUNT(*) FROM %s %s AND d.color = 'red'",
+				       l.from, l.where),
+			  p, 11, &red)) < 0) {
+		json_decref(*out);
+		return rc;
+	}
+	total = json_integer_value(json_object_get(*out, "total"));
+	json_object_set_new(*out, "red", json_integer(red));
+	json_object_set_new(*out, "yellow", json_integer(total - red));
 	return E_OK;
 }
 
@@ -382,41 +366,22 @@ int followup_list(struct ctx *c, json_t *q, json_t **out)
 		return rc;
 	if (mine) /* to my unit */
 		sc.unit = a && a->unit_id ? a->unit_id : -1;
-	struct db_val p[] = {DBI(calendar_day_of(c->now)),
-			     DBI(sc.center),
-			     DBI(sc.center),
-			     DBI(sc.unit),
-			     DBI(sc.unit),
-			     DBT(sc.region_like),
-			     DBT(state),
-			     DBT(state),
-			     DBT(state),
-			     DBI(pg.size),
-			     DBI((pg.page - 1) * pg.size)};
-	const char *where =
-	    "WHERE (? = 0 OR f.center_id = ?) AND (? = 0 OR f.unit_id = ?) AND ce.region_code "
-	    "LIKE ? AND (? = '' OR (? = 'open' AND f.answered_at IS NULL) OR (? = 'answered' AND "
-	    "f.answered_at IS NOT NULL)) ";
-	int64_t total = 0;
-	json_t *items = NULL;
-	rc = ctx_int(c,
-		     arena_printf(c->arena,
-				  "SELECT COUNT(*) FROM followups f JOIN centers ce ON ce.id = "
-				  "f.center_id %s",
-				  where),
-		     p + 1, 8, &total);
-	if (rc < 0 ||
-	    (rc = ctx_rows(c,
-			   arena_printf(c->arena,
-					FOLLOWUP_SELECT "%s ORDER BY CASE WHEN f.answered_at IS "
-							"NULL THEN 0 ELSE 1 END, f.due_day, f.id "
-							"LIMIT ? OFFSET ?",
-					where),
-			   p, 11, followup_row, &items)) < 0)
-		return rc;
-	*out = json_pack("{s:o,s:I,s:I,s:I}", "items", items, "total", (json_int_t)total, "page",
-			 (json_int_t)pg.page, "size", (json_int_t)pg.size);
-	return E_OK;
+	struct db_val today[] = {DBI(calendar_day_of(c->now))};
+	struct db_val p[] = {DBI(sc.center),	  DBI(sc.center), DBI(sc.unit), DBI(sc.unit),
+			     DBT(sc.region_like), DBT(state),	  DBT(state),	DBT(state)};
+	struct ctx_list l = {
+	    .select = FOLLOWUP_SELECT,
+	    .sp = today,
+	    .sn = 1,
+	    .from = "followups f JOIN centers ce ON ce.id = f.center_id",
+	    .where = "WHERE (? = 0 OR f.center_id = ?) AND (? = 0 OR f.unit_id = ?) AND "
+		     "ce.region_code LIKE ? AND (? = '' OR (? = 'open' AND f.answered_at IS "
+		     "NULL) OR (? = 'answered' AND f.answered_at IS NOT NULL))",
+	    .p = p,
+	    .n = 8,
+	    .order = "CASE WHEN f.answered_at IS NULL THEN 0 ELSE 1 END, f.due_day, f.id",
+	    .row = followup_row};
+	return ctx_list(c, &l, &pg, out);
 }
 
 int followup_answer(struct ctx *c, int64_t id, json_t *in, json_t **out)

@@ -242,8 +242,8 @@ int urge_list(struct ctx *c, json_t *q, json_t **out)
 	const char *scope = a && (a->roles & ROLE_SUPERVISOR) && !(a->roles & ROLE_SYSADMIN)
 				? access_region_like(c, a->scope_region)
 				: "%";
-	struct db_val p[] = {DBI(calendar_day_of(c->now)),
-			     DBI(mine),
+	struct db_val today[] = {DBI(calendar_day_of(c->now))};
+	struct db_val p[] = {DBI(mine),
 			     DBI(a ? a->id : 0),
 			     DBI(a ? a->unit_id : 0),
 			     DBI(mine),
@@ -254,32 +254,20 @@ int urge_list(struct ctx *c, json_t *q, json_t **out)
 			     DBT(state),
 			     DBT(state),
 			     DBT(no),
-			     DBT(no),
-			     DBI(pg.size),
-			     DBI((pg.page - 1) * pg.size)};
-	const char *where =
-	    "WHERE ((? = 1 AND (g.to_user = ? OR (g.to_user IS NULL AND g.unit_id = ?))) OR "
-	    "(? = 0 AND (? = 0 OR g.center_id = ?) AND ce.region_code LIKE ?)) AND "
-	    "(? = '' OR (? = 'open' AND g.answered_at IS NULL) OR (? = 'answered' AND "
-	    "g.answered_at IS NOT NULL)) AND (? = '' OR k.no = ?) ";
-	int64_t total = 0;
-	json_t *items = NULL;
-	int rc = ctx_int(c,
-			 arena_printf(c->arena,
-				      "SELECT COUNT(*) FROM urges g JOIN centers ce ON ce.id = "
-				      "g.center_id LEFT JOIN cases k ON k.id = g.case_id %s",
-				      where),
-			 p + 1, 12, &total);
-	if (rc < 0 ||
-	    (rc = ctx_rows(c,
-			   arena_printf(c->arena,
-					URGE_SELECT "%s ORDER BY CASE WHEN g.answered_at IS NULL "
-						    "THEN 0 ELSE 1 END, g.reply_by, g.id DESC "
-						    "LIMIT ? OFFSET ?",
-					where),
-			   p, 15, urge_row, &items)) < 0)
-		return rc;
-	*out = json_pack("{s:o,s:I,s:I,s:I}", "items", items, "total", (json_int_t)total, "page",
-			 (json_int_t)pg.page, "size", (json_int_t)pg.size);
-	return E_OK;
+			     DBT(no)};
+	struct ctx_list l = {
+	    .select = URGE_SELECT,
+	    .sp = today,
+	    .sn = 1,
+	    .from = "urges g JOIN centers ce ON ce.id = g.center_id LEFT JOIN cases k ON k.id "
+		    "= g.case_id",
+	    .where = "WHERE ((? = 1 AND (g.to_user = ? OR (g.to_user IS NULL AND g.unit_id = "
+		     "?))) OR (? = 0 AND (? = 0 OR g.center_id = ?) AND ce.region_code LIKE ?)) "
+		     "AND (? = '' OR (? = 'open' AND g.answered_at IS NULL) OR (? = 'answered' "
+		     "AND g.answered_at IS NOT NULL)) AND (? = '' OR k.no = ?)",
+	    .p = p,
+	    .n = 12,
+	    .order = "CASE WHEN g.answered_at IS NULL THEN 0 ELSE 1 END, g.reply_by, g.id DESC",
+	    .row = urge_row};
+	return ctx_list(c, &l, &pg, out);
 }

@@ -177,17 +177,10 @@ int user_get(struct ctx *c, int64_t id, json_t **out)
 	return rc;
 }
 
-#define USER_WHERE                                                                             \
-	"WHERE (? = 0 OR u.center_id = ?) AND (? = 0 OR u.unit_id = ?) "                       \
-	"AND (? = '%' OR ce.region_code LIKE ?) AND (? = 0 OR u.center_id = ?) "               \
-	"AND (? = 0 OR u.unit_id = ?) AND (? = 0 OR (u.roles & ?) <> 0) "                      \
-	"AND (? = '' OR LOWER(u.username) LIKE LOWER(?) ESCAPE '\\' "                        \
-	"OR LOWER(u.name) LIKE LOWER(?) ESCAPE '\\') "
-
 int user_list(struct ctx *c, const struct user_filter *f, const struct page *pg, json_t **out)
 {
 	const struct actor *a = c->actor;
-	int64_t own = access_own_center(c), own_unit = 0, total;
+	int64_t own = access_own_center(c), own_unit = 0;
 	const char *scope = "%";
 	if (a && !actor_has(a, ROLE_SYSADMIN)) {
 		if (!(a->roles & (ROLE_CENTER_ADMIN | ROLE_UNIT_ADMIN | ROLE_SUPERVISOR)))
@@ -198,24 +191,34 @@ int user_list(struct ctx *c, const struct user_filter *f, const struct page *pg,
 			own_unit = a->unit_id ? a->unit_id : -1;
 	}
 	const char *q = f->q && *f->q ? field_like(c, f->q) : "";
-	struct db_val p[] = {DBI(own),		DBI(own),	 DBI(own_unit),	   DBI(own_unit),
-			     DBT(scope),	DBT(scope),	 DBI(f->center_id), DBI(f->center_id),
-			     DBI(f->unit_id),	DBI(f->unit_id), DBI(f->role),	   DBI(f->role),
-			     DBT(q),		DBT(q),		 DBT(q),	   DBI(pg->size),
-			     DBI((pg->page - 1) * pg->size)};
-	json_t *items;
-	int rc = ctx_int(c,
-			 "SELECT COUNT(*) FROM users u LEFT JOIN centers ce ON ce.id = u.center_id "
-			 USER_WHERE,
-			 p, 15, &total);
-	if (rc < 0 ||
-	    (rc = ctx_rows(c, USER_SELECT USER_WHERE "ORDER BY u.center_id, u.unit_id, u.id "
-						     "LIMIT ? OFFSET ?",
-			   p, 17, user_row, &items)) < 0)
-		return rc;
-	*out = json_pack("{s:o,s:I,s:I,s:I}", "items", items, "total", (json_int_t)total, "page",
-			 (json_int_t)pg->page, "size", (json_int_t)pg->size);
-	return E_OK;
+	struct db_val p[] = {DBI(own),
+			     DBI(own),
+			     DBI(own_unit),
+			     DBI(own_unit),
+			     DBT(scope),
+			     DBT(scope),
+			     DBI(f->center_id),
+			     DBI(f->center_id),
+			     DBI(f->unit_id),
+			     DBI(f->unit_id),
+			     DBI(f->role),
+			     DBI(f->role),
+			     DBT(q),
+			     DBT(q),
+			     DBT(q)};
+	struct ctx_list l = {
+	    .select = USER_SELECT,
+	    .from = "users u LEFT JOIN centers ce ON ce.id = u.center_id",
+	    .where = "WHERE (? = 0 OR u.center_id = ?) AND (? = 0 OR u.unit_id = ?) AND (? = "
+		     "'%' OR ce.region_code LIKE ?) AND (? = 0 OR u.center_id = ?) AND (? = 0 OR "
+		     "u.unit_id = ?) AND (? = 0 OR (u.roles & ?) <> 0) AND (? = '' OR "
+		     "LOWER(u.username) LIKE LOWER(?) ESCAPE '\\' OR LOWER(u.name) LIKE "
+		     "LOWER(?) ESCAPE '\\')",
+	    .p = p,
+	    .n = 15,
+	    .order = "u.center_id, u.unit_id, u.id",
+	    .row = user_row};
+	return ctx_list(c, &l, pg, out);
 }
 
 /* ---- writing ---- */
