@@ -149,16 +149,6 @@ int card_late_notice(struct ctx *c, int64_t case_id)
 	"LEFT JOIN case_steps s ON s.id = d.step_id LEFT JOIN users u ON u.id = d.user_id LEFT "   \
 	"JOIN users db ON db.id = d.decided_by "
 
-static json_t *or_null_text(struct db_res *r, int col)
-{
-	return db_isnull(r, col) ? json_null() : json_string(db_text(r, col));
-}
-
-static json_t *or_null_int(struct db_res *r, int col)
-{
-	return db_isnull(r, col) ? json_null() : json_integer(db_int(r, col));
-}
-
 static json_t *card_row(struct db_res *r)
 {
 	const char *state = db_text(r, 12);
@@ -166,16 +156,16 @@ static json_t *card_row(struct db_res *r)
 			 "s:o}",
 			 "id", (json_int_t)db_int(r, 0), "color", db_text(r, 1), "rule",
 			 db_text(r, 2), "rule_name", rule_name(db_text(r, 2)), "case_no",
-			 or_null_text(r, 3), "step_name", or_null_text(r, 4), "center_id",
+			 ctx_text_json(r, 3), "step_name", ctx_text_json(r, 4), "center_id",
 			 (json_int_t)db_int(r, 5), "center_name", db_text(r, 6), "unit_id",
 			 (json_int_t)db_int(r, 7), "unit_name", db_text(r, 8), "user_id",
-			 or_null_int(r, 9), "user_name", or_null_text(r, 10), "raised_at",
+			 ctx_int_json(r, 9), "user_name", ctx_text_json(r, 10), "raised_at",
 			 (json_int_t)db_int(r, 11), "state", state, "state_name",
 			 !strcmp(state, "open")	       ? "待确认"
 			 : !strcmp(state, "confirmed") ? "已确认"
 						       : "已纠错",
-			 "note", db_text(r, 13), "decided_by", or_null_text(r, 14), "decided_at",
-			 or_null_int(r, 15));
+			 "note", db_text(r, 13), "decided_by", ctx_text_json(r, 14), "decided_at",
+			 ctx_int_json(r, 15));
 }
 
 int card_list(struct ctx *c, json_t *q, json_t **out)
@@ -343,26 +333,21 @@ static json_t *followup_row(struct db_res *r)
 			 (json_int_t)db_int(r, 0), "case_no", db_text(r, 1), "rating", rating,
 			 "rating_name", names[rating >= 1 && rating <= 5 ? rating : 0], "comment",
 			 db_text(r, 3), "unit_name", db_text(r, 4), "due_day", day, "answer",
-			 or_null_text(r, 6), "answered_by", or_null_text(r, 7), "answered_at",
-			 or_null_int(r, 8), "overdue", (int)db_int(r, 9), "state",
+			 ctx_text_json(r, 6), "answered_by", ctx_text_json(r, 7), "answered_at",
+			 ctx_int_json(r, 8), "overdue", (int)db_int(r, 9), "state",
 			 answered ? "answered" : "open", "unit_id", (json_int_t)db_int(r, 10));
 }
 
 int followup_list(struct ctx *c, json_t *q, json_t **out)
 {
 	const struct actor *a = c->actor;
-	const char *view = *field_query(q, "view") ? field_query(q, "view") : "all";
-	const char *state = field_query(q, "state");
+	const char *state;
 	struct page pg;
 	field_page(field_query(q, "page"), field_query(q, "size"), &pg);
-	int mine = !strcmp(view, "mine");
-	if (!mine && strcmp(view, "all"))
-		return ctx_fail(c, E_INVALID, "view", "视图须为mine或all");
-	if (*state && strcmp(state, "open") && strcmp(state, "answered"))
-		return ctx_fail(c, E_INVALID, "state", "状态须为open或answered");
+	int mine, rc;
 	struct access_scope sc;
-	int rc = access_list_scope(c, q, &sc);
-	if (rc < 0)
+	if ((rc = field_answer_filter(c, q, &mine, &state)) < 0 ||
+	    (rc = access_list_scope(c, q, &sc)) < 0)
 		return rc;
 	if (mine) /* to my unit */
 		sc.unit = a && a->unit_id ? a->unit_id : -1;

@@ -84,9 +84,14 @@ int ctx_int(struct ctx *c, const char *sql, const struct db_val *p, int n, int64
 	return rc < 0 ? ctx_db(c, rc) : E_OK;
 }
 
-json_t *ctx_id_json(struct db_res *r, int col)
+json_t *ctx_int_json(struct db_res *r, int col)
 {
 	return db_isnull(r, col) ? json_null() : json_integer(db_int(r, col));
+}
+
+json_t *ctx_text_json(struct db_res *r, int col)
+{
+	return db_isnull(r, col) ? json_null() : json_string(db_text(r, col));
 }
 
 int ctx_list(struct ctx *c, const struct ctx_list *l, const struct page *pg, json_t **out)

@@ -75,8 +75,9 @@ int ctx_one(struct ctx *c, const char *sql, const struct db_val *p, int n, ctx_r
 	    int missing, const char *message, json_t **out);
 /* The integer in the first column of the first row (0 when there is no row). */
 int ctx_int(struct ctx *c, const char *sql, const struct db_val *p, int n, int64_t *out);
-/* A nullable id column as JSON. */
-json_t *ctx_id_json(struct db_res *r, int col);
+/* A nullable integer or text column as JSON (null for NULL). */
+json_t *ctx_int_json(struct db_res *r, int col);
+json_t *ctx_text_json(struct db_res *r, int col);
 
 /* One page of a list: its number (from 1) and size (field_page() reads them from a query). */
 struct page {

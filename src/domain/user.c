@@ -107,22 +107,16 @@ static int password_policy(struct ctx *c, const char *pw)
 	"FROM users u LEFT JOIN centers ce ON ce.id = u.center_id "                            \
 	"LEFT JOIN units un ON un.id = u.unit_id "
 
-static json_t *text_or_null(struct db_res *r, int col)
-{
-	return db_isnull(r, col) ? json_null() : json_string(db_text(r, col));
-}
-
 static json_t *user_row(struct db_res *r)
 {
 	return json_pack("{s:I,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:b,s:s,s:I}", "id",
-			 (json_int_t)db_int(r, 0), "username", db_text(r, 1), "name",
-			 db_text(r, 2), "roles", user_roles_json((unsigned)db_int(r, 3)),
-			 "center_id", ctx_id_json(r, 4), "center_name", text_or_null(r, 5),
-			 "unit_id", ctx_id_json(r, 6), "unit_name", text_or_null(r, 7),
-			 "scope_region", text_or_null(r, 8), "in_center", (int)db_int(r, 9),
-			 "disabled", (int)db_int(r, 10), "must_change_password",
-			 (int)db_int(r, 11), "phone", db_text(r, 12), "created_at",
-			 (json_int_t)db_int(r, 13));
+			 (json_int_t)db_int(r, 0), "username", db_text(r, 1), "name", db_text(r, 2),
+			 "roles", user_roles_json((unsigned)db_int(r, 3)), "center_id",
+			 ctx_int_json(r, 4), "center_name", ctx_text_json(r, 5), "unit_id",
+			 ctx_int_json(r, 6), "unit_name", ctx_text_json(r, 7), "scope_region",
+			 ctx_text_json(r, 8), "in_center", (int)db_int(r, 9), "disabled",
+			 (int)db_int(r, 10), "must_change_password", (int)db_int(r, 11), "phone",
+			 db_text(r, 12), "created_at", (json_int_t)db_int(r, 13));
 }
 
 /* The user as JSON, without any access check. */
