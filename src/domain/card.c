@@ -149,16 +149,6 @@ int card_late_notice(struct ctx *c, int64_t case_id)
 	"LEFT JOIN case_steps s ON s.id = d.step_id LEFT JOIN users u ON u.id = d.user_id LEFT "   \
 	"JOIN users db ON db.id = d.decided_by "
 
-static json_t *or_null_text(struct db_res *r, int col)
-{
-	return db_isnull(r, col) ? json_null() : json_string(db_text(r, col));
-}
-
-static json_t *or_null_int(struct db_res *r, int col)
-{
-	return db_isnull(r, col) ? json_null() : json_integer(db_int(r, col));
-}
-
 static json_t *card_row(struct db_res *r)
 {
 	const char *state = db_text(r, 12);
@@ -166,16 +156,16 @@ static json_t *card_row(struct db_res *r)
 			 "s:o}",
 			 "id", (json_int_t)db_int(r, 0), "color", db_text(r, 1), "rule",
 			 db_text(r, 2), "rule_name", rule_name(db_text(r, 2)), "case_no",
-			 or_null_text(r, 3), "step_name", or_null_text(r, 4), "center_id",
+			 ctx_text_json(r, 3), "step_name", ctx_text_json(r, 4), "center_id",
 			 (json_int_t)db_int(r, 5), "center_name", db_text(r, 6), "unit_id",
 			 (json_int_t)db_int(r, 7), "unit_name", db_text(r, 8), "user_id",
-			 or_null_int(r, 9), "user_name", or_null_text(r, 10), "raised_at",
+			 ctx_int_json(r, 9), "user_name", ctx_text_json(r, 10), "raised_at",
 			 (json_int_t)db_int(r, 11), "state", state, "state_name",
 			 !strcmp(state, "open")	       ? "待确认"
 			 : !strcmp(state, "confirmed") ? "已确认"
 						       : "已纠错",
-			 "note", db_text(r, 13), "decided_by", or_null_text(r, 14), "decided_at",
-			 or_null_int(r, 15));
+			 "note", db_text(r, 13), "decided_by", ctx_text_json(r, 14), "decided_at",
+			 ctx_int_json(r, 15));
 }
 
 int card_list(struct ctx *c, json_t *q, json_t **out)
@@ -193,48 +183,32 @@ int card_list(struct ctx *c, json_t *q, json_t **out)
 	int rc = access_list_scope(c, q, &sc);
 	if (rc < 0)
 		return rc;
-	struct db_val p[] = {DBI(sc.center),
-			     DBI(sc.center),
-			     DBI(sc.unit),
-			     DBI(sc.unit),
-			     DBI(user),
-			     DBI(user),
-			     DBT(sc.region_like),
-			     DBT(state),
-			     DBT(state),
-			     DBT(color),
-			     DBT(color),
-			     DBI(pg.size),
-			     DBI((pg.page - 1) * pg.size)};
-	const char *where =
-	    "WHERE (? = 0 OR d.center_id = ?) AND (? = 0 OR d.unit_id = ?) AND (? = 0 OR "
-	    "d.user_id = ?) AND ce.region_code LIKE ? AND (? = '' OR d.state = ?) AND (? = '' OR "
-	    "d.color = ?) ";
-	int64_t total = 0, red = 0;
-	json_t *items = NULL;
-	rc = ctx_int(c,
-		     arena_printf(c->arena,
-				  "SELECT COUNT(*) FROM cards d JOIN centers ce ON ce.id = "
-				  "d.center_id %s",
-				  where),
-		     p, 11, &total);
-	if (rc < 0 ||
-	    (rc = ctx_int(c,
-			  arena_printf(c->arena,
-				       "SELECT COUNT(*) FROM cards d JOIN centers ce ON ce.id = "
-				       "d.center_id %s AND d.color = 'red'",
-				       where),
-			  p, 11, &red)) < 0 ||
-	    (rc = ctx_rows(c,
-			   arena_printf(c->arena,
-					CARD_SELECT "%s ORDER BY d.raised_at DESC, d.id DESC LIMIT "
-						    "? OFFSET ?",
-					where),
-			   p, 13, card_row, &items)) < 0)
+	struct db_val p[] = {DBI(sc.center), DBI(sc.center), DBI(sc.unit),	  DBI(sc.unit),
+			     DBI(user),	     DBI(user),	     DBT(sc.region_like), DBT(state),
+			     DBT(state),     DBT(color),     DBT(color)};
+	struct ctx_list l = {
+	    .select = CARD_SELECT,
+	    .from = "cards d JOIN centers ce ON ce.id = d.center_id",
+	    .where = "WHERE (? = 0 OR d.center_id = ?) AND (? = 0 OR d.unit_id = ?) AND (? = 0 "
+		     "OR d.user_id = ?) AND ce.region_code LIKE ? AND (? = '' OR d.state = ?) AND "
+		     "(? = '' OR d.color = ?)",
+	    .p = p,
+	    .n = 11,
+	    .order = "d.raised_at DESC, d.id DESC",
+	    .row = card_row};
+	int64_t total, red = 0;
+	if ((rc = ctx_list(c, &l, &pg, out)) < 0)
 		return rc;
-	*out = json_pack("{s:o,s:I,s:I,s:I,s:I,s:I}", "items", items, "total", (json_int_t)total,
-			 "red", (json_int_t)red, "yellow", (json_int_t)(total - red), "page",
-			 (json_int_t)pg.page, "size", (json_int_t)pg.size);
+	if ((rc = ctx_int(c,
+			  arena_printf(c->arena, "SELECT COUNT(*) FROM %s %s AND d.color = 'red'",
+				       l.from, l.where),
+			  p, 11, &red)) < 0) {
+		json_decref(*out);
+		return rc;
+	}
+	total = json_integer_value(json_object_get(*out, "total"));
+	json_object_set_new(*out, "red", json_integer(red));
+	json_object_set_new(*out, "yellow", json_integer(total - red));
 	return E_OK;
 }
 
@@ -359,64 +333,40 @@ static json_t *followup_row(struct db_res *r)
 			 (json_int_t)db_int(r, 0), "case_no", db_text(r, 1), "rating", rating,
 			 "rating_name", names[rating >= 1 && rating <= 5 ? rating : 0], "comment",
 			 db_text(r, 3), "unit_name", db_text(r, 4), "due_day", day, "answer",
-			 or_null_text(r, 6), "answered_by", or_null_text(r, 7), "answered_at",
-			 or_null_int(r, 8), "overdue", (int)db_int(r, 9), "state",
+			 ctx_text_json(r, 6), "answered_by", ctx_text_json(r, 7), "answered_at",
+			 ctx_int_json(r, 8), "overdue", (int)db_int(r, 9), "state",
 			 answered ? "answered" : "open", "unit_id", (json_int_t)db_int(r, 10));
 }
 
 int followup_list(struct ctx *c, json_t *q, json_t **out)
 {
 	const struct actor *a = c->actor;
-	const char *view = *field_query(q, "view") ? field_query(q, "view") : "all";
-	const char *state = field_query(q, "state");
+	const char *state;
 	struct page pg;
 	field_page(field_query(q, "page"), field_query(q, "size"), &pg);
-	int mine = !strcmp(view, "mine");
-	if (!mine && strcmp(view, "all"))
-		return ctx_fail(c, E_INVALID, "view", "视图须为mine或all");
-	if (*state && strcmp(state, "open") && strcmp(state, "answered"))
-		return ctx_fail(c, E_INVALID, "state", "状态须为open或answered");
+	int mine, rc;
 	struct access_scope sc;
-	int rc = access_list_scope(c, q, &sc);
-	if (rc < 0)
+	if ((rc = field_answer_filter(c, q, &mine, &state)) < 0 ||
+	    (rc = access_list_scope(c, q, &sc)) < 0)
 		return rc;
 	if (mine) /* to my unit */
 		sc.unit = a && a->unit_id ? a->unit_id : -1;
-	struct db_val p[] = {DBI(calendar_day_of(c->now)),
-			     DBI(sc.center),
-			     DBI(sc.center),
-			     DBI(sc.unit),
-			     DBI(sc.unit),
-			     DBT(sc.region_like),
-			     DBT(state),
-			     DBT(state),
-			     DBT(state),
-			     DBI(pg.size),
-			     DBI((pg.page - 1) * pg.size)};
-	const char *where =
-	    "WHERE (? = 0 OR f.center_id = ?) AND (? = 0 OR f.unit_id = ?) AND ce.region_code "
-	    "LIKE ? AND (? = '' OR (? = 'open' AND f.answered_at IS NULL) OR (? = 'answered' AND "
-	    "f.answered_at IS NOT NULL)) ";
-	int64_t total = 0;
-	json_t *items = NULL;
-	rc = ctx_int(c,
-		     arena_printf(c->arena,
-				  "SELECT COUNT(*) FROM followups f JOIN centers ce ON ce.id = "
-				  "f.center_id %s",
-				  where),
-		     p + 1, 8, &total);
-	if (rc < 0 ||
-	    (rc = ctx_rows(c,
-			   arena_printf(c->arena,
-					FOLLOWUP_SELECT "%s ORDER BY CASE WHEN f.answered_at IS "
-							"NULL THEN 0 ELSE 1 END, f.due_day, f.id "
-							"LIMIT ? OFFSET ?",
-					where),
-			   p, 11, followup_row, &items)) < 0)
-		return rc;
-	*out = json_pack("{s:o,s:I,s:I,s:I}", "items", items, "total", (json_int_t)total, "page",
-			 (json_int_t)pg.page, "size", (json_int_t)pg.size);
-	return E_OK;
+	struct db_val today[] = {DBI(calendar_day_of(c->now))};
+	struct db_val p[] = {DBI(sc.center),	  DBI(sc.center), DBI(sc.unit), DBI(sc.unit),
+			     DBT(sc.region_like), DBT(state),	  DBT(state),	DBT(state)};
+	struct ctx_list l = {
+	    .select = FOLLOWUP_SELECT,
+	    .sp = today,
+	    .sn = 1,
+	    .from = "followups f JOIN centers ce ON ce.id = f.center_id",
+	    .where = "WHERE (? = 0 OR f.center_id = ?) AND (? = 0 OR f.unit_id = ?) AND "
+		     "ce.region_code LIKE ? AND (? = '' OR (? = 'open' AND f.answered_at IS "
+		     "NULL) OR (? = 'answered' AND f.answered_at IS NOT NULL))",
+	    .p = p,
+	    .n = 8,
+	    .order = "CASE WHEN f.answered_at IS NULL THEN 0 ELSE 1 END, f.due_day, f.id",
+	    .row = followup_row};
+	return ctx_list(c, &l, &pg, out);
 }
 
 int followup_answer(struct ctx *c, int64_t id, json_t *in, json_t **out)

@@ -1618,8 +1618,8 @@ int case_svg(struct ctx *c, const char *no, const char **svg, size_t *len)
 
 #define LIST_MAX_PARAMS 16
 
-/* A query being built: its text and parameters (the text is made of this file's fixed
- * pieces only, so the cap is never reached in practice; `bad` records if it were). */
+/* A WHERE being built: its text and parameters (made of this file's fixed pieces only, so
+ * the caps are never reached in practice; `bad` records if they were). */
 struct where {
 	struct buf sql;
 	struct db_val p[LIST_MAX_PARAMS];
@@ -1631,12 +1631,34 @@ static void sql_add(struct where *w, const char *text)
 	w->bad |= buf_addstr(&w->sql, text) < 0;
 }
 
+static void where_bind(struct where *w, struct db_val v)
+{
+	if (w->n < LIST_MAX_PARAMS)
+		w->p[w->n++] = v;
+	else
+		w->bad = 1;
+}
+
 static void where_add(struct where *w, const char *cond, struct db_val v)
 {
 	sql_add(w, " AND ");
 	sql_add(w, cond);
-	w->p[w->n++] = v;
+	where_bind(w, v);
 }
+
+/* 0 no, 1 state, 2 item, 3 unit, 4 applicant, 5 applied_day, 6 due_day, 7 urged,
+ * 8 paused_since, 9 warn_days, 10 my step's due, 11 my step's name, 12 unit_id, 13 center_id,
+ * 14 has_any_step_handler_me; its parameters: me, me, my unit, me */
+#define CASE_LIST_SELECT                                                                           \
+	"SELECT k.no, k.state, i.name, un.name, k.applicant_name, k.applied_day, k.due_day, "      \
+	"k.urged, COALESCE(k.paused_since, 0), COALESCE(i.warn_days, ce.warn_days), "              \
+	"COALESCE((SELECT MIN(s.due_day) FROM case_steps s WHERE s.case_id = k.id AND "            \
+	"s.handler_id = ? AND s.state IN ('active', 'out')), 0), (SELECT MIN(s.name) FROM "        \
+	"case_steps s WHERE s.case_id = k.id AND s.state IN ('active', 'out') AND (s.handler_id "  \
+	"= ? OR (s.handler_id IS NULL AND k.unit_id = ?))), k.unit_id, k.center_id, (SELECT "      \
+	"COUNT(*) FROM case_steps s WHERE s.case_id = k.id AND s.handler_id = ?) FROM cases k "    \
+	"JOIN items i ON i.id = k.item_id JOIN units un ON un.id = k.unit_id JOIN centers ce ON "  \
+	"ce.id = k.center_id "
 
 static json_t *list_row(struct db_res *r)
 {
@@ -1663,23 +1685,8 @@ int case_list(struct ctx *c, json_t *q, json_t **out)
 	field_page(field_query(q, "page"), field_query(q, "size"), &pg);
 	struct where w = {.sql = BUF_INIT(8192)};
 	int64_t me = a ? a->id : 0;
-	/* 0 no, 1 state, 2 item, 3 unit, 4 applicant, 5 applied_day, 6 due_day, 7 urged,
-	 * 8 paused_since, 9 warn_days, 10 my step's due, 11 my step's name, 12 unit_id,
-	 * 13 center_id, 14 has_any_step_handler_me */
-	sql_add(&w, "SELECT k.no, k.state, i.name, un.name, k.applicant_name, k.applied_day, "
-		    "k.due_day, k.urged, COALESCE(k.paused_since, 0), COALESCE(i.warn_days, "
-		    "ce.warn_days), COALESCE((SELECT MIN(s.due_day) FROM case_steps s WHERE "
-		    "s.case_id = k.id AND s.handler_id = ? AND s.state IN ('active', 'out')), 0), "
-		    "(SELECT MIN(s.name) FROM case_steps s WHERE s.case_id = k.id AND "
-		    "s.state IN ('active', 'out') AND (s.handler_id = ? OR (s.handler_id IS NULL "
-		    "AND k.unit_id = ?))), k.unit_id, k.center_id, (SELECT COUNT(*) FROM "
-		    "case_steps s WHERE s.case_id = k.id AND s.handler_id = ?) "
-		    "FROM cases k JOIN items i ON i.id = k.item_id JOIN units un ON un.id = "
-		    "k.unit_id JOIN centers ce ON ce.id = k.center_id WHERE 1 = 1");
-	w.p[w.n++] = DBI(me);
-	w.p[w.n++] = DBI(me);
-	w.p[w.n++] = DBI(a ? a->unit_id : 0);
-	w.p[w.n++] = DBI(me);
+	struct db_val sp[] = {DBI(me), DBI(me), DBI(a ? a->unit_id : 0), DBI(me)};
+	sql_add(&w, "WHERE 1 = 1");
 	int rc = E_OK;
 	if (!strcmp(view, "mine")) {
 		sql_add(&w,
@@ -1688,8 +1695,8 @@ int case_list(struct ctx *c, json_t *q, json_t **out)
 			"('applied', 'supplement', 'accepted', 'completed') OR (k.state = "
 			"'in_process' AND EXISTS (SELECT 1 FROM case_steps s WHERE s.case_id = "
 			"k.id AND s.handler_id IS NULL AND s.state IN ('active', 'out'))))))");
-		w.p[w.n++] = DBI(me);
-		w.p[w.n++] = DBI(a && (a->roles & (ROLE_CLERK | ROLE_HANDLER)) ? a->unit_id : 0);
+		where_bind(&w, DBI(me));
+		where_bind(&w, DBI(a && (a->roles & (ROLE_CLERK | ROLE_HANDLER)) ? a->unit_id : 0));
 	} else if (!strcmp(view, "unit")) {
 		where_add(&w, "k.unit_id = ?", DBI(a ? a->unit_id : 0));
 	} else if (strcmp(view, "all")) {
@@ -1700,7 +1707,7 @@ int case_list(struct ctx *c, json_t *q, json_t **out)
 		if (a->roles & ROLE_SUPERVISOR) {
 			where_add(&w, "(k.center_id = ? OR ce.region_code LIKE ?)",
 				  DBI(a->center_id));
-			w.p[w.n++] = DBT(access_region_like(c, a->scope_region));
+			where_bind(&w, DBT(access_region_like(c, a->scope_region)));
 		} else {
 			where_add(&w, "k.center_id = ?", DBI(a->center_id));
 		}
@@ -1708,7 +1715,7 @@ int case_list(struct ctx *c, json_t *q, json_t **out)
 	const char *s;
 	if (*(s = field_query(q, "no"))) {
 		where_add(&w, "(k.no = ? OR k.old_no = ?)", DBT(s));
-		w.p[w.n++] = DBT(s);
+		where_bind(&w, DBT(s));
 	}
 	if (*(s = field_query(q, "q")))
 		where_add(&w, "k.applicant_name LIKE ? ESCAPE '\\'", DBT(field_like(c, s)));
@@ -1732,30 +1739,29 @@ int case_list(struct ctx *c, json_t *q, json_t **out)
 		else
 			where_add(&w, "k.applied_day <= ?", DBI(day));
 	}
-	int64_t total = 0;
-	json_t *items = NULL;
-	struct calendar cal;
+	struct ctx_list l = {.select = CASE_LIST_SELECT,
+			     .sp = sp,
+			     .sn = 4,
+			     .from = "cases k JOIN centers ce ON ce.id = k.center_id",
+			     .where = w.sql.buf,
+			     .p = w.p,
+			     .n = w.n,
+			     .order = !strcmp(view, "mine") ? "COALESCE(k.due_day, 999999), k.id"
+							    : "k.id DESC",
+			     .row = list_row};
 	if (rc == E_OK && w.bad)
 		rc = ctx_fail(c, E_INVALID, NULL, "查询条件过长");
-	if (rc == E_OK) {
-		/* the count: the same conditions around the same select */
-		const char *count =
-		    arena_printf(c->arena, "SELECT COUNT(*) FROM (%s) t", w.sql.buf);
-		rc = ctx_int(c, count, w.p, w.n, &total);
-	}
-	if (rc == E_OK) {
-		sql_add(&w, !strcmp(view, "mine")
-				? " ORDER BY COALESCE(k.due_day, 999999), k.id LIMIT ? OFFSET ?"
-				: " ORDER BY k.id DESC LIMIT ? OFFSET ?");
-		w.p[w.n++] = DBI(pg.size);
-		w.p[w.n++] = DBI((pg.page - 1) * pg.size);
-		rc = ctx_rows(c, w.sql.buf, w.p, w.n, list_row, &items);
-	}
+	if (rc == E_OK)
+		rc = ctx_list(c, &l, &pg, out);
 	buf_release(&w.sql);
-	if (rc < 0 || (rc = calendar_load(c, &cal)) < 0) {
-		json_decref(items);
+	struct calendar cal;
+	if (rc < 0)
+		return rc;
+	if ((rc = calendar_load(c, &cal)) < 0) {
+		json_decref(*out);
 		return rc;
 	}
+	json_t *items = json_object_get(*out, "items");
 	int32_t today = calendar_day_of(c->now);
 	json_t *row;
 	size_t i;
@@ -1789,8 +1795,6 @@ int case_list(struct ctx *c, json_t *q, json_t **out)
 			json_object_set_new(row, "applicant_name", json_string(""));
 		json_object_del(row, "_");
 	}
-	*out = json_pack("{s:o,s:I,s:I,s:I}", "items", items, "total", (json_int_t)total, "page",
-			 (json_int_t)pg.page, "size", (json_int_t)pg.size);
 	return E_OK;
 }
 
@@ -2075,34 +2079,23 @@ int consultation_list(struct ctx *c, json_t *q, json_t **out)
 	field_page(field_query(q, "page"), field_query(q, "size"), &pg);
 	const struct actor *a = c->actor;
 	const char *s = field_query(q, "q");
-	int64_t center = access_own_center(c), total = 0;
+	int64_t center = access_own_center(c);
 	const char *like = *s ? field_like(c, s) : NULL;
 	const char *scope = a && (a->roles & ROLE_SUPERVISOR) && !center
 				? access_region_like(c, a->scope_region)
 				: NULL;
-	struct db_val p[] = {DBI(center), DBI(center),	DBT(scope),
-			     DBT(scope),  DBT(like),	DBT(like),
-			     DBT(like),	  DBI(pg.size), DBI((pg.page - 1) * pg.size)};
-	const char *where = "WHERE (? = 0 OR q.center_id = ?) AND (CAST(? AS TEXT) IS NULL OR "
-			    "ce.region_code LIKE ?) "
-			    "AND (CAST(? AS TEXT) IS NULL OR q.applicant_name LIKE ? ESCAPE '\\' "
-			    "OR q.question LIKE ? ESCAPE '\\') ";
-	json_t *items = NULL;
-	int rc =
-	    ctx_int(c,
-		    arena_printf(c->arena,
-				 "SELECT COUNT(*) FROM consultations q JOIN centers ce ON ce.id = "
-				 "q.center_id %s",
-				 where),
-		    p, 7, &total);
-	if (rc < 0 ||
-	    (rc = ctx_rows(c,
-			   arena_printf(c->arena,
-					CONSULT_SELECT "%s ORDER BY q.id DESC LIMIT ? OFFSET ?",
-					where),
-			   p, 9, consult_row, &items)) < 0)
-		return rc;
-	*out = json_pack("{s:o,s:I,s:I,s:I}", "items", items, "total", (json_int_t)total, "page",
-			 (json_int_t)pg.page, "size", (json_int_t)pg.size);
-	return E_OK;
+	struct db_val p[] = {DBI(center), DBI(center), DBT(scope), DBT(scope),
+			     DBT(like),	  DBT(like),   DBT(like)};
+	struct ctx_list l = {.select = CONSULT_SELECT,
+			     .from = "consultations q JOIN centers ce ON ce.id = q.center_id",
+			     .where =
+				 "WHERE (? = 0 OR q.center_id = ?) AND (CAST(? AS TEXT) IS NULL "
+				 "OR ce.region_code LIKE ?) AND (CAST(? AS TEXT) IS NULL OR "
+				 "q.applicant_name LIKE ? ESCAPE '\\' OR q.question LIKE ? "
+				 "ESCAPE '\\')",
+			     .p = p,
+			     .n = 7,
+			     .order = "q.id DESC",
+			     .row = consult_row};
+	return ctx_list(c, &l, &pg, out);
 }

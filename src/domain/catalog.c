@@ -80,16 +80,10 @@ int catalog_get(struct ctx *c, int64_t id, json_t **out)
 	return E_OK;
 }
 
-#define ITEM_WHERE                                                                                 \
-	"WHERE (? = 0 OR i.center_id = ?) AND ce.region_code LIKE ? "                              \
-	"AND (? = 0 OR i.center_id = ?) AND (? = 0 OR i.unit_id = ?) AND (? = '' OR i.kind = ?) "  \
-	"AND (? = 1 OR i.disabled = 0) "                                                           \
-	"AND (? = '' OR LOWER(i.code) LIKE LOWER(?) ESCAPE '\\' OR LOWER(i.name) LIKE LOWER(?) ESCAPE '\\') "
-
 int catalog_list(struct ctx *c, const struct catalog_filter *f, const struct page *pg, json_t **out)
 {
 	const struct actor *a = c->actor;
-	int64_t own = access_own_center(c), total;
+	int64_t own = access_own_center(c);
 	const char *scope = a && !actor_has(a, ROLE_SYSADMIN) && (a->roles & ROLE_SUPERVISOR)
 				? access_region_like(c, a->scope_region)
 				: "%";
@@ -107,22 +101,19 @@ int catalog_list(struct ctx *c, const struct catalog_filter *f, const struct pag
 			     DBI(f->include_disabled ? 1 : 0),
 			     DBT(q),
 			     DBT(q),
-			     DBT(q),
-			     DBI(pg->size),
-			     DBI((pg->page - 1) * pg->size)};
-	json_t *items;
-	int rc = ctx_int(
-	    c, "SELECT COUNT(*) FROM items i JOIN centers ce ON ce.id = i.center_id " ITEM_WHERE, p,
-	    13, &total);
-	if (rc < 0 ||
-	    (rc = ctx_rows(c,
-			   ITEM_SELECT ITEM_WHERE "ORDER BY i.center_id, i.unit_id, i.code, i.id "
-						  "LIMIT ? OFFSET ?",
-			   p, 15, item_row, &items)) < 0)
-		return rc;
-	*out = json_pack("{s:o,s:I,s:I,s:I}", "items", items, "total", (json_int_t)total, "page",
-			 (json_int_t)pg->page, "size", (json_int_t)pg->size);
-	return E_OK;
+			     DBT(q)};
+	struct ctx_list l = {
+	    .select = ITEM_SELECT,
+	    .from = "items i JOIN centers ce ON ce.id = i.center_id",
+	    .where = "WHERE (? = 0 OR i.center_id = ?) AND ce.region_code LIKE ? AND (? = 0 OR "
+		     "i.center_id = ?) AND (? = 0 OR i.unit_id = ?) AND (? = '' OR i.kind = ?) "
+		     "AND (? = 1 OR i.disabled = 0) AND (? = '' OR LOWER(i.code) LIKE LOWER(?) "
+		     "ESCAPE '\\' OR LOWER(i.name) LIKE LOWER(?) ESCAPE '\\')",
+	    .p = p,
+	    .n = 13,
+	    .order = "i.center_id, i.unit_id, i.code, i.id",
+	    .row = item_row};
+	return ctx_list(c, &l, pg, out);
 }
 
 /* ---- writing ---- */

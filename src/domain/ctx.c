@@ -84,7 +84,39 @@ int ctx_int(struct ctx *c, const char *sql, const struct db_val *p, int n, int64
 	return rc < 0 ? ctx_db(c, rc) : E_OK;
 }
 
-json_t *ctx_id_json(struct db_res *r, int col)
+json_t *ctx_int_json(struct db_res *r, int col)
 {
 	return db_isnull(r, col) ? json_null() : json_integer(db_int(r, col));
+}
+
+json_t *ctx_text_json(struct db_res *r, int col)
+{
+	return db_isnull(r, col) ? json_null() : json_string(db_text(r, col));
+}
+
+int ctx_list(struct ctx *c, const struct ctx_list *l, const struct page *pg, json_t **out)
+{
+	int64_t total = 0;
+	json_t *items = NULL;
+	int rc = ctx_int(c, arena_printf(c->arena, "SELECT COUNT(*) FROM %s %s", l->from, l->where),
+			 l->p, l->n, &total);
+	if (rc < 0)
+		return rc;
+	/* the select's parameters, the where's, then the page's */
+	int n = l->sn + l->n + 2;
+	struct db_val *p = arena_alloc(c->arena, n * sizeof(*p));
+	for (int i = 0; i < l->sn; i++)
+		p[i] = l->sp[i];
+	for (int i = 0; i < l->n; i++)
+		p[l->sn + i] = l->p[i];
+	p[n - 2] = DBI(pg->size);
+	p[n - 1] = DBI((pg->page - 1) * pg->size);
+	if ((rc = ctx_rows(c,
+			   arena_printf(c->arena, "%s %s ORDER BY %s LIMIT ? OFFSET ?", l->select,
+					l->where, l->order),
+			   p, n, l->row, &items)) < 0)
+		return rc;
+	*out = json_pack("{s:o,s:I,s:I,s:I}", "items", items, "total", (json_int_t)total, "page",
+			 (json_int_t)pg->page, "size", (json_int_t)pg->size);
+	return E_OK;
 }

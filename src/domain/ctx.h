@@ -75,7 +75,29 @@ int ctx_one(struct ctx *c, const char *sql, const struct db_val *p, int n, ctx_r
 	    int missing, const char *message, json_t **out);
 /* The integer in the first column of the first row (0 when there is no row). */
 int ctx_int(struct ctx *c, const char *sql, const struct db_val *p, int n, int64_t *out);
-/* A nullable id column as JSON. */
-json_t *ctx_id_json(struct db_res *r, int col);
+/* A nullable integer or text column as JSON (null for NULL). */
+json_t *ctx_int_json(struct db_res *r, int col);
+json_t *ctx_text_json(struct db_res *r, int col);
+
+/* One page of a list: its number (from 1) and size (field_page() reads them from a query). */
+struct page {
+	int64_t page, size;
+};
+
+/* A paged list: the rows of `select` (up to its WHERE; its own parameters `sp`) filtered by
+ * `where` (parameters `p`) in `order`, counted as `SELECT COUNT(*) FROM <from> <where>`:
+ * `from` is only the tables the WHERE needs, not those the row's columns join. */
+struct ctx_list {
+	const char *select;
+	const struct db_val *sp;
+	int sn;
+	const char *from, *where;
+	const struct db_val *p;
+	int n;
+	const char *order; /* after ORDER BY, unique so that pages do not overlap */
+	ctx_row_fn row;
+};
+/* One page of the list as {"items":[row…],"total","page","size"}. */
+int ctx_list(struct ctx *c, const struct ctx_list *l, const struct page *pg, json_t **out);
 
 #endif

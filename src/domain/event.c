@@ -86,8 +86,8 @@ static json_t *event_row(struct db_res *r)
 {
 	json_t *payload = json_loads(db_text(r, 6), 0, NULL);
 	return json_pack("{s:I,s:I,s:o,s:o,s:o,s:s,s:o,s:s,s:s}", "seq", (json_int_t)db_int(r, 0),
-			 "at", (json_int_t)db_int(r, 1), "center_id", ctx_id_json(r, 2),
-			 "actor_id", ctx_id_json(r, 3), "case_id", ctx_id_json(r, 4), "type",
+			 "at", (json_int_t)db_int(r, 1), "center_id", ctx_int_json(r, 2),
+			 "actor_id", ctx_int_json(r, 3), "case_id", ctx_int_json(r, 4), "type",
 			 db_text(r, 5), "payload", payload ? payload : json_null(), "prev_hash",
 			 db_text(r, 7), "hash", db_text(r, 8));
 }

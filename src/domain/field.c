@@ -178,6 +178,18 @@ void field_page(const char *page, const char *size, struct page *out)
 		out->page = 1000000;
 }
 
+int field_answer_filter(struct ctx *c, json_t *q, int *mine, const char **state)
+{
+	const char *view = field_query(q, "view");
+	*mine = !strcmp(view, "mine");
+	*state = field_query(q, "state");
+	if (!*mine && *view && strcmp(view, "all"))
+		return ctx_fail(c, E_INVALID, "view", "视图须为mine或all");
+	if (**state && strcmp(*state, "open") && strcmp(*state, "answered"))
+		return ctx_fail(c, E_INVALID, "state", "状态须为open或answered");
+	return E_OK;
+}
+
 json_t *field_pick(json_t *in, ...)
 {
 	json_t *out = json_object();

@@ -44,10 +44,11 @@ json_t *field_pick(json_t *in, ...) __attribute__((sentinel));
 /* Parameter `key` of a query given as a JSON object of strings (api_query): "" when absent. */
 const char *field_query(json_t *q, const char *key);
 
-/* Paging from a query: page >= 1, 1 <= size <= 100 (default 20). */
-struct page {
-	int64_t page, size;
-};
+/* Paging from a query (struct page, ctx.h): page >= 1, 1 <= size <= 100 (default 20). */
 void field_page(const char *page, const char *size, struct page *out);
+
+/* The filters of a list of things to answer (urges, follow-ups): `view` mine|all (default
+ * all) as *mine, `state` open|answered ("" for both) as *state. */
+int field_answer_filter(struct ctx *c, json_t *q, int *mine, const char **state);
 
 #endif

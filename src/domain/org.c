@@ -18,8 +18,7 @@
 static json_t *region_row(struct db_res *r)
 {
 	return json_pack("{s:s,s:s,s:o,s:I}", "code", db_text(r, 0), "name", db_text(r, 1),
-			 "parent", db_isnull(r, 2) ? json_null() : json_string(db_text(r, 2)),
-			 "level", (json_int_t)db_int(r, 3));
+			 "parent", ctx_text_json(r, 2), "level", (json_int_t)db_int(r, 3));
 }
 
 static int region_get(struct ctx *c, const char *code, json_t **out)

@@ -198,7 +198,7 @@ static json_t *token_row(struct db_res *r)
 {
 	return json_pack("{s:I,s:s,s:I,s:I,s:o}", "id", (json_int_t)db_int(r, 0), "name",
 			 db_text(r, 1), "created_at", (json_int_t)db_int(r, 2), "expires_at",
-			 (json_int_t)db_int(r, 3), "last_used_at", ctx_id_json(r, 4));
+			 (json_int_t)db_int(r, 3), "last_used_at", ctx_int_json(r, 4));
 }
 
 int session_token_create(struct ctx *c, json_t *in, json_t **out)

@@ -107,8 +107,7 @@ static json_t *urge_row(struct db_res *r)
 	return json_pack(
 	    "{s:I,s:s,s:s,s:o,s:o,s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:o,s:o,s:o,s:b,s:s,s:s}", "id",
 	    (json_int_t)db_int(r, 0), "kind", db_text(r, 1), "kind_name", kind_name(db_text(r, 1)),
-	    "case_no", db_isnull(r, 2) ? json_null() : json_string(db_text(r, 2)), "step",
-	    db_isnull(r, 3) ? json_null() : json_string(db_text(r, 3)), "unit_id",
+	    "case_no", ctx_text_json(r, 2), "step", ctx_text_json(r, 3), "unit_id",
 	    (json_int_t)db_int(r, 12), "unit_name", db_text(r, 4), "center_name", db_text(r, 14),
 	    "message", db_text(r, 5), "reply_by", day, "created_by", db_text(r, 7), "created_at",
 	    (json_int_t)db_int(r, 8), "answer", answered ? json_string(db_text(r, 9)) : json_null(),
@@ -227,23 +226,20 @@ int urge_answer(struct ctx *c, int64_t id, json_t *in, json_t **out)
 int urge_list(struct ctx *c, json_t *q, json_t **out)
 {
 	const struct actor *a = c->actor;
-	const char *view = *field_query(q, "view") ? field_query(q, "view") : "all";
-	const char *state = field_query(q, "state"), *no = field_query(q, "case_no");
+	const char *state, *no = field_query(q, "case_no");
 	struct page pg;
 	field_page(field_query(q, "page"), field_query(q, "size"), &pg);
-	int mine = !strcmp(view, "mine");
-	if (!mine && strcmp(view, "all"))
-		return ctx_fail(c, E_INVALID, "view", "视图须为mine或all");
-	if (*state && strcmp(state, "open") && strcmp(state, "answered"))
-		return ctx_fail(c, E_INVALID, "state", "状态须为open或answered");
+	int mine, rc = field_answer_filter(c, q, &mine, &state);
+	if (rc < 0)
+		return rc;
 	/* mine: to me, or to my unit when no person is named; all: the centers the actor
 	 * reads (own center, a supervisor's region, everything for a sysadmin) */
 	int64_t own = access_own_center(c);
 	const char *scope = a && (a->roles & ROLE_SUPERVISOR) && !(a->roles & ROLE_SYSADMIN)
 				? access_region_like(c, a->scope_region)
 				: "%";
-	struct db_val p[] = {DBI(calendar_day_of(c->now)),
-			     DBI(mine),
+	struct db_val today[] = {DBI(calendar_day_of(c->now))};
+	struct db_val p[] = {DBI(mine),
 			     DBI(a ? a->id : 0),
 			     DBI(a ? a->unit_id : 0),
 			     DBI(mine),
@@ -254,32 +250,20 @@ int urge_list(struct ctx *c, json_t *q, json_t **out)
 			     DBT(state),
 			     DBT(state),
 			     DBT(no),
-			     DBT(no),
-			     DBI(pg.size),
-			     DBI((pg.page - 1) * pg.size)};
-	const char *where =
-	    "WHERE ((? = 1 AND (g.to_user = ? OR (g.to_user IS NULL AND g.unit_id = ?))) OR "
-	    "(? = 0 AND (? = 0 OR g.center_id = ?) AND ce.region_code LIKE ?)) AND "
-	    "(? = '' OR (? = 'open' AND g.answered_at IS NULL) OR (? = 'answered' AND "
-	    "g.answered_at IS NOT NULL)) AND (? = '' OR k.no = ?) ";
-	int64_t total = 0;
-	json_t *items = NULL;
-	int rc = ctx_int(c,
-			 arena_printf(c->arena,
-				      "SELECT COUNT(*) FROM urges g JOIN centers ce ON ce.id = "
-				      "g.center_id LEFT JOIN cases k ON k.id = g.case_id %s",
-				      where),
-			 p + 1, 12, &total);
-	if (rc < 0 ||
-	    (rc = ctx_rows(c,
-			   arena_printf(c->arena,
-					URGE_SELECT "%s ORDER BY CASE WHEN g.answered_at IS NULL "
-						    "THEN 0 ELSE 1 END, g.reply_by, g.id DESC "
-						    "LIMIT ? OFFSET ?",
-					where),
-			   p, 15, urge_row, &items)) < 0)
-		return rc;
-	*out = json_pack("{s:o,s:I,s:I,s:I}", "items", items, "total", (json_int_t)total, "page",
-			 (json_int_t)pg.page, "size", (json_int_t)pg.size);
-	return E_OK;
+			     DBT(no)};
+	struct ctx_list l = {
+	    .select = URGE_SELECT,
+	    .sp = today,
+	    .sn = 1,
+	    .from = "urges g JOIN centers ce ON ce.id = g.center_id LEFT JOIN cases k ON k.id "
+		    "= g.case_id",
+	    .where = "WHERE ((? = 1 AND (g.to_user = ? OR (g.to_user IS NULL AND g.unit_id = "
+		     "?))) OR (? = 0 AND (? = 0 OR g.center_id = ?) AND ce.region_code LIKE ?)) "
+		     "AND (? = '' OR (? = 'open' AND g.answered_at IS NULL) OR (? = 'answered' "
+		     "AND g.answered_at IS NOT NULL)) AND (? = '' OR k.no = ?)",
+	    .p = p,
+	    .n = 12,
+	    .order = "CASE WHEN g.answered_at IS NULL THEN 0 ELSE 1 END, g.reply_by, g.id DESC",
+	    .row = urge_row};
+	return ctx_list(c, &l, &pg, out);
 }

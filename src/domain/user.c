@@ -107,22 +107,16 @@ static int password_policy(struct ctx *c, const char *pw)
 	"FROM users u LEFT JOIN centers ce ON ce.id = u.center_id "                            \
 	"LEFT JOIN units un ON un.id = u.unit_id "
 
-static json_t *text_or_null(struct db_res *r, int col)
-{
-	return db_isnull(r, col) ? json_null() : json_string(db_text(r, col));
-}
-
 static json_t *user_row(struct db_res *r)
 {
 	return json_pack("{s:I,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:b,s:s,s:I}", "id",
-			 (json_int_t)db_int(r, 0), "username", db_text(r, 1), "name",
-			 db_text(r, 2), "roles", user_roles_json((unsigned)db_int(r, 3)),
-			 "center_id", ctx_id_json(r, 4), "center_name", text_or_null(r, 5),
-			 "unit_id", ctx_id_json(r, 6), "unit_name", text_or_null(r, 7),
-			 "scope_region", text_or_null(r, 8), "in_center", (int)db_int(r, 9),
-			 "disabled", (int)db_int(r, 10), "must_change_password",
-			 (int)db_int(r, 11), "phone", db_text(r, 12), "created_at",
-			 (json_int_t)db_int(r, 13));
+			 (json_int_t)db_int(r, 0), "username", db_text(r, 1), "name", db_text(r, 2),
+			 "roles", user_roles_json((unsigned)db_int(r, 3)), "center_id",
+			 ctx_int_json(r, 4), "center_name", ctx_text_json(r, 5), "unit_id",
+			 ctx_int_json(r, 6), "unit_name", ctx_text_json(r, 7), "scope_region",
+			 ctx_text_json(r, 8), "in_center", (int)db_int(r, 9), "disabled",
+			 (int)db_int(r, 10), "must_change_password", (int)db_int(r, 11), "phone",
+			 db_text(r, 12), "created_at", (json_int_t)db_int(r, 13));
 }
 
 /* The user as JSON, without any access check. */
@@ -177,17 +171,10 @@ int user_get(struct ctx *c, int64_t id, json_t **out)
 	return rc;
 }
 
-#define USER_WHERE                                                                             \
-	"WHERE (? = 0 OR u.center_id = ?) AND (? = 0 OR u.unit_id = ?) "                       \
-	"AND (? = '%' OR ce.region_code LIKE ?) AND (? = 0 OR u.center_id = ?) "               \
-	"AND (? = 0 OR u.unit_id = ?) AND (? = 0 OR (u.roles & ?) <> 0) "                      \
-	"AND (? = '' OR LOWER(u.username) LIKE LOWER(?) ESCAPE '\\' "                        \
-	"OR LOWER(u.name) LIKE LOWER(?) ESCAPE '\\') "
-
 int user_list(struct ctx *c, const struct user_filter *f, const struct page *pg, json_t **out)
 {
 	const struct actor *a = c->actor;
-	int64_t own = access_own_center(c), own_unit = 0, total;
+	int64_t own = access_own_center(c), own_unit = 0;
 	const char *scope = "%";
 	if (a && !actor_has(a, ROLE_SYSADMIN)) {
 		if (!(a->roles & (ROLE_CENTER_ADMIN | ROLE_UNIT_ADMIN | ROLE_SUPERVISOR)))
@@ -198,24 +185,34 @@ int user_list(struct ctx *c, const struct user_filter *f, const struct page *pg,
 			own_unit = a->unit_id ? a->unit_id : -1;
 	}
 	const char *q = f->q && *f->q ? field_like(c, f->q) : "";
-	struct db_val p[] = {DBI(own),		DBI(own),	 DBI(own_unit),	   DBI(own_unit),
-			     DBT(scope),	DBT(scope),	 DBI(f->center_id), DBI(f->center_id),
-			     DBI(f->unit_id),	DBI(f->unit_id), DBI(f->role),	   DBI(f->role),
-			     DBT(q),		DBT(q),		 DBT(q),	   DBI(pg->size),
-			     DBI((pg->page - 1) * pg->size)};
-	json_t *items;
-	int rc = ctx_int(c,
-			 "SELECT COUNT(*) FROM users u LEFT JOIN centers ce ON ce.id = u.center_id "
-			 USER_WHERE,
-			 p, 15, &total);
-	if (rc < 0 ||
-	    (rc = ctx_rows(c, USER_SELECT USER_WHERE "ORDER BY u.center_id, u.unit_id, u.id "
-						     "LIMIT ? OFFSET ?",
-			   p, 17, user_row, &items)) < 0)
-		return rc;
-	*out = json_pack("{s:o,s:I,s:I,s:I}", "items", items, "total", (json_int_t)total, "page",
-			 (json_int_t)pg->page, "size", (json_int_t)pg->size);
-	return E_OK;
+	struct db_val p[] = {DBI(own),
+			     DBI(own),
+			     DBI(own_unit),
+			     DBI(own_unit),
+			     DBT(scope),
+			     DBT(scope),
+			     DBI(f->center_id),
+			     DBI(f->center_id),
+			     DBI(f->unit_id),
+			     DBI(f->unit_id),
+			     DBI(f->role),
+			     DBI(f->role),
+			     DBT(q),
+			     DBT(q),
+			     DBT(q)};
+	struct ctx_list l = {
+	    .select = USER_SELECT,
+	    .from = "users u LEFT JOIN centers ce ON ce.id = u.center_id",
+	    .where = "WHERE (? = 0 OR u.center_id = ?) AND (? = 0 OR u.unit_id = ?) AND (? = "
+		     "'%' OR ce.region_code LIKE ?) AND (? = 0 OR u.center_id = ?) AND (? = 0 OR "
+		     "u.unit_id = ?) AND (? = 0 OR (u.roles & ?) <> 0) AND (? = '' OR "
+		     "LOWER(u.username) LIKE LOWER(?) ESCAPE '\\' OR LOWER(u.name) LIKE "
+		     "LOWER(?) ESCAPE '\\')",
+	    .p = p,
+	    .n = 15,
+	    .order = "u.center_id, u.unit_id, u.id",
+	    .row = user_row};
+	return ctx_list(c, &l, pg, out);
 }
 
 /* ---- writing ---- */

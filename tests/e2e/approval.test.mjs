@@ -7,60 +7,13 @@
 // placeholder. The pictures go to tests/e2e/artifacts and to the user manual (docs/manual/img).
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startServer, launchBrowser, newPage, shot, uiLogin, row, toast, pickOption, confirmBox, ADMIN_PW } from './server.mjs'
+import { startServer, launchBrowser, newPage, shot, row, toast, pickOption, confirmBox, ADMIN_PW } from './server.mjs'
+import { PW, CLERK, APPLICANT_ID, FILE_BYTES, acceptedCase, userPages, openCase } from './democase.mjs'
 
-const PW = 'Demo2025pw'
-const CLERK = '510104ck01'
 const WANG = '510104scj01' // 王承办: 材料审查, 审核决定
 const LI = '510104scj02' // 李审核: 现场核查
 
-let server, browser, clerk, admin, caseNo, item
-const pages = {}
-
-// A GB 11643 citizen ID number with its check digit.
-function idNo(base17) {
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-  const sum = [...base17].reduce((s, d, i) => s + Number(d) * w[i], 0)
-  return base17 + '10X98765432'[sum % 11]
-}
-const APPLICANT_ID = idNo('51010419900307123')
-
-// A small PDF, as the window would scan and attach it.
-const FILE_BYTES = Buffer.from('%PDF-1.4\n% shenpi e2e\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n')
-
-// Attach a file over HTTP as a user (multipart/form-data, field "file").
-async function upload(username, p, name, bytes) {
-  const login = await fetch(server.url + '/api/v1/session', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username, password: PW }),
-  })
-  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c.startsWith('shenpi_session='))
-  const { csrf_token } = await login.json()
-  const body = new FormData()
-  body.append('file', new Blob([bytes], { type: 'application/pdf' }), name)
-  const res = await fetch(server.url + '/api/v1' + p, { method: 'POST', headers: { Cookie: cookie, 'X-CSRF-Token': csrf_token }, body })
-  if (res.status !== 201) throw new Error(`upload ${p} → ${res.status} ${await res.text()}`)
-  return res.json()
-}
-
-async function loginAs(username, password = PW) {
-  const page = await newPage(browser, server)
-  await uiLogin(page, username, password)
-  await page.getByTestId('header-user').waitFor()
-  return page
-}
-
-// The page of a user, logged in once.
-async function as(username, password = PW) {
-  if (!pages[username]) pages[username] = await loginAs(username, password)
-  return pages[username]
-}
-
-async function openCase(page) {
-  await page.goto(`/cases/${caseNo}`)
-  await page.getByTestId('case-no').filter({ hasText: caseNo }).waitFor()
-}
+let server, browser, clerk, admin, caseNo, item, as, loginAs
 
 // Do one action of case.actions through its dialog; resolves when the server accepted it.
 async function act(page, action, text, { label } = {}) {
@@ -79,25 +32,9 @@ const actions = async (page) =>
 
 before(async () => {
   server = await startServer({ demo: true })
-  admin = server.api()
-  await admin.activate('admin', ADMIN_PW)
-  for (const u of [CLERK, WANG, LI]) await server.api().activate(u, PW)
-  clerk = server.api()
-  await clerk.login(CLERK, PW)
-  const found = await clerk.must('GET', '/items?q=' + encodeURIComponent('食品经营许可证核发'))
-  item = await clerk.must('GET', `/items/${found.items[0].id}`)
-  const created = await clerk.must('POST', '/cases', {
-    item_id: item.id,
-    applicant: { kind: 'person', name: '张小吃', id_no: APPLICANT_ID, phone: '13800138000', address: '成都市锦江区红星路二段1号' },
-    contact: { name: '张小吃', id_no: APPLICANT_ID, phone: '13800138000' },
-    summary: '红星路二段1号小吃店申请食品经营许可（热食类食品制售）',
-    materials: item.materials.map((m) => ({ id: m.id, present: true })),
-  })
-  caseNo = created.no
-  const licence = created.materials.find((m) => m.name === '营业执照')
-  await upload(CLERK, `/cases/${caseNo}/materials/${licence.id}/files`, '营业执照副本.pdf', FILE_BYTES)
-  await clerk.must('POST', `/cases/${caseNo}/accept`, {})
+  ;({ admin, clerk, item, caseNo } = await acceptedCase(server, [WANG, LI]))
   browser = await launchBrowser()
+  ;({ as, loginAs } = userPages(browser, server))
 })
 
 after(async () => {
@@ -187,7 +124,7 @@ test('提交 needs a 拟办意见; the parallel stage waits for both handlers', 
 
 test('转外 stops the clock; 转外返回 resumes it and moves the due day', async () => {
   const page = await as(WANG)
-  await openCase(page)
+  await openCase(page, caseNo)
   const dueBefore = await page.getByTestId('case-due').innerText()
   assert.match(await page.getByTestId('case-current').innerText(), /专家评审/)
   assert.deepEqual(await actions(page), ['转外'])

@@ -5,82 +5,22 @@
 // 行政管理 › 督办催办, where a unit is urged too. Pictures: artifacts/urge-home.png, urge-case.png.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startServer, launchBrowser, newPage, shot, uiLogin, row, toast, pickOption, ADMIN_PW } from './server.mjs'
+import { startServer, launchBrowser, shot, row, toast, pickOption } from './server.mjs'
+import { PW, acceptedCase, userPages, openCase } from './democase.mjs'
 
-const PW = 'Demo2025pw'
-const CLERK = '510104ck01'
 const LI = '510104scj02' // 李审核: 现场核查
 const CADMIN = '510104admin'
 const MESSAGE = '现场核查已临近岗位时限，请于答复期限前完成核查并说明进展。'
 const ANSWER = '已于今日完成现场核查，经营场所符合要求，明日提交。'
 
-let server, browser, caseNo, adminName
-const pages = {}
-
-// A GB 11643 citizen ID number with its check digit.
-function idNo(base17) {
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-  const sum = [...base17].reduce((s, d, i) => s + Number(d) * w[i], 0)
-  return base17 + '10X98765432'[sum % 11]
-}
-const APPLICANT_ID = idNo('51010419900307123')
-const FILE_BYTES = Buffer.from('%PDF-1.4\n% shenpi e2e\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n')
-
-// Attach a file over HTTP as a user (multipart/form-data, field "file").
-async function upload(username, p, name, bytes) {
-  const login = await fetch(server.url + '/api/v1/session', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username, password: PW }),
-  })
-  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c.startsWith('shenpi_session='))
-  const { csrf_token } = await login.json()
-  const body = new FormData()
-  body.append('file', new Blob([bytes], { type: 'application/pdf' }), name)
-  const res = await fetch(server.url + '/api/v1' + p, { method: 'POST', headers: { Cookie: cookie, 'X-CSRF-Token': csrf_token }, body })
-  if (res.status !== 201) throw new Error(`upload ${p} → ${res.status} ${await res.text()}`)
-  return res.json()
-}
-
-// The page of a user, logged in once.
-async function as(username) {
-  if (!pages[username]) {
-    const page = await newPage(browser, server)
-    await uiLogin(page, username, PW)
-    await page.getByTestId('header-user').waitFor()
-    pages[username] = page
-  }
-  return pages[username]
-}
-
-async function openCase(page) {
-  await page.goto(`/cases/${caseNo}`)
-  await page.getByTestId('case-no').filter({ hasText: caseNo }).waitFor()
-}
+let server, browser, caseNo, adminName, as
 
 before(async () => {
   server = await startServer({ demo: true })
-  const admin = server.api()
-  await admin.activate('admin', ADMIN_PW)
-  for (const u of [CLERK, LI, CADMIN]) await server.api().activate(u, PW)
-  const me = await server.api().login(CADMIN, PW)
-  adminName = me.user.name
-  const clerk = server.api()
-  await clerk.login(CLERK, PW)
-  const found = await clerk.must('GET', '/items?q=' + encodeURIComponent('食品经营许可证核发'))
-  const item = await clerk.must('GET', `/items/${found.items[0].id}`)
-  const created = await clerk.must('POST', '/cases', {
-    item_id: item.id,
-    applicant: { kind: 'person', name: '张小吃', id_no: APPLICANT_ID, phone: '13800138000', address: '成都市锦江区红星路二段1号' },
-    contact: { name: '张小吃', id_no: APPLICANT_ID, phone: '13800138000' },
-    summary: '红星路二段1号小吃店申请食品经营许可（热食类食品制售）',
-    materials: item.materials.map((m) => ({ id: m.id, present: true })),
-  })
-  caseNo = created.no
-  const licence = created.materials.find((m) => m.name === '营业执照')
-  await upload(CLERK, `/cases/${caseNo}/materials/${licence.id}/files`, '营业执照副本.pdf', FILE_BYTES)
-  await clerk.must('POST', `/cases/${caseNo}/accept`, {})
+  ;({ caseNo } = await acceptedCase(server, [LI, CADMIN]))
+  adminName = (await server.api().login(CADMIN, PW)).user.name
   browser = await launchBrowser()
+  ;({ as } = userPages(browser, server))
 })
 
 after(async () => {
@@ -92,7 +32,7 @@ test('the center admin urges the 现场核查 step of an accepted case from its 
   const page = await as(CADMIN)
   // 行政管理 › 督办催办 is in the admin's menu
   await page.getByTestId('menu-admin/urges').waitFor()
-  await openCase(page)
+  await openCase(page, caseNo)
   assert.equal(await page.getByTestId('case-urged').count(), 0, 'not flagged before the urge')
   await page.getByTestId('case-urge').click()
   const dialog = page.locator('.el-dialog:visible')
@@ -155,7 +95,7 @@ test('李审核 finds the urge on the home page and answers it', async () => {
 
 test('the admin reads the answer in 督办记录 and on 督办催办, and urges a unit', async () => {
   const page = await as(CADMIN)
-  await openCase(page)
+  await openCase(page, caseNo)
   assert.equal(await page.getByTestId('case-urged').count(), 0, 'no open urge: no flag')
   await page.getByRole('tab', { name: /督办记录/ }).click()
   const r = row(page, 'case-urges', MESSAGE)
