@@ -61,13 +61,14 @@ static const char usage_serve[] =
 	"  --session-idle  会话空闲多少秒后失效，默认7200\n"
 	"  --public-url    公众访问本系统的网址，通知书二维码指向 网址/progress?no=办件编号；\n"
 	"                  默认 http://监听地址\n"
-	"  --sweep-seconds 每隔多少秒扫描一次到期事项、自动生成问责黄牌红牌，默认60\n"
+	"  --sweep-seconds 每隔多少秒扫描一次到期事项、自动生成问责黄牌红牌，默认60；多台服务\n"
+	"                  共用一个数据库时同一时间只有一台扫描，它停止后由另一台接替\n"
 	"收到 SIGTERM 或 SIGINT 后停止接收新连接，处理完进行中的请求再退出。\n";
 
 static const char usage_sweep[] =
 	"用法: shenpi sweep [--db URL]\n"
 	"  扫描一次到期的环节、办件、转外、督办和差评整改，生成应有的问责黄牌红牌\n"
-	"  （shenpi serve 每分钟自动扫描一次）。\n";
+	"  （shenpi serve 每分钟自动扫描一次；正在扫描时，本命令等它扫完再扫）。\n";
 
 static const char usage_gen[] =
 	"用法: shenpi gen [--db URL] [--centers N] [--cases N] [--days 天数] [--seed S]\n"
@@ -580,9 +581,7 @@ static int cmd_sweep(int argc, char **argv)
 	int64_t raised = 0;
 	if (cli_open(&k, db_url(url), 1) < 0)
 		return 1;
-	db_release(k.ctx.db); /* the sweep takes its own connection */
-	k.ctx.db = NULL;
-	int rc = api_sweep_once(k.db, &raised);
+	int rc = api_sweep_once(k.ctx.db, &raised);
 	if (rc == E_OK)
 		printf("生成问责记录 %lld 条\n", (long long)raised);
 	cli_close(&k);

@@ -63,11 +63,14 @@ json_t *api_query(struct call *k, const char *const *names);
 /* A query parameter as a non-negative integer (0 when absent or malformed). */
 int64_t api_query_int(struct call *k, const char *name);
 
-/* The background sweep of accountability cards (sweep.c): one run now (*raised gets the
- * number of cards raised), or a thread that runs every `seconds` until stopped. */
-int api_sweep_once(struct db *db, int64_t *raised);
+/* The background sweep of accountability cards (sweep.c): one run now on connection db,
+ * after any run of another process (*raised gets the number of cards raised), or a thread
+ * that every `seconds` until stopped runs the sweep if this server is the sweeper, or tries
+ * to become it; api_sweep_metrics appends the shenpi_sweeper gauge for /metrics. */
+int api_sweep_once(struct dbc *db, int64_t *raised);
 int api_sweep_start(struct db *db, int seconds);
 void api_sweep_stop(void);
+void api_sweep_metrics(struct buf *out);
 
 /* handlers, one file per resource group */
 int api_session_login(struct call *k);

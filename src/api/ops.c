@@ -22,6 +22,7 @@ int api_ops_metrics(struct call *k)
 {
 	struct buf b = BUF_INIT(1 << 20);
 	http_metrics(&b);
+	api_sweep_metrics(&b);
 	k->text = arena_strndup(&k->r->arena, b.buf, b.len);
 	k->text_len = b.len;
 	k->text_type = "text/plain; version=0.0.4; charset=utf-8";

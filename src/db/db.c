@@ -209,6 +209,16 @@ const char *db_errmsg(struct dbc *c)
 	return HEAD(c)->be->errmsg(c);
 }
 
+int db_lock(struct dbc *c, enum db_lock l, int wait)
+{
+	return HEAD(c)->be->lock(c, l, wait);
+}
+
+void db_unlock(struct dbc *c, enum db_lock l)
+{
+	HEAD(c)->be->unlock(c, l);
+}
+
 static int applied_version(struct dbc *c, int64_t *version)
 {
 	struct db_res *r;
@@ -250,7 +260,7 @@ int db_migrate(struct db *db, int *applied)
 	const struct db_backend *be = db->be;
 	int rc, count = 0;
 
-	if ((rc = be->lock_migrations(c)) < 0)
+	if ((rc = db_lock(c, DB_LOCK_MIGRATE, 1)) < 0)
 		goto out_unlocked;
 	rc = db_script(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 			  "version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
@@ -285,7 +295,7 @@ int db_migrate(struct db *db, int *applied)
 		}
 		count++;
 	}
-	be->unlock_migrations(c);
+	db_unlock(c, DB_LOCK_MIGRATE);
 out_unlocked:
 	if (rc < 0 && count == 0)
 		log_msg(LOG_ERROR, "cannot migrate database", json_pack("{s:s}", "error", db_errmsg(c)));

@@ -100,6 +100,24 @@ const char *db_file(struct dbc *c);
 /* The text of the last failure on this connection, for logs. */
 const char *db_errmsg(struct dbc *c);
 
+/* Cross-process locks, for work that one process at a time may do. A lock belongs to the
+ * connection that took it until db_unlock, until the connection closes, or until its process
+ * dies, so a crashed holder never keeps it:
+ *   PostgreSQL  session-level advisory locks; a session lost and reset has none left (a lost
+ *               session is noticed at the connection's next statement)
+ *   SQLite      fcntl locks of the open file description on one byte each of the file
+ *               PATH-lock beside the database (none for a database without a file, which no
+ *               other process can open)
+ * db_lock with wait blocks until the lock is free; without, it returns DB_BUSY at once when
+ * another connection holds it. DB_OK when c holds it (taken now or before). */
+enum db_lock {
+	DB_LOCK_MIGRATE, /* db_migrate */
+	DB_LOCK_SWEEPER, /* kept by the one server that runs the background sweep (api/sweep.c) */
+	DB_LOCK_SWEEP,	 /* held through each run of the sweep, the CLI's too */
+};
+int db_lock(struct dbc *c, enum db_lock l, int wait);
+void db_unlock(struct dbc *c, enum db_lock l);
+
 /* Apply the embedded migrations (src/db/migrations/NNN_name.sql) that are not yet applied,
  * each in its own transaction, serialised across processes. *applied gets how many ran. */
 int db_migrate(struct db *db, int *applied);
@@ -130,9 +148,9 @@ struct db_backend {
 	const char *id_column;
 	/* what @BLOB@ becomes: a column of bytes */
 	const char *blob_column;
-	/* take / release a cross-process lock held while migrating */
-	int (*lock_migrations)(struct dbc *c);
-	void (*unlock_migrations)(struct dbc *c);
+	/* db_lock / db_unlock */
+	int (*lock)(struct dbc *c, enum db_lock l, int wait);
+	void (*unlock)(struct dbc *c, enum db_lock l);
 };
 
 extern const struct db_backend db_sqlite_backend;

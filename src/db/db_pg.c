@@ -25,7 +25,7 @@
 #define PG_MAX_STMTS	  1024	/* prepared statements kept per connection; more run unnamed */
 #define PG_STACK_PARAMS	  16	/* parameters converted without a heap allocation */
 #define PG_MAX_PARAMS	  65535 /* the wire protocol's limit */
-#define PG_MIGRATION_LOCK 0x7368656e7069LL /* "shenpi": the advisory lock key of db_migrate */
+#define PG_LOCK_KEY	  0x7368656e7069LL /* "shenpi": advisory lock keys are this + enum db_lock */
 
 struct pg_stmt {
 	char *sql;     /* owned copy of the statement text; NULL marks a free slot */
@@ -37,7 +37,8 @@ struct pg_stmt {
 struct pg_conn {
 	struct dbc_head head; /* must come first: db.c pools connections through it */
 	PGconn *pg;
-	int tx; /* inside a transaction begun by pg_begin */
+	int tx;	       /* inside a transaction begun by pg_begin */
+	unsigned held; /* bit (1 << enum db_lock) for each advisory lock the session holds */
 	unsigned next_id;
 	struct pg_stmt *stmts; /* open-addressing table, `cap` slots, a power of two */
 	size_t cap, used;
@@ -172,7 +173,8 @@ static int pg_session_setup(struct pg_conn *c)
 }
 
 /* Make sure the connection is usable: reset it once if it was lost outside a transaction.
- * A reset session has no prepared statements, so every cached statement is marked stale. */
+ * A reset session has no prepared statements, so every cached statement is marked stale,
+ * and no advisory locks. */
 static int pg_ready(struct pg_conn *c)
 {
 	size_t i;
@@ -190,6 +192,7 @@ static int pg_ready(struct pg_conn *c)
 	}
 	for (i = 0; i < c->cap; i++)
 		c->stmts[i].id = 0;
+	c->held = 0;
 	return pg_session_setup(c);
 }
 
@@ -787,26 +790,40 @@ static const char *pg_file(struct dbc *dbc)
 	return NULL;
 }
 
-static int pg_lock_migrations(struct dbc *dbc)
+/* Advisory locks are reentrant in PostgreSQL, counted per session: `held` keeps the count
+ * at one, so that one db_unlock frees the lock. */
+static int pg_lock(struct dbc *dbc, enum db_lock l, int wait)
 {
 	struct pg_conn *c = pg_conn(dbc);
 	char sql[64];
+	PGresult *res;
 	int rc = pg_ready(c);
 
-	if (rc < 0)
+	if (rc < 0 || c->held & 1u << l)
 		return rc;
-	snprintf(sql, sizeof(sql), "SELECT pg_advisory_lock(%lld)", PG_MIGRATION_LOCK);
-	return pg_command(c, sql);
+	snprintf(sql, sizeof(sql), "SELECT pg_%sadvisory_lock(%lld)", wait ? "" : "try_",
+		 PG_LOCK_KEY + l);
+	res = PQexec(c->pg, sql);
+	rc = pg_check(c, res);
+	if (rc == 0 && !wait && strcmp(PQgetvalue(res, 0, 0), "t"))
+		rc = DB_BUSY;
+	PQclear(res);
+	if (rc == 0)
+		c->held |= 1u << l;
+	return rc;
 }
 
-static void pg_unlock_migrations(struct dbc *dbc)
+static void pg_unlock(struct dbc *dbc, enum db_lock l)
 {
 	struct pg_conn *c = pg_conn(dbc);
 	char sql[64];
 
+	if (!(c->held & 1u << l))
+		return;
+	c->held &= ~(1u << l);
 	if (PQstatus(c->pg) != CONNECTION_OK)
 		return; /* a lost session released its locks */
-	snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock(%lld)", PG_MIGRATION_LOCK);
+	snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock(%lld)", PG_LOCK_KEY + l);
 	pg_command(c, sql);
 }
 
@@ -831,6 +848,6 @@ const struct db_backend db_pg_backend = {
 	.blob_column = "BYTEA",
 	.check = pg_check_db,
 	.file = pg_file,
-	.lock_migrations = pg_lock_migrations,
-	.unlock_migrations = pg_unlock_migrations,
+	.lock = pg_lock,
+	.unlock = pg_unlock,
 };

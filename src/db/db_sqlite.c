@@ -9,13 +9,20 @@
  * statements are cached per connection, looked up by the address of their SQL text (usually
  * a string literal) and confirmed by comparing the text.
  */
+#define _GNU_SOURCE /* F_OFD_SETLK */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "core/log.h"
 #include "db/db.h"
 
 #define STMT_CACHE 128 /* slots, a power of two */
@@ -31,6 +38,7 @@ struct sq_conn {
 	} cache[STMT_CACHE];
 	char err[256];
 	int writing; /* holds writer_lock */
+	int lock_fd; /* PATH-lock once db_lock opened it, else -1 */
 };
 
 /* One writer at a time in this process (see the top of the file). */
@@ -73,6 +81,7 @@ static int sq_connect(struct dbc **out, const char *url, char *errbuf, size_t er
 	struct sq_conn *c = calloc(1, sizeof(*c));
 	if (!c)
 		abort();
+	c->lock_fd = -1;
 	int rc = sqlite3_open_v2(path, &c->h,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 				 NULL);
@@ -102,6 +111,8 @@ static void sq_disconnect(struct dbc *dc)
 		free(c->cache[i].sql);
 	}
 	sqlite3_close(c->h);
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
 	free(c);
 }
 
@@ -330,16 +341,50 @@ static const char *sq_file(struct dbc *dc)
 	return sqlite3_db_filename(SQ(dc)->h, "main");
 }
 
-/* Migrations run in BEGIN IMMEDIATE transactions, which already exclude other writers. */
-static int sq_lock_migrations(struct dbc *dc)
+/* ---- cross-process locks (db_lock) ---- */
+
+/* Locks of the open file description, not of the process: two connections of one process
+ * exclude each other too, and closing another descriptor of the file frees nothing. Each
+ * enum db_lock is one byte of the file. */
+static int sq_lock(struct dbc *dc, enum db_lock l, int wait)
 {
-	(void)dc;
+	struct sq_conn *c = SQ(dc);
+	const char *file = sqlite3_db_filename(c->h, "main");
+	if (!file || !*file)
+		return DB_OK;
+	if (c->lock_fd < 0) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s-lock", file);
+		if ((c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+			snprintf(c->err, sizeof(c->err), "%s-lock: %s", file, strerror(errno));
+			return DB_UNAVAILABLE;
+		}
+		/* created by root (an operator's `shenpi init`): the database's owner, who runs
+		 * the server, must open it too; SQLite does the same with -wal and -shm */
+		struct stat st;
+		if (geteuid() == 0 && stat(file, &st) == 0 &&
+		    fchown(c->lock_fd, st.st_uid, st.st_gid))
+			log_msg(LOG_WARN, "cannot give the lock file to the database's owner",
+				json_pack("{s:s,s:s}", "file", path, "error", strerror(errno)));
+	}
+	struct flock f = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = l, .l_len = 1};
+	while (fcntl(c->lock_fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &f) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EACCES)
+			return DB_BUSY;
+		snprintf(c->err, sizeof(c->err), "%s-lock: %s", file, strerror(errno));
+		return DB_ERROR;
+	}
 	return DB_OK;
 }
 
-static void sq_unlock_migrations(struct dbc *dc)
+static void sq_unlock(struct dbc *dc, enum db_lock l)
 {
-	(void)dc;
+	struct sq_conn *c = SQ(dc);
+	struct flock f = {.l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = l, .l_len = 1};
+	if (c->lock_fd >= 0)
+		fcntl(c->lock_fd, F_OFD_SETLK, &f);
 }
 
 const struct db_backend db_sqlite_backend = {
@@ -363,6 +408,6 @@ const struct db_backend db_sqlite_backend = {
 	.file = sq_file,
 	.id_column = "INTEGER PRIMARY KEY",
 	.blob_column = "BLOB",
-	.lock_migrations = sq_lock_migrations,
-	.unlock_migrations = sq_unlock_migrations,
+	.lock = sq_lock,
+	.unlock = sq_unlock,
 };

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -675,6 +676,50 @@ static void test_migrate(void **state)
 	db_release(c);
 }
 
+/* db_lock: one connection at a time holds a lock, each lock apart; taking it again is a
+ * no-op, one db_unlock frees it; with wait, a connection waits until the holder unlocks. */
+struct waiter {
+	struct dbc *c;
+	atomic_int rc; /* 1 while waiting */
+};
+
+static void *wait_lock(void *arg)
+{
+	struct waiter *w = arg;
+	atomic_store(&w->rc, db_lock(w->c, DB_LOCK_SWEEP, 1));
+	return NULL;
+}
+
+static void test_locks(void **state)
+{
+	struct dbc *c1 = db_acquire(g_db), *c2 = db_acquire(g_db);
+	struct waiter w = {.c = c2, .rc = 1};
+	pthread_t t;
+
+	(void)state;
+	assert_int_equal(db_lock(c1, DB_LOCK_SWEEPER, 0), DB_OK);
+	assert_int_equal(db_lock(c1, DB_LOCK_SWEEPER, 0), DB_OK);
+	assert_int_equal(db_lock(c2, DB_LOCK_SWEEPER, 0), DB_BUSY);
+	assert_int_equal(db_lock(c2, DB_LOCK_SWEEP, 0), DB_OK);
+	assert_int_equal(db_lock(c1, DB_LOCK_SWEEP, 0), DB_BUSY);
+	db_unlock(c1, DB_LOCK_SWEEPER);
+	assert_int_equal(db_lock(c2, DB_LOCK_SWEEPER, 0), DB_OK);
+	db_unlock(c2, DB_LOCK_SWEEPER);
+	db_unlock(c2, DB_LOCK_SWEEP);
+
+	assert_int_equal(db_lock(c1, DB_LOCK_SWEEP, 1), DB_OK);
+	assert_int_equal(pthread_create(&t, NULL, wait_lock, &w), 0);
+	usleep(300 * 1000);
+	assert_int_equal(atomic_load(&w.rc), 1);
+	db_unlock(c1, DB_LOCK_SWEEP);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(atomic_load(&w.rc), DB_OK);
+	assert_int_equal(db_lock(c1, DB_LOCK_SWEEP, 0), DB_BUSY);
+	db_unlock(c2, DB_LOCK_SWEEP);
+	db_release(c1);
+	db_release(c2);
+}
+
 static void test_bad_urls(void **state)
 {
 	struct db *db = (struct db *)1;
@@ -732,6 +777,32 @@ static void test_pg_reconnect(void **state)
 	db_release(c2);
 }
 
+/* PostgreSQL only: a session the server ends takes its locks with it; the connection, reset,
+ * knows it holds none. */
+static void test_pg_lock_lost(void **state)
+{
+	struct dbc *c1 = db_acquire(g_db), *c2 = db_acquire(g_db);
+	struct db_val pid[1];
+
+	(void)state;
+	assert_int_equal(db_lock(c1, DB_LOCK_SWEEPER, 0), DB_OK);
+	pid[0] = DBI(query_int(c1, "SELECT pg_backend_pid()", NULL, 0));
+	assert_int_equal(db_lock(c2, DB_LOCK_SWEEPER, 0), DB_BUSY);
+	assert_int_equal(query_int(c2,
+				   "SELECT CASE WHEN pg_terminate_backend(?, 5000) THEN 1 "
+				   "ELSE 0 END",
+				   pid, 1),
+			 1);
+	assert_int_equal(db_lock(c2, DB_LOCK_SWEEPER, 0), DB_OK);
+	assert_int_equal(db_script(c1, "SELECT 1"), DB_UNAVAILABLE);
+	assert_int_equal(db_lock(c1, DB_LOCK_SWEEPER, 0), DB_BUSY);
+	db_unlock(c2, DB_LOCK_SWEEPER);
+	assert_int_equal(db_lock(c1, DB_LOCK_SWEEPER, 0), DB_OK);
+	db_unlock(c1, DB_LOCK_SWEEPER);
+	db_release(c1);
+	db_release(c2);
+}
+
 #define COMMON_TESTS                                                                               \
 	cmocka_unit_test_setup(test_kind, reset_tables),                                           \
 		cmocka_unit_test_setup(test_exec_query_changes, reset_tables),                     \
@@ -748,6 +819,7 @@ static void test_pg_reconnect(void **state)
 		cmocka_unit_test_setup(test_dynamic_sql, reset_tables),                            \
 		cmocka_unit_test_setup(test_schema_change, reset_tables),                          \
 		cmocka_unit_test_setup(test_concurrent_writers, reset_tables),                     \
+		cmocka_unit_test_setup(test_locks, reset_tables),                                  \
 		cmocka_unit_test(test_migrate)
 
 static int sqlite_setup(void **state)
@@ -765,7 +837,8 @@ static int sqlite_setup(void **state)
 
 static int sqlite_teardown(void **state)
 {
-	static const char *const files[] = {"t.db", "t.db-wal", "t.db-shm", "t.db-journal"};
+	static const char *const files[] = {"t.db", "t.db-wal", "t.db-shm", "t.db-journal",
+					    "t.db-lock"};
 	char path[128];
 	size_t i;
 
@@ -806,6 +879,7 @@ int main(void)
 	const struct CMUnitTest pg_tests[] = {
 		COMMON_TESTS,
 		cmocka_unit_test_setup(test_pg_reconnect, reset_tables),
+		cmocka_unit_test_setup(test_pg_lock_lost, reset_tables),
 	};
 	const char *pg_url = getenv("SHENPI_TEST_PG_URL");
 	int failed = 0;

@@ -100,7 +100,7 @@ static int close_db(void **state)
 	if (g_after_close)
 		g_after_close();
 	if (!strcmp(g_kind, "sqlite")) {
-		static const char *const ext[] = {"", "-wal", "-shm", "-journal"};
+		static const char *const ext[] = {"", "-wal", "-shm", "-journal", "-lock"};
 		char path[128];
 		size_t i;
 
