@@ -707,7 +707,7 @@ static void copy_progress_show(void *arg, int done, int total)
 	struct copy_progress *p = arg;
 	p->pages = total;
 	if (p->tty)
-		fprintf(stderr, "\r%s %3d%%", p->what, total ? (int)(100LL * done / total) : 100);
+		fprintf(stderr, "\r%s数据库 %3d%%", p->what, total ? (int)(100LL * done / total) : 100);
 }
 
 /* Open the SQLite database file path as a cli (no migrations: a copy stays as it was). */
@@ -833,60 +833,50 @@ static int file_exists(const char *path, const char *what)
 	return 0;
 }
 
-static int cmd_backup(int argc, char **argv)
+/* shenpi backup (restore 0) and shenpi restore (1): the same copy, one way or the other. */
+static int copy_cmd(int argc, char **argv, int restore)
 {
-	static const struct option opts[] = {
-		{"db", required_argument, 0, 'd'}, {"to", required_argument, 0, 't'}, {0, 0, 0, 0}};
-	const char *url = NULL, *to = NULL, *from;
+	static const struct option opts[] = {{"db", required_argument, 0, 'd'},
+					     {"to", required_argument, 0, 't'},
+					     {"from", required_argument, 0, 'f'},
+					     {0, 0, 0, 0}};
+	const char *usage = restore ? usage_restore : usage_backup, *verb = restore ? "恢复" : "备份";
+	const char *url = NULL, *file = NULL, *db;
 	int o;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (o == 'd')
 			url = optarg;
-		else if (o == 't')
-			to = optarg;
+		else if (o == (restore ? 'f' : 't'))
+			file = optarg;
 		else
-			return fputs(usage_backup, stderr), 2;
+			return fputs(usage, stderr), 2;
 	}
-	if (!to || optind != argc)
-		return fputs(usage_backup, stderr), 2;
-	if (!(from = sqlite_path(db_url(url), "pg_dump 或 pg_basebackup")) ||
-	    !file_exists(from, "数据库") || !new_file_ok(to))
+	if (!file || optind != argc)
+		return fputs(usage, stderr), 2;
+	if (!(db = sqlite_path(db_url(url), restore ? "pg_restore" : "pg_dump 或 pg_basebackup")))
 		return 1;
-	struct copy_progress p = {.what = "备份数据库", .tty = isatty(STDERR_FILENO)};
+	const char *from = restore ? file : db, *to = restore ? db : file;
+	if (!file_exists(from, restore ? "备份文件" : "数据库") || !new_file_ok(to))
+		return 1;
+	struct copy_progress p = {.what = verb, .tty = isatty(STDERR_FILENO)};
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (copy_db(from, to, 0, &p))
+	if (copy_db(from, to, restore, &p))
 		return 1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("已备份到 %s，用时 %.1f 秒\n", to,
+	printf("已%s到 %s，用时 %.1f 秒\n", verb, to,
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return 0;
 }
 
+static int cmd_backup(int argc, char **argv)
+{
+	return copy_cmd(argc, argv, 0);
+}
+
 static int cmd_restore(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"db", required_argument, 0, 'd'}, {"from", required_argument, 0, 'f'}, {0, 0, 0, 0}};
-	const char *url = NULL, *from = NULL, *to;
-	int o;
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (o == 'd')
-			url = optarg;
-		else if (o == 'f')
-			from = optarg;
-		else
-			return fputs(usage_restore, stderr), 2;
-	}
-	if (!from || optind != argc)
-		return fputs(usage_restore, stderr), 2;
-	if (!(to = sqlite_path(db_url(url), "pg_restore")) || !file_exists(from, "备份文件") ||
-	    !new_file_ok(to))
-		return 1;
-	struct copy_progress p = {.what = "恢复数据库", .tty = isatty(STDERR_FILENO)};
-	if (copy_db(from, to, 1, &p))
-		return 1;
-	printf("已恢复到 %s\n", to);
-	return 0;
+	return copy_cmd(argc, argv, 1);
 }
 
 int main(int argc, char **argv)

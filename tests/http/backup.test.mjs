@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -106,8 +106,8 @@ test('a backup taken under write load restores into a working, verified database
   assert.equal(b.code, 0, b.out);
   assert.match(b.out, /已备份到/);
   assert.ok(existsSync(to), 'the backup file is there');
-  assert.ok(existsSync(path.join(path.dirname(to), 'files', file.sha256.slice(0, 2), file.sha256.slice(2))),
-    'the attachment sits in files/ beside the backup');
+  const inBackup = path.join(path.dirname(to), 'files', file.sha256.slice(0, 2), file.sha256.slice(2));
+  assert.ok(statSync(inBackup).nlink >= 2, 'the attachment sits in files/ beside the backup, a hard link');
   const during = done.filter((c) => c.started < b.ended && c.done > b.started);
   assert.ok(during.length > 0, `the writers went on while the backup ran (${done.length} cases in all)`);
 
@@ -203,6 +203,28 @@ test('restore refuses a backup whose attachment is damaged or missing', { skip: 
   assert.notEqual(gone.code, 0, gone.out);
   assert.ok(gone.out.includes(f.sha256), `names the attachment: ${gone.out}`);
   assert.ok(!existsSync(target), 'no database appears');
+});
+
+// another file system: the attachments are copied
+const shm = '/dev/shm';
+const otherFs = sqlite && existsSync(shm) && statSync(shm).dev !== statSync(tmpdir()).dev;
+test('a backup on another file system copies the attachments', { skip: !otherFs && 'needs SQLite and /dev/shm on its own file system' }, async () => {
+  const kase = (await srv.req('GET', `/api/v1/cases/${(await applyAndAccept(clerk.session)).no}`, { session: clerk.session })).json;
+  const bytes = pdf();
+  const f = await upload(clerk.session, kase.no, kase.materials[0].id, 'y.pdf', bytes);
+  const bdir = mkdtempSync(path.join(shm, 'shenpi-backup-'));
+  try {
+    const to = path.join(bdir, 'shenpi.db');
+    const b = await backup(to);
+    assert.equal(b.code, 0, b.out);
+    const copy = path.join(bdir, 'files', f.sha256.slice(0, 2), f.sha256.slice(2));
+    assert.equal(statSync(copy).nlink, 1, 'a copy, not a link');
+    assert.ok(readFileSync(copy).equals(bytes));
+    const v = await cli(['verify', '--db', 'sqlite:' + to]);
+    assert.equal(v.code, 0, v.out);
+  } finally {
+    rmSync(bdir, { recursive: true, force: true });
+  }
 });
 
 test('on PostgreSQL backup and restore point to pg_dump and pg_restore', async () => {
