@@ -340,23 +340,18 @@ static int sq_backup(struct dbc *dc, const char *to, void (*progress)(void *, in
 {
 	struct sq_conn *c = SQ(dc);
 	sqlite3 *dst = NULL;
-	sqlite3_backup *b = NULL;
+	sqlite3_backup *b;
 	int rc, fd;
-	/* the copy needs no journal: a failed one is removed whole */
-	if ((rc = sqlite3_open_v2(to, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL)) !=
-		SQLITE_OK ||
-	    (rc = sqlite3_exec(dst, "PRAGMA journal_mode=OFF", NULL, NULL, NULL)) != SQLITE_OK)
-		goto dst_failed;
-	/* one read transaction over every step: without it each step would see the latest
-	 * commit of the server, and the backup would start again after each */
-	if ((rc = sqlite3_exec(c->h, "BEGIN; SELECT COUNT(*) FROM sqlite_schema", NULL, NULL,
-			       NULL)) != SQLITE_OK) {
-		sqlite3_close(dst);
-		return map_error(c, rc);
-	}
+	/* the copy needs no journal: a failed one is removed whole. One read transaction over
+	 * every step: without it each step would see the server's latest commit, and the backup
+	 * would start again after each. */
+	if ((rc = sqlite3_open_v2(to, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL)) ||
+	    (rc = sqlite3_exec(dst, "PRAGMA journal_mode=OFF", NULL, NULL, NULL)) ||
+	    (rc = sqlite3_exec(c->h, "BEGIN; SELECT COUNT(*) FROM sqlite_schema", NULL, NULL, NULL)))
+		goto failed;
 	if (!(b = sqlite3_backup_init(dst, "main", c->h, "main"))) {
 		rc = sqlite3_extended_errcode(dst);
-		goto dst_failed;
+		goto failed;
 	}
 	while ((rc = sqlite3_backup_step(b, BACKUP_PAGES)) == SQLITE_OK) {
 		if (progress)
@@ -368,23 +363,19 @@ static int sq_backup(struct dbc *dc, const char *to, void (*progress)(void *, in
 		progress(arg, sqlite3_backup_pagecount(b), sqlite3_backup_pagecount(b));
 	sqlite3_backup_finish(b);
 	if (rc != SQLITE_DONE)
-		goto dst_failed;
+		goto failed;
 	sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
-	if ((rc = sqlite3_close(dst)) != SQLITE_OK) {
-		snprintf(c->err, sizeof(c->err), "%s: close: %s", to, sqlite3_errstr(rc));
-		return DB_ERROR;
-	}
+	sqlite3_close(dst);
 	/* durable before the caller gives it its name */
 	fd = open(to, O_RDONLY | O_CLOEXEC);
 	rc = fd >= 0 && fsync(fd) == 0 ? DB_OK : DB_UNAVAILABLE;
 	if (fd >= 0)
 		close(fd);
 	if (rc < 0)
-		snprintf(c->err, sizeof(c->err), "%s: fsync failed", to);
+		snprintf(c->err, sizeof(c->err), "backup to %s: fsync failed", to);
 	return rc;
-dst_failed:
-	snprintf(c->err, sizeof(c->err), "backup to %s: %s", to,
-		 dst ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
+failed:
+	snprintf(c->err, sizeof(c->err), "backup to %s: %s", to, sqlite3_errstr(rc));
 	if (!sqlite3_get_autocommit(c->h))
 		sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(dst);
