@@ -2,11 +2,16 @@
  * main.c - the shenpi command line: dispatch to init, serve, user, verify. Only argument
  * handling lives here; the work is done by the domain and http layers.
  */
+#define _GNU_SOURCE /* renameat2 */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +41,8 @@ static const char usage_main[] =
 	"  sweep                扫描到期事项，自动生成问责黄牌红牌\n"
 	"  gen                  生成指定规模的模拟省份（中心、单位、事项、用户和一年的办件），\n"
 	"                       用于性能测试和演示\n"
+	"  backup --to 文件     服务运行时在线备份SQLite数据库及其附件\n"
+	"  restore --from 文件  检查备份并恢复为新的SQLite数据库\n"
 	"\n"
 	"通用选项:\n"
 	"  --db URL             数据库: sqlite:路径 或 postgresql://…（默认取环境变量\n"
@@ -112,6 +119,21 @@ static const char usage_calendar[] =
 	"          2027-02-06,workday,春节调休上班\n"
 	"      文件为 - 时读标准输入。任何一行有误则整个文件不导入；\n"
 	"      已有的日期被文件中的记录替换。\n";
+
+static const char usage_backup[] =
+	"用法: shenpi backup --to 文件 [--db sqlite:路径]\n"
+	"在服务运行时为SQLite数据库做一致的在线备份（备份开始时的状态），服务照常读写。\n"
+	"数据库写入“文件”，它引用的附件放在“文件”所在目录的 files/ 下，与数据库目录的布局\n"
+	"相同：同一目录中的多份备份共用附件，与数据库在同一文件系统时用硬链接、不占额外空间。\n"
+	"备份全部写入磁盘后“文件”才出现。“文件”已存在或其目录不存在时拒绝。\n"
+	"PostgreSQL 请用 pg_dump 或 pg_basebackup，见 docs/admin.md“备份与恢复”。\n";
+
+static const char usage_restore[] =
+	"用法: shenpi restore --from 备份文件 [--db sqlite:路径]\n"
+	"把 shenpi backup 做的备份恢复为新的SQLite数据库：复制数据库和附件，像 shenpi verify\n"
+	"一样检查数据库完整性、事件哈希链和每个附件的SHA-256，全部通过后目标数据库才出现。\n"
+	"目标数据库已存在时拒绝（不覆盖任何数据库）；恢复后用 shenpi serve --db 启动服务。\n"
+	"PostgreSQL 请用 pg_restore，见 docs/admin.md“备份与恢复”。\n";
 
 /* A connection and a context for one command. */
 struct cli {
@@ -414,13 +436,37 @@ static int rebuild_stats_tx(struct ctx *c, json_t *in, json_t **out)
 	return stats_rebuild(c);
 }
 
+/* shenpi verify's checks of k's database: its integrity, the event log's hash chain, the
+ * content of every attachment; the outcome printed. E_OK when all pass. */
+static int verify_report(struct cli *k)
+{
+	const char *why, *bad_file = NULL;
+	int64_t count, bad, files;
+	char problem[512] = "";
+	int rc = db_check(k->ctx.db, problem, sizeof(problem));
+	if (rc < 0) {
+		printf("数据库完整性检查失败: %s\n", *problem ? problem : db_errmsg(k->ctx.db));
+	} else if ((rc = event_verify(&k->ctx, &count, &bad, &why)) == E_OK &&
+		   (rc = attach_verify(&k->ctx, &files, &bad_file, &why)) == E_OK) {
+		printf("数据库完整性检查通过；事件哈希链完整，共 %lld 条事件；%lld 个附件完好\n",
+		       (long long)count, (long long)files);
+	} else if (rc == E_INTERNAL && bad_file) {
+		printf("附件校验失败：SHA-256 %s 的附件%s\n", bad_file, why);
+	} else if (bad) {
+		printf("事件哈希链校验失败：第 %lld 条事件（seq=%lld）%s；此前 %lld 条完好\n",
+		       (long long)bad, (long long)bad, why, (long long)count);
+	} else {
+		cli_error(k, rc);
+	}
+	return rc;
+}
+
 static int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {{"db", required_argument, 0, 'd'},
 					     {"rebuild-stats", no_argument, 0, 'r'},
 					     {0, 0, 0, 0}};
-	const char *url = NULL, *why, *bad_file = NULL;
-	int64_t count, bad, files;
+	const char *url = NULL;
 	int o, rebuild = 0;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (o == 'd')
@@ -438,22 +484,7 @@ static int cmd_verify(int argc, char **argv)
 			return cli_close(&k), 1;
 		puts("统计汇总已从办件重建");
 	}
-	char problem[512] = "";
-	int rc = db_check(k.ctx.db, problem, sizeof(problem));
-	if (rc < 0) {
-		printf("数据库完整性检查失败: %s\n", *problem ? problem : db_errmsg(k.ctx.db));
-	} else if ((rc = event_verify(&k.ctx, &count, &bad, &why)) == E_OK &&
-		   (rc = attach_verify(&k.ctx, &files, &bad_file, &why)) == E_OK) {
-		printf("数据库完整性检查通过；事件哈希链完整，共 %lld 条事件；%lld 个附件完好\n",
-		       (long long)count, (long long)files);
-	} else if (rc == E_INTERNAL && bad_file) {
-		printf("附件校验失败：SHA-256 %s 的附件%s\n", bad_file, why);
-	} else if (bad) {
-		printf("事件哈希链校验失败：第 %lld 条事件（seq=%lld）%s；此前 %lld 条完好\n",
-		       (long long)bad, (long long)bad, why, (long long)count);
-	} else {
-		cli_error(&k, rc);
-	}
+	int rc = verify_report(&k);
 	cli_close(&k);
 	return rc == E_OK ? 0 : 1;
 }
@@ -662,6 +693,191 @@ static int cmd_calendar(int argc, char **argv)
 	return rc;
 }
 
+/* ---- backup and restore ---- */
+
+/* The progress of a copy, shown on a terminal. */
+struct copy_progress {
+	const char *what;
+	int pages, tty;
+};
+
+static void copy_progress_show(void *arg, int done, int total)
+{
+	struct copy_progress *p = arg;
+	p->pages = total;
+	if (p->tty)
+		fprintf(stderr, "\r%s数据库 %3d%%", p->what, total ? (int)(100LL * done / total) : 100);
+}
+
+/* Open the SQLite database file path as a cli (no migrations: a copy stays as it was). */
+static int cli_open_file(struct cli *k, const char *path)
+{
+	char url[PATH_MAX + 8];
+	snprintf(url, sizeof(url), "sqlite:%s", path);
+	return cli_open(k, url, 0);
+}
+
+/* The directory of path, into dir. */
+static const char *dir_of(const char *path, char dir[PATH_MAX])
+{
+	const char *slash = strrchr(path, '/');
+	int len = !slash || slash == path ? 1 : (int)(slash - path); /* "/" and "." stay */
+	snprintf(dir, PATH_MAX, "%.*s", len, slash ? path : ".");
+	return dir;
+}
+
+/* Give the finished file tmp its name `to`, unless that exists, durably. Failures are
+ * printed; 0 or 1. */
+static int publish(const char *tmp, const char *to)
+{
+	char dir[PATH_MAX];
+	int fd = open(tmp, O_RDONLY | O_CLOEXEC), rc = 1;
+	if (fd < 0 || fsync(fd) < 0)
+		fprintf(stderr, "错误: 无法写入 %s: %s\n", tmp, strerror(errno));
+	else if (renameat2(AT_FDCWD, tmp, AT_FDCWD, to, RENAME_NOREPLACE) < 0)
+		fprintf(stderr, "错误: 无法写入 %s: %s\n", to,
+			errno == EEXIST ? "该文件已存在，不会覆盖" : strerror(errno));
+	else
+		rc = 0;
+	if (fd >= 0)
+		close(fd);
+	if (rc)
+		return rc;
+	/* the new name on disk too */
+	if ((fd = open(dir_of(to, dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fsync(fd) < 0) {
+		fprintf(stderr, "错误: 无法写入目录 %s: %s\n", dir, strerror(errno));
+		rc = 1;
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* Copy the SQLite database file `from` (live, while a server writes to it, or a backup) to the
+ * new file `to`, with its attachments in the store beside `to`, and with check run shenpi
+ * verify's checks on the copy. `to` appears only once the copy is whole, on disk and checked:
+ * it is built under a temporary name beside it, then renamed - never over an existing file.
+ * Failures are printed; 0 or 1. */
+static int copy_db(const char *from, const char *to, int check, struct copy_progress *p)
+{
+	char tmp[PATH_MAX];
+	struct cli k;
+	int64_t files = 0;
+	int fd, rc = 1;
+	snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", to);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		fprintf(stderr, "错误: 无法在 %s 所在目录创建文件: %s\n", to, strerror(errno));
+		return 1;
+	}
+	close(fd);
+	if (cli_open_file(&k, from) < 0)
+		goto out;
+	if (db_backup(k.ctx.db, tmp, copy_progress_show, p) < 0) {
+		fprintf(stderr, "%s错误: 复制数据库失败: %s\n", p->tty ? "\n" : "",
+			db_errmsg(k.ctx.db));
+		cli_close(&k);
+		goto out;
+	}
+	if (p->tty)
+		fputc('\n', stderr);
+	cli_close(&k);
+	if (cli_open_file(&k, tmp) < 0)
+		goto out;
+	if (attach_fetch(&k.ctx, from, &files) < 0)
+		cli_error(&k, E_INTERNAL);
+	else
+		rc = check && verify_report(&k) != E_OK;
+	cli_close(&k);
+	if (!rc && !(rc = publish(tmp, to)))
+		printf("数据库 %d 页，附件 %lld 个\n", p->pages, (long long)files);
+out:
+	if (rc)
+		unlink(tmp);
+	return rc;
+}
+
+/* The path of a sqlite: URL, or NULL after saying that the command is SQLite's only. */
+static const char *sqlite_path(const char *url, const char *instead)
+{
+	if (!strncmp(url, "sqlite:", 7))
+		return url + 7;
+	fprintf(stderr,
+		"错误: 该命令只用于SQLite数据库（--db sqlite:路径）；PostgreSQL 请用 %s，\n"
+		"见 docs/admin.md“备份与恢复”\n",
+		instead);
+	return NULL;
+}
+
+/* Whether the new file path may be made: it does not exist, its directory does. */
+static int new_file_ok(const char *path)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		fprintf(stderr, "错误: %s 已存在，不会覆盖；请换一个文件名\n", path);
+		return 0;
+	}
+	if (stat(dir_of(path, dir), &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "错误: 目录 %s 不存在\n", dir);
+		return 0;
+	}
+	return 1;
+}
+
+static int file_exists(const char *path, const char *what)
+{
+	if (access(path, F_OK) == 0)
+		return 1;
+	fprintf(stderr, "错误: %s %s 不存在\n", what, path);
+	return 0;
+}
+
+/* shenpi backup (restore 0) and shenpi restore (1): the same copy, one way or the other. */
+static int copy_cmd(int argc, char **argv, int restore)
+{
+	static const struct option opts[] = {{"db", required_argument, 0, 'd'},
+					     {"to", required_argument, 0, 't'},
+					     {"from", required_argument, 0, 'f'},
+					     {0, 0, 0, 0}};
+	const char *usage = restore ? usage_restore : usage_backup, *verb = restore ? "恢复" : "备份";
+	const char *url = NULL, *file = NULL, *db;
+	int o;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (o == 'd')
+			url = optarg;
+		else if (o == (restore ? 'f' : 't'))
+			file = optarg;
+		else
+			return fputs(usage, stderr), 2;
+	}
+	if (!file || optind != argc)
+		return fputs(usage, stderr), 2;
+	if (!(db = sqlite_path(db_url(url), restore ? "pg_restore" : "pg_dump 或 pg_basebackup")))
+		return 1;
+	const char *from = restore ? file : db, *to = restore ? db : file;
+	if (!file_exists(from, restore ? "备份文件" : "数据库") || !new_file_ok(to))
+		return 1;
+	struct copy_progress p = {.what = verb, .tty = isatty(STDERR_FILENO)};
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (copy_db(from, to, restore, &p))
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("已%s到 %s，用时 %.1f 秒\n", verb, to,
+	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return 0;
+}
+
+static int cmd_backup(int argc, char **argv)
+{
+	return copy_cmd(argc, argv, 0);
+}
+
+static int cmd_restore(int argc, char **argv)
+{
+	return copy_cmd(argc, argv, 1);
+}
+
 int main(int argc, char **argv)
 {
 	if (token_init() < 0) {
@@ -681,7 +897,9 @@ int main(int argc, char **argv)
 		    {"verify", usage_verify, cmd_verify},
 		    {"calendar", usage_calendar, cmd_calendar},
 		    {"sweep", usage_sweep, cmd_sweep},
-		    {"gen", usage_gen, cmd_gen}};
+		    {"gen", usage_gen, cmd_gen},
+		    {"backup", usage_backup, cmd_backup},
+		    {"restore", usage_restore, cmd_restore}};
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(argv[1], cmds[i].name))
 			continue;

@@ -204,6 +204,13 @@ const char *db_file(struct dbc *c)
 	return HEAD(c)->be->file(c);
 }
 
+int db_backup(struct dbc *c, const char *to, void (*progress)(void *arg, int done, int total),
+	      void *arg)
+{
+	const struct db_backend *be = HEAD(c)->be;
+	return be->backup ? be->backup(c, to, progress, arg) : DB_ERROR;
+}
+
 const char *db_errmsg(struct dbc *c)
 {
 	return HEAD(c)->be->errmsg(c);

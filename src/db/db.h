@@ -97,6 +97,16 @@ int db_check(struct dbc *c, char *why, size_t len);
 /* The database file (SQLite, an absolute path) or NULL (PostgreSQL). */
 const char *db_file(struct dbc *c);
 
+/* Copy the database c is connected to into the empty file `to`, as one consistent
+ * snapshot taken while other connections and processes go on writing: SQLite's online backup,
+ * a few megabytes a step with a pause between, inside one read transaction (in WAL mode a
+ * reader holds no writer up, and the snapshot never restarts). `to` is complete and fsynced
+ * when this returns 0; on failure it may be partial, for the caller to remove. progress (may
+ * be NULL) gets the pages copied and the total after every step. SQLite only: DB_ERROR on
+ * PostgreSQL, which pg_dump and pg_basebackup back up (docs/admin.md). */
+int db_backup(struct dbc *c, const char *to, void (*progress)(void *arg, int done, int total),
+	      void *arg);
+
 /* The text of the last failure on this connection, for logs. */
 const char *db_errmsg(struct dbc *c);
 
@@ -144,6 +154,8 @@ struct db_backend {
 	const char *(*errmsg)(struct dbc *c);
 	int (*check)(struct dbc *c, char *why, size_t len);
 	const char *(*file)(struct dbc *c);
+	/* db_backup; NULL when the backend has none */
+	int (*backup)(struct dbc *c, const char *to, void (*progress)(void *, int, int), void *arg);
 	/* what @ID@ in a migration becomes: an auto-increment BIGINT primary key */
 	const char *id_column;
 	/* what @BLOB@ becomes: a column of bytes */

@@ -231,14 +231,18 @@ static int io_fail(struct ctx *c, const char *what, const char *path)
 	return ctx_fail(c, E_INTERNAL, NULL, "附件存储失败，请稍后再试");
 }
 
-/* The file store of a SQLite database (<dir>/files), or NULL on PostgreSQL. */
+/* The file store beside the SQLite database file db: <dir>/files. */
+static const char *root_beside(struct ctx *c, const char *db)
+{
+	const char *slash = strrchr(db, '/');
+	return slash ? arena_printf(c->arena, "%.*s/files", (int)(slash - db), db) : "files";
+}
+
+/* The file store of c's database, or NULL on PostgreSQL. */
 static const char *store_root(struct ctx *c)
 {
 	const char *db = db_file(c->db);
-	if (!db)
-		return NULL;
-	const char *slash = strrchr(db, '/');
-	return slash ? arena_printf(c->arena, "%.*s/files", (int)(slash - db), db) : "files";
+	return db ? root_beside(c, db) : NULL;
 }
 
 static const char *store_path(struct ctx *c, const char *root, const char *sha)
@@ -278,20 +282,34 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+static int present(const char *path, size_t len)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len;
+}
+
+/* The directory of sha in the store at root (*dir), made durably when missing. */
+static int make_store_dir(struct ctx *c, const char *root, const char *sha, const char **dir)
+{
+	const char *top = arena_strndup(c->arena, root, strlen(root) - strlen("/files"));
+	*dir = arena_printf(c->arena, "%s/%.2s", root, sha);
+	if (make_dir(root, *top ? top : "/") < 0)
+		return io_fail(c, "mkdir", root);
+	if (make_dir(*dir, root) < 0)
+		return io_fail(c, "mkdir", *dir);
+	return E_OK;
+}
+
 /* Put the bytes under their hash in the file store, durably, unless they are there. */
 static int store_file(struct ctx *c, const char *root, const char *sha, const void *data,
 		      size_t len)
 {
-	const char *path = store_path(c, root, sha);
-	struct stat st;
-	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len)
+	const char *path = store_path(c, root, sha), *dir;
+	int rc;
+	if (present(path, len))
 		return E_OK; /* content-addressed: same name, same bytes */
-	const char *dir = arena_printf(c->arena, "%s/%.2s", root, sha);
-	const char *top = arena_strndup(c->arena, root, strlen(root) - strlen("/files"));
-	if (make_dir(root, *top ? top : "/") < 0)
-		return io_fail(c, "mkdir", root);
-	if (make_dir(dir, root) < 0)
-		return io_fail(c, "mkdir", dir);
+	if ((rc = make_store_dir(c, root, sha, &dir)) < 0)
+		return rc;
 	char *tmp = arena_printf(c->arena, "%s/.tmp-XXXXXX", dir);
 	int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
@@ -299,11 +317,39 @@ static int store_file(struct ctx *c, const char *root, const char *sha, const vo
 	int ok = fchmod(fd, 0640) == 0 && write_all(fd, data, len) == 0 && fsync(fd) == 0;
 	ok = close(fd) == 0 && ok;
 	if (!ok || rename(tmp, path) < 0) {
-		int rc = io_fail(c, ok ? "rename" : "write", tmp);
+		rc = io_fail(c, ok ? "rename" : "write", tmp);
 		unlink(tmp);
 		return rc;
 	}
 	return fsync_dir(dir) < 0 ? io_fail(c, "fsync", dir) : E_OK;
+}
+
+/* The size bytes of the file at path into the arena; E_NOT_FOUND when missing or of
+ * another size. */
+static int read_file(struct ctx *c, const char *path, size_t size, const void **data)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0 || (size_t)st.st_size != size) {
+		if (fd >= 0)
+			close(fd);
+		return E_NOT_FOUND;
+	}
+	char *buf = arena_alloc(c->arena, size + 1);
+	size_t got = 0;
+	while (got < size) {
+		ssize_t n = read(fd, buf + got, size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (got != size)
+		return E_NOT_FOUND;
+	*data = buf;
+	return E_OK;
 }
 
 /* The bytes stored under sha (size as recorded) into the arena; E_NOT_FOUND when missing. */
@@ -331,29 +377,7 @@ static int load(struct ctx *c, const char *sha, size_t size, const void **data)
 			return ctx_db(c, rc);
 		return rc == 0 || len != size ? E_NOT_FOUND : E_OK;
 	}
-	const char *path = store_path(c, root, sha);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0 || (size_t)st.st_size != size) {
-		if (fd >= 0)
-			close(fd);
-		return E_NOT_FOUND;
-	}
-	char *buf = arena_alloc(c->arena, size + 1);
-	size_t got = 0;
-	while (got < size) {
-		ssize_t n = read(fd, buf + got, size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	if (got != size)
-		return E_NOT_FOUND;
-	*data = buf;
-	return E_OK;
+	return read_file(c, store_path(c, root, sha), size, data);
 }
 
 /* ---- files ---- */
@@ -554,35 +578,49 @@ int attach_delete(struct ctx *c, int64_t id)
 	    json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "name", f.name, "sha256", f.sha256));
 }
 
-int attach_verify(struct ctx *c, int64_t *count, const char **bad, const char **why)
+/* An attachment's content: its hash and size. */
+struct content {
+	const char *sha;
+	int64_t size;
+};
+
+/* Every attachment of c's database, into the arena. The list comes whole before any content
+ * is read: reading runs queries of its own on PostgreSQL. */
+static int list_contents(struct ctx *c, struct content **out, size_t *n)
 {
 	struct db_res *r;
 	int rc =
 	    ctx_db(c, db_query(c->db, &r, "SELECT sha256, size FROM attachments ORDER BY sha256",
 			       NULL, 0));
-	*count = 0;
-	*bad = NULL;
+	size_t cap = 16;
+	struct content *list = arena_alloc(c->arena, cap * sizeof(*list));
+	*n = 0;
 	if (rc < 0)
 		return rc;
-	/* the list first: loading content runs queries of its own on PostgreSQL */
-	size_t n = 0, cap = 16;
-	struct {
-		const char *sha;
-		int64_t size;
-	} *list = arena_alloc(c->arena, cap * sizeof(*list));
 	while ((rc = db_next(r)) > 0) {
-		if (n == cap) {
+		if (*n == cap) {
 			void *bigger = arena_alloc(c->arena, 2 * cap * sizeof(*list));
 			memcpy(bigger, list, cap * sizeof(*list));
 			list = bigger;
 			cap *= 2;
 		}
-		list[n].sha = arena_strdup(c->arena, db_text(r, 0));
-		list[n++].size = db_int(r, 1);
+		list[*n].sha = arena_strdup(c->arena, db_text(r, 0));
+		list[(*n)++].size = db_int(r, 1);
 	}
 	db_res_free(r);
+	*out = list;
+	return rc < 0 ? ctx_db(c, rc) : E_OK;
+}
+
+int attach_verify(struct ctx *c, int64_t *count, const char **bad, const char **why)
+{
+	struct content *list;
+	size_t n;
+	int rc = list_contents(c, &list, &n);
+	*count = 0;
+	*bad = NULL;
 	if (rc < 0)
-		return ctx_db(c, rc);
+		return rc;
 	for (size_t i = 0; i < n; i++) {
 		const void *data;
 		char sha[TOKEN_HEX];
@@ -604,4 +642,50 @@ int attach_verify(struct ctx *c, int64_t *count, const char **bad, const char **
 		++*count;
 	}
 	return E_OK;
+}
+
+/* Put content f of the store from_root into the store root unless it is there, checked
+ * against its hash on the way: a damaged file never enters a store. */
+static int fetch(struct ctx *c, const char *root, const char *from_root, const struct content *f)
+{
+	const char *path = store_path(c, root, f->sha), *from = store_path(c, from_root, f->sha);
+	const char *dir;
+	const void *data;
+	char sha[TOKEN_HEX];
+	int rc;
+	if (present(path, (size_t)f->size))
+		return E_OK;
+	if (read_file(c, from, (size_t)f->size, &data) < 0)
+		return ctx_fail(c, E_INTERNAL, NULL, "附件 %s 的内容在 %s 中缺失或大小不符", f->sha,
+				from_root);
+	token_sha256(data, (size_t)f->size, sha);
+	if (strcmp(sha, f->sha))
+		return ctx_fail(c, E_INTERNAL, NULL, "附件 %s 的内容在 %s 中与其SHA-256不符",
+				f->sha, from_root);
+	if ((rc = make_store_dir(c, root, f->sha, &dir)) < 0)
+		return rc;
+	/* content never changes: one file system shares it, another gets a copy */
+	if (link(from, path) == 0)
+		return fsync_dir(dir) < 0 ? io_fail(c, "fsync", dir) : E_OK;
+	return store_file(c, root, f->sha, data, (size_t)f->size);
+}
+
+int attach_fetch(struct ctx *c, const char *from, int64_t *count)
+{
+	const char *root = store_root(c), *from_root = root_beside(c, from);
+	struct content *list;
+	size_t n;
+	int rc = list_contents(c, &list, &n);
+	*count = 0;
+	for (size_t i = 0; rc == E_OK && i < n; i++) {
+		struct arena scratch = ARENA_INIT, *keep = c->arena;
+		c->arena = &scratch; /* one file's bytes at a time */
+		rc = fetch(c, root, from_root, &list[i]);
+		c->arena = keep;
+		if (rc < 0 && c->fail_message)
+			c->fail_message = arena_strdup(keep, c->fail_message);
+		arena_release(&scratch);
+		*count += rc == E_OK;
+	}
+	return rc;
 }

@@ -61,6 +61,14 @@ int attach_delete(struct ctx *c, int64_t id);
  * *count gets the number checked. */
 int attach_verify(struct ctx *c, int64_t *count, const char **bad, const char **why);
 
+/* Make the file store of c's SQLite database hold the content of every attachment the
+ * database refers to, taking each missing one from the store beside the SQLite database file
+ * `from` (shenpi backup and restore: the copy of a database gets its files), checked against
+ * its SHA-256: a hard link when both stores are on one file system (content never changes),
+ * else a copy, durably like an upload. *count gets the number of attachments. E_INTERNAL,
+ * naming the hash, when `from` lacks one or holds it damaged. */
+int attach_fetch(struct ctx *c, const char *from, int64_t *count);
+
 /* The MIME type of data judged by its bytes, or NULL when it is no type we accept. */
 const char *attach_sniff(const void *data, size_t len);
 /* A file name safe to store and to send back, in the arena: its last path component only,
