@@ -62,3 +62,45 @@ test('post-limit warnings name the step and its handler', async () => {
   expectError(await get(admin, '/api/v1/warnings?kind=soon'), 400, 'invalid', 'kind');
   assert.equal((await get(sup, '/api/v1/warnings?kind=promised&light=red')).json.items[0].no, late.no);
 });
+
+test('the province list merges accepted and in-process cases in due-day order, page by page, with exact counts', async () => {
+  const root = { session: await srv.admin() };
+  // an immediate case left accepted (not completed on the spot) is due today: yellow, between
+  // the overdue case and the one due tomorrow
+  const imm = (await get(clerk, '/api/v1/items?size=100')).json.items.find((i) => i.code === 'SCJ-JB-001');
+  const full = (await get(clerk, `/api/v1/items/${imm.id}`)).json;
+  let r = await post(clerk, '/api/v1/cases', { item_id: imm.id,
+    applicant: { kind: 'person', name: '冯即办', id_no: idCard('510104', '19800101', '321'), phone: '13600000001' },
+    materials: full.materials.map((m) => ({ id: m.id, present: true })) });
+  const waiting = (await post(clerk, `/api/v1/cases/${r.json.no}/accept`)).json;
+  assert.equal(waiting.state, 'accepted');
+  const pages = [];
+  let first;
+  for (let page = 1; page < 50; page++) {
+    r = await get(root, `/api/v1/warnings?kind=promised&size=2&page=${page}`);
+    expectStatus(r, 200);
+    first ??= r.json;
+    assert.deepEqual([r.json.total, r.json.yellow, r.json.red], [first.total, first.yellow, first.red], 'the counts do not depend on the page');
+    if (!r.json.items.length) break;
+    pages.push(...r.json.items);
+  }
+  assert.equal(pages.length, first.total);
+  assert.equal(first.total, first.yellow + first.red);
+  assert.equal(pages.filter((x) => x.light === 'red').length, first.red);
+  assert.equal(new Set(pages.map((x) => x.no)).size, pages.length, 'no row twice');
+  const days = pages.map((x) => x.due_day);
+  assert.deepEqual(days, [...days].sort(), 'in due-day order across the two states');
+  const mine = pages.map((x) => x.no).filter((no) => [late.no, waiting.no, near.no].includes(no));
+  assert.deepEqual(mine, [late.no, waiting.no, near.no]);
+  // by region: the county holds them, another county none of them; a supervisor only below
+  // their own region
+  const county = (await get(root, '/api/v1/warnings?kind=promised&region=510104&size=100')).json.items.map((x) => x.no);
+  assert.ok([late.no, waiting.no, near.no].every((no) => county.includes(no)));
+  assert.ok(!(await get(sup, '/api/v1/warnings?region=510107&size=100')).json.items.some((x) => x.no === late.no));
+  expectError(await get(sup, '/api/v1/warnings?region=510000'), 403, 'forbidden', 'region');
+  // a yellow page holds only yellow rows, counted as the yellow total
+  r = await get(root, '/api/v1/warnings?kind=promised&light=yellow&size=100');
+  assert.ok(r.json.items.every((x) => x.light === 'yellow'));
+  assert.equal(r.json.total, first.yellow);
+  assert.equal(r.json.items.length, first.yellow);
+});
