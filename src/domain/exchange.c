@@ -1196,8 +1196,8 @@ static int case_check(struct rd *r, const struct row *w, int accepted, int compl
 static int case_insert(struct ex *x, struct rd *r, struct row *w)
 {
 	struct ctx *c = x->c;
-	struct kent *ie;
-	struct xitem *it;
+	struct kent *ie = NULL;
+	struct xitem *it = NULL;
 	const char *state = w->s[CA_STATE];
 	int accepted = is_one(state, "accepted", "in_process", "completed", "picked_up");
 	int completed = is_one(state, "completed", "picked_up", NULL, NULL);
