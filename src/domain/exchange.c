@@ -396,6 +396,7 @@ static int rd_open(struct rd *r, struct ex *x, const struct xfile *f)
 	if (bad)
 		return ctx_fail(c, E_INVALID, NULL, "%s：%s", f->name, why);
 	r->present = 1;
+	r->shown = time(NULL);
 	r->start = r->csv.p;
 	r->len = strlen(r->csv.p);
 	for (int i = 0; i < f->ncols; i++)
@@ -521,6 +522,15 @@ static int p_day(struct rd *r, int col, int32_t *out, int *has)
 	return E_OK;
 }
 
+/* Two digits at s, at most max; -1 otherwise. */
+static int two_digits(const char *s, int max)
+{
+	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+		return -1;
+	int v = (s[0] - '0') * 10 + s[1] - '0';
+	return v <= max ? v : -1;
+}
+
 /* YYYY-MM-DD HH:MM:SS, Beijing time. */
 static int p_time(struct rd *r, int col, int64_t *out, int *has)
 {
@@ -531,11 +541,11 @@ static int p_time(struct rd *r, int col, int64_t *out, int *has)
 	*has = 0;
 	if (rc < 0 || empty)
 		return rc;
-	int h, m, sec, n = 0;
 	snprintf(day, sizeof(day), "%s", s);
-	if (strlen(s) != 19 || s[10] != ' ' || calendar_parse_day(day, &d) < 0 ||
-	    sscanf(s + 11, "%2d:%2d:%2d%n", &h, &m, &sec, &n) != 3 || n != 8 || h > 23 || m > 59 ||
-	    sec > 59 || h < 0 || m < 0 || sec < 0)
+	int h, m, sec;
+	if (strlen(s) != 19 || s[10] != ' ' || s[13] != ':' || s[16] != ':' ||
+	    (h = two_digits(s + 11, 23)) < 0 || (m = two_digits(s + 14, 59)) < 0 ||
+	    (sec = two_digits(s + 17, 59)) < 0 || calendar_parse_day(day, &d) < 0)
 		return rd_fail(r, col, "时间格式应为YYYY-MM-DD HH:MM:SS");
 	*out = calendar_day_start(d) + h * 3600 + m * 60 + sec;
 	*has = 1;
@@ -1549,7 +1559,7 @@ static int export_file(struct ctx *c, const struct exchange_opts *o, const struc
 				buf_reset(&b);
 			}
 			if (o->progress && ++*rows % 100000 == 0)
-				fprintf(o->progress, "%s: %lld行\n", f->name, (long long)*rows);
+				fprintf(o->progress, "%s: %lld行……\n", f->name, (long long)*rows);
 		}
 		db_res_free(res);
 	}

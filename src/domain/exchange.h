@@ -6,7 +6,9 @@
  * Every record of the folder is keyed by the old system's own identifier: regions by their
  * code, cases by their old number (cases.old_no, searchable like a case number, R1.7), the
  * rest by an `id` column kept in the table import_keys. A re-run recognises what an earlier
- * run brought in and skips it (counted as skipped), so nothing is imported twice.
+ * run brought in and skips it (counted as skipped), so nothing is imported twice. A center,
+ * unit, user or item the database already holds under its natural key (a center's name, a
+ * unit's or an item's code in its center, a username) is mapped to, not created: skipped too.
  *
  * Regions, centers, users, items with their materials and processes with their steps go
  * through the same domain calls as the web UI (org, user, catalog, process), with the same
