@@ -59,20 +59,23 @@ struct xfile {
 };
 
 /* The key a record is exported under; col must be qualified (ik has an id too). */
-#define KEY_OF(kind, col)                                                                      \
-	"COALESCE((SELECT ik.old_key FROM import_keys ik WHERE ik.kind = '" kind "' AND ik.id = " \
-	col "), CAST(" col " AS TEXT))"
+#define KEY_OF(kind, col)                                                                          \
+	"COALESCE((SELECT ik.old_key FROM import_keys ik WHERE ik.kind = '" kind                   \
+	"' AND ik.id = " col "), CAST(" col " AS TEXT))"
 
 enum { RG_CODE, RG_NAME };
 static const struct xcol region_cols[] = {{"code", "code", T_TEXT, 0, 1},
 					  {"name", "name", T_TEXT, 0, 1}};
 
 enum { CE_ID, CE_REGION, CE_NAME, CE_ADDRESS, CE_PHONE, CE_WARN, CE_FOLLOWUP, CE_DISABLED };
-static const struct xcol center_cols[] = {
-    {"id", NULL, T_TEXT, 0, 1},		     {"region_code", "region_code", T_TEXT, 0, 1},
-    {"name", "name", T_TEXT, 0, 1},	     {"address", "address", T_TEXT, 0, 0},
-    {"phone", "phone", T_TEXT, 0, 0},	     {"warn_days", "warn_days", T_INT, 0, 0},
-    {"followup_days", "followup_days", T_INT, 0, 0}, {"disabled", "disabled", T_BOOL, 0, 0}};
+static const struct xcol center_cols[] = {{"id", NULL, T_TEXT, 0, 1},
+					  {"region_code", "region_code", T_TEXT, 0, 1},
+					  {"name", "name", T_TEXT, 0, 1},
+					  {"address", "address", T_TEXT, 0, 0},
+					  {"phone", "phone", T_TEXT, 0, 0},
+					  {"warn_days", "warn_days", T_INT, 0, 0},
+					  {"followup_days", "followup_days", T_INT, 0, 0},
+					  {"disabled", "disabled", T_BOOL, 0, 0}};
 
 enum { UN_ID, UN_CENTER, UN_CODE, UN_NAME, UN_DISABLED };
 static const struct xcol unit_cols[] = {{"id", NULL, T_TEXT, 0, 1},
@@ -81,8 +84,18 @@ static const struct xcol unit_cols[] = {{"id", NULL, T_TEXT, 0, 1},
 					{"name", NULL, T_TEXT, 0, 1},
 					{"disabled", NULL, T_BOOL, 0, 0}};
 
-enum { US_ID, US_USERNAME, US_NAME, US_ROLES, US_CENTER, US_UNIT, US_SCOPE, US_IN_CENTER,
-       US_PHONE, US_DISABLED };
+enum {
+	US_ID,
+	US_USERNAME,
+	US_NAME,
+	US_ROLES,
+	US_CENTER,
+	US_UNIT,
+	US_SCOPE,
+	US_IN_CENTER,
+	US_PHONE,
+	US_DISABLED
+};
 static const struct xcol user_cols[] = {{"id", NULL, T_TEXT, 0, 1},
 					{"username", "username", T_TEXT, 0, 1},
 					{"name", "name", T_TEXT, 0, 1},
@@ -112,17 +125,14 @@ static const struct xcol item_cols[] = {{"id", NULL, T_TEXT, 0, 1},
 					{"fees", "fees", T_TEXT, 0, 0},
 					{"place_time", "place_time", T_TEXT, 0, 0}};
 
-static const struct xcol material_cols[] = {{"item", NULL, T_TEXT, 0, 1},
-					    {"name", "name", T_TEXT, 0, 1},
-					    {"form", "form", T_TEXT, 0, 0},
-					    {"copies", "copies", T_INT, 0, 0},
-					    {"required", "required", T_BOOL, 0, 0},
-					    {"notes", "notes", T_TEXT, 0, 0}};
+static const struct xcol material_cols[] = {
+    {"item", NULL, T_TEXT, 0, 1},	    {"name", "name", T_TEXT, 0, 1},
+    {"form", "form", T_TEXT, 0, 0},	    {"copies", "copies", T_INT, 0, 0},
+    {"required", "required", T_BOOL, 0, 0}, {"notes", "notes", T_TEXT, 0, 0}};
 
 enum { PR_ID, PR_ITEM, PR_NAME };
-static const struct xcol process_cols[] = {{"id", NULL, T_TEXT, 0, 1},
-					   {"item", NULL, T_REF, K_ITEM, 1},
-					   {"name", "name", T_TEXT, 0, 0}};
+static const struct xcol process_cols[] = {
+    {"id", NULL, T_TEXT, 0, 1}, {"item", NULL, T_REF, K_ITEM, 1}, {"name", "name", T_TEXT, 0, 0}};
 
 static const struct xcol pstep_cols[] = {{"process", NULL, T_TEXT, 0, 1},
 					 {"stage", "stage", T_INT, 0, 1},
@@ -134,89 +144,191 @@ static const struct xcol pstep_cols[] = {{"process", NULL, T_TEXT, 0, 1},
 					 {"transfer_days", "transfer_days", T_INT, 0, 0},
 					 {"remarks", "remarks", T_TEXT, 0, 0}};
 
-enum { CA_OLD_NO, CA_ITEM, CA_STATE, CA_AKIND, CA_ANAME, CA_AID, CA_APHONE, CA_AADDR,
-       CA_CNAME, CA_CID, CA_CPHONE, CA_SUMMARY, CA_CREATED_BY, CA_APPLIED_AT, CA_ACCEPTED_BY,
-       CA_ACCEPTED_AT, CA_DUE, CA_PAUSED_SINCE, CA_PAUSED_DAYS, CA_NOTE, CA_DECIDED_AT,
-       CA_COMPLETED_BY, CA_COMPLETED_AT, CA_PERMITTED, CA_DOC_NO, CA_OPINION, CA_PICKED_BY,
-       CA_PICKED_AT, CA_NO_ID_CARD, CA_RATING, CA_RATING_COMMENT, CA_N };
-static const struct xcol case_cols[CA_N] = {
-    {"old_no", NULL, T_TEXT, 0, 1},	      {"item", NULL, T_REF, K_ITEM, 1},
-    {"state", NULL, T_TEXT, 0, 1},	      {"applicant_kind", NULL, T_TEXT, 0, 1},
-    {"applicant_name", NULL, T_TEXT, 0, 1},   {"applicant_id_no", NULL, T_TEXT, 0, 0},
-    {"applicant_phone", NULL, T_TEXT, 0, 0},  {"applicant_address", NULL, T_TEXT, 0, 0},
-    {"contact_name", NULL, T_TEXT, 0, 0},     {"contact_id_no", NULL, T_TEXT, 0, 0},
-    {"contact_phone", NULL, T_TEXT, 0, 0},    {"summary", NULL, T_TEXT, 0, 0},
-    {"created_by", NULL, T_REF, K_USER, 1},   {"applied_at", NULL, T_TIME, 0, 1},
-    {"accepted_by", NULL, T_REF, K_USER, 0},  {"accepted_at", NULL, T_TIME, 0, 0},
-    {"due_date", NULL, T_DAY, 0, 0},	      {"paused_since", NULL, T_DAY, 0, 0},
-    {"paused_days", NULL, T_INT, 0, 0},	      {"decision_note", NULL, T_TEXT, 0, 0},
-    {"decided_at", NULL, T_TIME, 0, 0},	      {"completed_by", NULL, T_REF, K_USER, 0},
-    {"completed_at", NULL, T_TIME, 0, 0},     {"permitted", NULL, T_BOOL, 0, 0},
-    {"doc_no", NULL, T_TEXT, 0, 0},	      {"opinion", NULL, T_TEXT, 0, 0},
-    {"picked_up_by", NULL, T_REF, K_USER, 0}, {"picked_up_at", NULL, T_TIME, 0, 0},
-    {"no_id_card", NULL, T_BOOL, 0, 0},	      {"rating", NULL, T_INT, 0, 0},
-    {"rating_comment", NULL, T_TEXT, 0, 0}};
+enum {
+	CA_OLD_NO,
+	CA_ITEM,
+	CA_STATE,
+	CA_AKIND,
+	CA_ANAME,
+	CA_AID,
+	CA_APHONE,
+	CA_AADDR,
+	CA_CNAME,
+	CA_CID,
+	CA_CPHONE,
+	CA_SUMMARY,
+	CA_CREATED_BY,
+	CA_APPLIED_AT,
+	CA_ACCEPTED_BY,
+	CA_ACCEPTED_AT,
+	CA_DUE,
+	CA_PAUSED_SINCE,
+	CA_PAUSED_DAYS,
+	CA_NOTE,
+	CA_DECIDED_AT,
+	CA_COMPLETED_BY,
+	CA_COMPLETED_AT,
+	CA_PERMITTED,
+	CA_DOC_NO,
+	CA_OPINION,
+	CA_PICKED_BY,
+	CA_PICKED_AT,
+	CA_NO_ID_CARD,
+	CA_RATING,
+	CA_RATING_COMMENT,
+	CA_N
+};
+static const struct xcol case_cols[CA_N] = {{"old_no", NULL, T_TEXT, 0, 1},
+					    {"item", NULL, T_REF, K_ITEM, 1},
+					    {"state", NULL, T_TEXT, 0, 1},
+					    {"applicant_kind", NULL, T_TEXT, 0, 1},
+					    {"applicant_name", NULL, T_TEXT, 0, 1},
+					    {"applicant_id_no", NULL, T_TEXT, 0, 0},
+					    {"applicant_phone", NULL, T_TEXT, 0, 0},
+					    {"applicant_address", NULL, T_TEXT, 0, 0},
+					    {"contact_name", NULL, T_TEXT, 0, 0},
+					    {"contact_id_no", NULL, T_TEXT, 0, 0},
+					    {"contact_phone", NULL, T_TEXT, 0, 0},
+					    {"summary", NULL, T_TEXT, 0, 0},
+					    {"created_by", NULL, T_REF, K_USER, 1},
+					    {"applied_at", NULL, T_TIME, 0, 1},
+					    {"accepted_by", NULL, T_REF, K_USER, 0},
+					    {"accepted_at", NULL, T_TIME, 0, 0},
+					    {"due_date", NULL, T_DAY, 0, 0},
+					    {"paused_since", NULL, T_DAY, 0, 0},
+					    {"paused_days", NULL, T_INT, 0, 0},
+					    {"decision_note", NULL, T_TEXT, 0, 0},
+					    {"decided_at", NULL, T_TIME, 0, 0},
+					    {"completed_by", NULL, T_REF, K_USER, 0},
+					    {"completed_at", NULL, T_TIME, 0, 0},
+					    {"permitted", NULL, T_BOOL, 0, 0},
+					    {"doc_no", NULL, T_TEXT, 0, 0},
+					    {"opinion", NULL, T_TEXT, 0, 0},
+					    {"picked_up_by", NULL, T_REF, K_USER, 0},
+					    {"picked_up_at", NULL, T_TIME, 0, 0},
+					    {"no_id_card", NULL, T_BOOL, 0, 0},
+					    {"rating", NULL, T_INT, 0, 0},
+					    {"rating_comment", NULL, T_TEXT, 0, 0}};
 
-enum { CS_CASE, CS_STAGE, CS_SEQ, CS_NAME, CS_KIND, CS_HANDLER, CS_LIMIT, CS_TDESC, CS_TDAYS,
-       CS_STATE, CS_STARTED_AT, CS_DUE, CS_OUT, CS_FINISHED_AT, CS_FINISHED_BY, CS_OPINION,
-       CS_N };
-static const struct xcol cstep_cols[CS_N] = {
-    {"case", NULL, T_TEXT, 0, 1},	      {"stage", NULL, T_INT, 0, 1},
-    {"seq", NULL, T_INT, 0, 1},		      {"name", NULL, T_TEXT, 0, 1},
-    {"kind", NULL, T_TEXT, 0, 1},	      {"handler", NULL, T_REF, K_USER, 0},
-    {"limit_days", NULL, T_INT, 0, 1},	      {"transfer_desc", NULL, T_TEXT, 0, 0},
-    {"transfer_days", NULL, T_INT, 0, 0},     {"state", NULL, T_TEXT, 0, 1},
-    {"started_at", NULL, T_TIME, 0, 0},	      {"due_date", NULL, T_DAY, 0, 0},
-    {"out_date", NULL, T_DAY, 0, 0},	      {"finished_at", NULL, T_TIME, 0, 0},
-    {"finished_by", NULL, T_REF, K_USER, 0},  {"opinion", NULL, T_TEXT, 0, 0}};
+enum {
+	CS_CASE,
+	CS_STAGE,
+	CS_SEQ,
+	CS_NAME,
+	CS_KIND,
+	CS_HANDLER,
+	CS_LIMIT,
+	CS_TDESC,
+	CS_TDAYS,
+	CS_STATE,
+	CS_STARTED_AT,
+	CS_DUE,
+	CS_OUT,
+	CS_FINISHED_AT,
+	CS_FINISHED_BY,
+	CS_OPINION,
+	CS_N
+};
+static const struct xcol cstep_cols[CS_N] = {{"case", NULL, T_TEXT, 0, 1},
+					     {"stage", NULL, T_INT, 0, 1},
+					     {"seq", NULL, T_INT, 0, 1},
+					     {"name", NULL, T_TEXT, 0, 1},
+					     {"kind", NULL, T_TEXT, 0, 1},
+					     {"handler", NULL, T_REF, K_USER, 0},
+					     {"limit_days", NULL, T_INT, 0, 1},
+					     {"transfer_desc", NULL, T_TEXT, 0, 0},
+					     {"transfer_days", NULL, T_INT, 0, 0},
+					     {"state", NULL, T_TEXT, 0, 1},
+					     {"started_at", NULL, T_TIME, 0, 0},
+					     {"due_date", NULL, T_DAY, 0, 0},
+					     {"out_date", NULL, T_DAY, 0, 0},
+					     {"finished_at", NULL, T_TIME, 0, 0},
+					     {"finished_by", NULL, T_REF, K_USER, 0},
+					     {"opinion", NULL, T_TEXT, 0, 0}};
 
 #define COLS(a) a, (int)(sizeof(a) / sizeof(a[0]))
-enum { F_REGIONS, F_CENTERS, F_UNITS, F_USERS, F_MATERIALS, F_ITEMS, F_PSTEPS, F_PROCESSES,
-       F_CASES, F_CSTEPS, F_N };
+enum {
+	F_REGIONS,
+	F_CENTERS,
+	F_UNITS,
+	F_USERS,
+	F_MATERIALS,
+	F_ITEMS,
+	F_PSTEPS,
+	F_PROCESSES,
+	F_CASES,
+	F_CSTEPS,
+	F_N
+};
 /* In the order of the import: what a file refers to comes before it (materials and process
  * steps are read before their items and processes, which take them whole). */
 static const struct xfile files[F_N] = {
     {"regions.csv", COLS(region_cols), "SELECT code, name FROM regions ORDER BY level, code"},
     {"centers.csv", COLS(center_cols),
-     "SELECT " KEY_OF("center", "t.id") ", t.region_code, t.name, t.address, t.phone, "
-     "t.warn_days, t.followup_days, t.disabled FROM centers t ORDER BY t.id"},
+     "SELECT " KEY_OF(
+	 "center", "t.id") ", t.region_code, t.name, t.address, t.phone, "
+			   "t.warn_days, t.followup_days, t.disabled FROM centers t ORDER BY t.id"},
     {"units.csv", COLS(unit_cols),
-     "SELECT " KEY_OF("unit", "t.id") ", " KEY_OF("center", "t.center_id")
-     ", t.code, t.name, t.disabled FROM units t ORDER BY t.id"},
+     "SELECT " KEY_OF("unit", "t.id") ", " KEY_OF(
+	 "center", "t.center_id") ", t.code, t.name, t.disabled FROM units t ORDER BY t.id"},
     {"users.csv", COLS(user_cols),
-     "SELECT " KEY_OF("user", "t.id") ", t.username, t.name, t.roles, "
-     KEY_OF("center", "t.center_id") ", " KEY_OF("unit", "t.unit_id")
-     ", t.scope_region, t.in_center, t.phone, t.disabled FROM users t ORDER BY t.id"},
+     "SELECT " KEY_OF("user", "t.id") ", t.username, t.name, t.roles, " KEY_OF(
+	 "center",
+	 "t.center_id") ", " KEY_OF("unit", "t.unit_id") ", t.scope_region, t.in_center, t.phone, "
+							 "t.disabled FROM users t ORDER BY t.id"},
     {"materials.csv", COLS(material_cols),
      "SELECT " KEY_OF("item", "t.item_id") ", t.name, t.form, t.copies, t.required, t.notes "
-     "FROM item_materials t ORDER BY t.item_id, t.seq"},
+					   "FROM item_materials t ORDER BY t.item_id, t.seq"},
     {"items.csv", COLS(item_cols),
-     "SELECT " KEY_OF("item", "t.id") ", " KEY_OF("unit", "t.unit_id")
-     ", t.code, t.name, t.kind, t.statutory_days, t.promised_days, t.warn_days, t.entered, "
-     "t.authorized, t.investment, t.disabled, t.basis, t.conditions, t.fees, t.place_time "
-     "FROM items t ORDER BY t.id"},
+     "SELECT " KEY_OF("item", "t.id") ", " KEY_OF(
+	 "unit", "t.unit_id") ", t.code, t.name, t.kind, t.statutory_days, t.promised_days, "
+			      "t.warn_days, t.entered, "
+			      "t.authorized, t.investment, t.disabled, t.basis, t.conditions, "
+			      "t.fees, t.place_time "
+			      "FROM items t ORDER BY t.id"},
     {"process_steps.csv", COLS(pstep_cols),
-     "SELECT " KEY_OF("process", "t.process_id") ", t.stage, t.name, t.kind, "
-     KEY_OF("user", "t.handler_id") ", t.limit_days, t.transfer_desc, t.transfer_days, "
-     "t.remarks FROM process_steps t ORDER BY t.process_id, t.stage, t.seq"},
+     "SELECT " KEY_OF("process", "t.process_id") ", t.stage, t.name, t.kind, " KEY_OF(
+	 "user",
+	 "t.handler_id") ", t.limit_days, t.transfer_desc, t.transfer_days, "
+			 "t.remarks FROM process_steps t ORDER BY t.process_id, t.stage, t.seq"},
     {"processes.csv", COLS(process_cols),
-     "SELECT " KEY_OF("process", "t.id") ", " KEY_OF("item", "t.item_id")
-     ", t.name FROM processes t ORDER BY t.item_id, t.version"},
+     "SELECT " KEY_OF("process", "t.id") ", " KEY_OF(
+	 "item", "t.item_id") ", t.name FROM processes t ORDER BY t.item_id, t.version"},
     {"cases.csv", COLS(case_cols),
-     "SELECT COALESCE(k.old_no, k.no), " KEY_OF("item", "k.item_id")
-     ", k.state, k.applicant_kind, k.applicant_name, k.applicant_id_no, k.applicant_phone, "
-     "k.applicant_address, k.contact_name, k.contact_id_no, k.contact_phone, k.summary, "
-     KEY_OF("user", "k.created_by") ", k.created_at, " KEY_OF("user", "k.accepted_by")
-     ", k.accepted_at, k.due_day, k.paused_since, k.paused_days, k.decision_note, "
-     "k.decided_at, " KEY_OF("user", "k.completed_by") ", k.completed_at, k.permitted, "
-     "k.doc_no, k.opinion, " KEY_OF("user", "k.picked_up_by")
-     ", k.picked_up_at, k.no_id_card, k.rating, k.rating_comment FROM cases k ORDER BY k.id"},
+     "SELECT COALESCE(k.old_no, k.no), " KEY_OF(
+	 "item",
+	 "k.item_id") ", k.state, k.applicant_kind, k.applicant_name, k.applicant_id_no, "
+		      "k.applicant_phone, "
+		      "k.applicant_address, k.contact_name, k.contact_id_no, k.contact_phone, "
+		      "k.summary, " KEY_OF("user", "k.created_by") ", k.created_at, " KEY_OF(
+			  "user",
+			  "k.accepted_by") ", k.accepted_at, k.due_day, k.paused_since, "
+					   "k.paused_days, k.decision_note, "
+					   "k.decided_at, " KEY_OF(
+					       "user",
+					       "k.completed_by") ", k.completed_at, k.permitted, "
+								 "k.doc_no, k.opinion, " KEY_OF(
+								     "user",
+								     "k.picked_up_by") ", "
+										       "k.picked_"
+										       "up_at, "
+										       "k.no_id_"
+										       "card, "
+										       "k.rating, "
+										       "k.rating_"
+										       "comment "
+										       "FROM cases "
+										       "k ORDER BY "
+										       "k.id"},
     {"case_steps.csv", COLS(cstep_cols),
-     "SELECT COALESCE(k.old_no, k.no), s.stage, s.seq, s.name, s.kind, "
-     KEY_OF("user", "s.handler_id") ", s.limit_days, s.transfer_desc, s.transfer_days, "
-     "s.state, s.started_at, s.due_day, s.out_day, s.finished_at, "
-     KEY_OF("user", "s.finished_by") ", s.opinion FROM case_steps s JOIN cases k ON "
-     "k.id = s.case_id ORDER BY s.case_id, s.stage, s.seq"},
+     "SELECT COALESCE(k.old_no, k.no), s.stage, s.seq, s.name, s.kind, " KEY_OF(
+	 "user",
+	 "s.handler_id") ", s.limit_days, s.transfer_desc, s.transfer_days, "
+			 "s.state, s.started_at, s.due_day, s.out_day, s.finished_at, " KEY_OF(
+			     "user",
+			     "s.finished_by") ", s.opinion FROM case_steps s JOIN cases k ON "
+					      "k.id = s.case_id ORDER BY s.case_id, s.stage, "
+					      "s.seq"},
 };
 
 /* ---- a map of keys (open addressing) ---- */
@@ -311,9 +423,9 @@ struct ex {
 	struct ctx *c;
 	const struct exchange_opts *o;
 	struct kmap keys[K_N];
-	struct kmap regions;  /* codes seen in this run */
-	struct kmap serials;  /* "center:day" of case numbers */
-	struct kmap centers;  /* center id → 1 + index into batches */
+	struct kmap regions; /* codes seen in this run */
+	struct kmap serials; /* "center:day" of case numbers */
+	struct kmap centers; /* center id → 1 + index into batches */
 	struct xitem *items;
 	size_t nitems, items_cap;
 	struct xbatch *batches;
@@ -342,7 +454,8 @@ struct rd {
 
 /* ---- reading ---- */
 
-static int rd_fail(struct rd *r, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int rd_fail(struct rd *r, int col, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int rd_fail(struct rd *r, int col, const char *fmt, ...)
 {
 	struct ctx *c = r->x->c;
@@ -377,9 +490,9 @@ static int rd_open(struct rd *r, struct ex *x, const struct xfile *f)
 	const char *path = arena_printf(c->arena, "%s/%s", x->o->dir, f->name), *why;
 	FILE *fp = fopen(path, "rb");
 	if (!fp)
-		return errno == ENOENT ? E_OK
-				       : ctx_fail(c, E_INVALID, NULL, "无法读取 %s：%s", path,
-						  strerror(errno));
+		return errno == ENOENT
+			   ? E_OK
+			   : ctx_fail(c, E_INVALID, NULL, "无法读取 %s：%s", path, strerror(errno));
 	struct stat st;
 	char *data = NULL;
 	size_t len = 0;
@@ -701,8 +814,8 @@ static int row_json(struct rd *r, json_t **out)
 static int domain_fail(struct rd *r, int rc)
 {
 	struct ctx *c = r->x->c;
-	const char *field = c->fail_field, *msg = c->fail_message ? c->fail_message
-								   : err_message(rc);
+	const char *field = c->fail_field,
+		   *msg = c->fail_message ? c->fail_message : err_message(rc);
 	int col = -1;
 	for (int i = 0; field && i < r->f->ncols; i++)
 		if (r->f->cols[i].json && !strcmp(r->f->cols[i].json, field))
@@ -766,7 +879,8 @@ static int groups_check(struct ex *x, int g, enum kind k)
 			continue;
 		struct rd sub = {.x = x, .f = &files[g]};
 		sub.pos[0] = -1;
-		sub.csv.line = (int)json_integer_value(json_array_get(json_object_get(grp, "lines"), 0));
+		sub.csv.line =
+		    (int)json_integer_value(json_array_get(json_object_get(grp, "lines"), 0));
 		return rd_fail(&sub, 0, "%s中没有id为“%s”的记录", kind_files[k], key);
 	}
 	return E_OK;
@@ -838,7 +952,8 @@ static int centers_import(struct ex *x, struct rd *r)
 		id = out_id(o);
 		json_decref(o);
 		o = NULL;
-		if (rc == E_OK && (*val(r, CE_WARN) || *val(r, CE_FOLLOWUP) || *val(r, CE_DISABLED)))
+		if (rc == E_OK &&
+		    (*val(r, CE_WARN) || *val(r, CE_FOLLOWUP) || *val(r, CE_DISABLED)))
 			rc = org_center_update(x->c, id, in, &o);
 		json_decref(in);
 		json_decref(o);
@@ -872,8 +987,8 @@ static int units_import(struct ex *x, struct rd *r)
 		if (strlen(code) < 2 || strspn(code, FIELD_CODE) != strlen(code))
 			return rd_fail(r, UN_CODE, "单位代码须为2至16位小写字母、数字或下划线");
 		struct db_val p[] = {DBI(center), DBT(code)};
-		if ((rc = ctx_int(x->c, "SELECT id FROM units WHERE center_id = ? AND code = ?", p, 2,
-				  &id)) < 0)
+		if ((rc = ctx_int(x->c, "SELECT id FROM units WHERE center_id = ? AND code = ?", p,
+				  2, &id)) < 0)
 			return rc;
 		if (id) {
 			if ((rc = key_save(r, K_UNIT, key, id, KF_SKIPPED, NULL)) < 0)
@@ -881,16 +996,17 @@ static int units_import(struct ex *x, struct rd *r)
 			continue;
 		}
 		struct db_val v[] = {DBI(center), DBT(code), DBT(name), DBI(disabled), DBI(c->now)};
-		rc = ctx_int(c,
-			     "INSERT INTO units (center_id, code, name, disabled, created_at) VALUES "
-			     "(?, ?, ?, ?, ?) RETURNING id",
-			     v, 5, &id);
+		rc = ctx_int(
+		    c,
+		    "INSERT INTO units (center_id, code, name, disabled, created_at) VALUES "
+		    "(?, ?, ?, ?, ?) RETURNING id",
+		    v, 5, &id);
 		if (rc == E_DUPLICATE)
 			return rd_fail(r, UN_NAME, "本中心已有名称为“%s”的单位", name);
-		if (rc < 0 || (rc = event_append(c, center, 0, "unit.create",
-						 json_pack("{s:I,s:s,s:s,s:b}", "id", (json_int_t)id,
-							   "code", code, "name", name, "imported",
-							   1))) < 0 ||
+		if (rc < 0 ||
+		    (rc = event_append(c, center, 0, "unit.create",
+				       json_pack("{s:I,s:s,s:s,s:b}", "id", (json_int_t)id, "code",
+						 code, "name", name, "imported", 1))) < 0 ||
 		    (rc = key_save(r, K_UNIT, key, id, 0, NULL)) < 0)
 			return rc;
 	}
@@ -952,7 +1068,8 @@ static int items_import(struct ex *x, struct rd *r)
 		    (rc = p_text(r, IT_CODE, 32, &code)) < 0)
 			return rc;
 		struct db_val p[] = {DBI(unit), DBT(code)};
-		if ((rc = ctx_int(x->c, "SELECT i.id FROM items i JOIN units u ON u.center_id = "
+		if ((rc = ctx_int(x->c,
+				  "SELECT i.id FROM items i JOIN units u ON u.center_id = "
 				  "i.center_id WHERE u.id = ? AND i.code = ?",
 				  p, 2, &id)) < 0)
 			return rc;
@@ -1010,9 +1127,9 @@ static int processes_import(struct ex *x, struct rd *r)
 
 /* ---- the import: cases ---- */
 
-static const char *const case_states[] = {"applied",   "supplement", "refused",   "accepted",
-					  "in_process", "completed", "picked_up", "withdrawn",
-					  NULL};
+static const char *const case_states[] = {"applied",   "supplement", "refused",
+					  "accepted",  "in_process", "completed",
+					  "picked_up", "withdrawn",  NULL};
 static const char *const step_states[] = {"waiting", "active", "out", "done", NULL};
 static const char *const step_kinds[] = {"accept", "approve", "transfer_out", "complete", NULL};
 static const char *const applicant_kinds[] = {"person", "org", NULL};
@@ -1034,12 +1151,13 @@ static int item_info(struct ex *x, struct kent *e, struct xitem **out)
 		struct xitem *it = &x->items[x->nitems];
 		struct db_res *res;
 		struct db_val p[] = {DBI(e->id)};
-		int rc = db_query(x->c->db, &res,
-				  "SELECT i.center_id, i.unit_id, i.promised_days, i.statutory_days, "
-				  "i.kind, ce.region_code, COALESCE((SELECT MAX(version) FROM "
-				  "processes p WHERE p.item_id = i.id), 0) FROM items i JOIN centers "
-				  "ce ON ce.id = i.center_id WHERE i.id = ?",
-				  p, 1);
+		int rc =
+		    db_query(x->c->db, &res,
+			     "SELECT i.center_id, i.unit_id, i.promised_days, i.statutory_days, "
+			     "i.kind, ce.region_code, COALESCE((SELECT MAX(version) FROM "
+			     "processes p WHERE p.item_id = i.id), 0) FROM items i JOIN centers "
+			     "ce ON ce.id = i.center_id WHERE i.id = ?",
+			     p, 1);
 		if (rc < 0)
 			return ctx_db(x->c, rc);
 		if ((rc = db_next(res)) > 0) {
@@ -1055,7 +1173,8 @@ static int item_info(struct ex *x, struct kent *e, struct xitem **out)
 		}
 		db_res_free(res);
 		if (rc <= 0)
-			return rc < 0 ? ctx_db(x->c, rc) : ctx_fail(x->c, E_NOT_FOUND, NULL, "事项不存在");
+			return rc < 0 ? ctx_db(x->c, rc)
+				      : ctx_fail(x->c, E_NOT_FOUND, NULL, "事项不存在");
 		e->v = (int64_t)++x->nitems;
 	}
 	*out = &x->items[e->v - 1];
@@ -1094,11 +1213,12 @@ static int serials_save(struct ex *x)
 		if (!e->key)
 			continue;
 		struct db_val p[] = {DBI(e->id), DBI(e->line), DBI(e->v)};
-		int rc = db_exec(x->c->db,
-				 "INSERT INTO serials (center_id, kind, day, last) VALUES (?, 'case', "
-				 "?, ?) ON CONFLICT (center_id, kind, day) DO UPDATE SET last = "
-				 "excluded.last",
-				 p, 3, NULL);
+		int rc =
+		    db_exec(x->c->db,
+			    "INSERT INTO serials (center_id, kind, day, last) VALUES (?, 'case', "
+			    "?, ?) ON CONFLICT (center_id, kind, day) DO UPDATE SET last = "
+			    "excluded.last",
+			    p, 3, NULL);
 		if (rc < 0)
 			return ctx_db(x->c, rc);
 	}
@@ -1111,9 +1231,9 @@ static int batch_flush(struct ex *x, struct xbatch *b)
 		return E_OK;
 	json_t *cases = b->cases;
 	b->cases = json_array();
-	return event_append(x->c, b->center, 0, "case.import",
-			    json_pack("{s:I,s:o}", "count", (json_int_t)json_array_size(cases),
-				      "cases", cases));
+	return event_append(
+	    x->c, b->center, 0, "case.import",
+	    json_pack("{s:I,s:o}", "count", (json_int_t)json_array_size(cases), "cases", cases));
 }
 
 /* Note the case for its center's next "case.import" event. */
@@ -1151,7 +1271,9 @@ static int row_parse(struct rd *r, const long *maxc, const int64_t (*range)[2], 
 		switch (r->f->cols[i].type) {
 		case T_TEXT: rc = p_text(r, i, maxc[i], &w->s[i]); break;
 		case T_INT:
-		case T_BOOL: rc = p_int(r, i, range[i][0], range[i][1], &w->i[i], &w->has[i]); break;
+		case T_BOOL:
+			rc = p_int(r, i, range[i][0], range[i][1], &w->i[i], &w->has[i]);
+			break;
 		case T_REF:
 			rc = p_ref(r, i, r->f->cols[i].ref, &w->i[i]);
 			w->has[i] = w->i[i] != 0;
@@ -1173,9 +1295,9 @@ static struct db_val opt(const struct row *w, int col)
 }
 
 static const long case_max[CA_N] = {
-    [CA_OLD_NO] = MAX_KEY, [CA_STATE] = 16,	  [CA_AKIND] = 8,	[CA_ANAME] = 100,
-    [CA_AID] = 32,	   [CA_APHONE] = 32,	  [CA_AADDR] = 200,	[CA_CNAME] = 64,
-    [CA_CID] = 32,	   [CA_CPHONE] = 32,	  [CA_SUMMARY] = 2000,	[CA_NOTE] = 2000,
+    [CA_OLD_NO] = MAX_KEY, [CA_STATE] = 16,	[CA_AKIND] = 8,		  [CA_ANAME] = 100,
+    [CA_AID] = 32,	   [CA_APHONE] = 32,	[CA_AADDR] = 200,	  [CA_CNAME] = 64,
+    [CA_CID] = 32,	   [CA_CPHONE] = 32,	[CA_SUMMARY] = 2000,	  [CA_NOTE] = 2000,
     [CA_DOC_NO] = 100,	   [CA_OPINION] = 2000, [CA_RATING_COMMENT] = 500};
 static const int64_t case_range[CA_N][2] = {[CA_PAUSED_DAYS] = {0, 3650},
 					    [CA_PERMITTED] = {0, 1},
@@ -1230,63 +1352,63 @@ static int case_insert(struct ex *x, struct rd *r, struct row *w)
 	char no[48];
 	calendar_day_ymd(applied, &y, &m, &d);
 	snprintf(no, sizeof(no), "%s-%04d%02d%02d-%06lld", it->region, y, m, d, (long long)serial);
-	struct db_val p[] = {DBT(no),
-			     DBT(w->s[CA_OLD_NO]),
-			     DBI(it->center),
-			     DBI(it->unit),
-			     DBI(it->id),
-			     DBT(it->version < 0 ? "immediate" : "promised"),
-			     DBI(it->statutory),
-			     DBI(it->promised),
-			     DBI(accepted && it->version > 0 ? it->version : 0),
-			     DBT(state),
-			     DBT(w->s[CA_AKIND]),
-			     DBT(w->s[CA_ANAME]),
-			     DBT(w->s[CA_AID]),
-			     DBT(w->s[CA_APHONE]),
-			     DBT(w->s[CA_AADDR]),
-			     DBT(w->s[CA_CNAME]),
-			     DBT(w->s[CA_CID]),
-			     DBT(w->s[CA_CPHONE]),
-			     DBT(w->s[CA_SUMMARY]),
-			     DBI(w->i[CA_CREATED_BY]),
-			     DBI(w->i[CA_APPLIED_AT]),
-			     DBI(applied),
-			     opt(w, CA_ACCEPTED_BY),
-			     opt(w, CA_ACCEPTED_AT),
-			     accepted ? DBI(accepted_day) : DBN,
-			     accepted ? DBI(due) : DBN,
-			     opt(w, CA_PAUSED_SINCE),
-			     DBI(w->has[CA_PAUSED_DAYS] ? w->i[CA_PAUSED_DAYS] : 0),
-			     DBT(w->s[CA_NOTE]),
-			     opt(w, CA_DECIDED_AT),
-			     opt(w, CA_COMPLETED_BY),
-			     opt(w, CA_COMPLETED_AT),
-			     w->has[CA_COMPLETED_AT] ? DBI(calendar_day_of(w->i[CA_COMPLETED_AT]))
-						     : DBN,
-			     opt(w, CA_PERMITTED),
-			     *w->s[CA_DOC_NO] ? DBT(w->s[CA_DOC_NO]) : DBN,
-			     *w->s[CA_OPINION] ? DBT(w->s[CA_OPINION]) : DBN,
-			     opt(w, CA_PICKED_BY),
-			     opt(w, CA_PICKED_AT),
-			     opt(w, CA_NO_ID_CARD),
-			     opt(w, CA_RATING),
-			     w->has[CA_RATING] || *w->s[CA_RATING_COMMENT] ? DBT(w->s[CA_RATING_COMMENT])
-									   : DBN,
-			     DBI(updated)};
-	if ((rc = ctx_int(c,
-			  "INSERT INTO cases (no, old_no, center_id, unit_id, item_id, item_kind, "
-			  "statutory_days, promised_days, process_version, state, applicant_kind, "
-			  "applicant_name, applicant_id_no, applicant_phone, applicant_address, "
-			  "contact_name, contact_id_no, contact_phone, summary, created_by, "
-			  "created_at, applied_day, accepted_by, accepted_at, accepted_day, "
-			  "due_day, paused_since, paused_days, decision_note, decided_at, "
-			  "completed_by, completed_at, completed_day, permitted, doc_no, opinion, "
-			  "picked_up_by, picked_up_at, no_id_card, rating, rating_comment, "
-			  "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-			  "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-			  "RETURNING id",
-			  p, (int)(sizeof(p) / sizeof(p[0])), &id)) < 0)
+	struct db_val p[] = {
+	    DBT(no),
+	    DBT(w->s[CA_OLD_NO]),
+	    DBI(it->center),
+	    DBI(it->unit),
+	    DBI(it->id),
+	    DBT(it->version < 0 ? "immediate" : "promised"),
+	    DBI(it->statutory),
+	    DBI(it->promised),
+	    DBI(accepted && it->version > 0 ? it->version : 0),
+	    DBT(state),
+	    DBT(w->s[CA_AKIND]),
+	    DBT(w->s[CA_ANAME]),
+	    DBT(w->s[CA_AID]),
+	    DBT(w->s[CA_APHONE]),
+	    DBT(w->s[CA_AADDR]),
+	    DBT(w->s[CA_CNAME]),
+	    DBT(w->s[CA_CID]),
+	    DBT(w->s[CA_CPHONE]),
+	    DBT(w->s[CA_SUMMARY]),
+	    DBI(w->i[CA_CREATED_BY]),
+	    DBI(w->i[CA_APPLIED_AT]),
+	    DBI(applied),
+	    opt(w, CA_ACCEPTED_BY),
+	    opt(w, CA_ACCEPTED_AT),
+	    accepted ? DBI(accepted_day) : DBN,
+	    accepted ? DBI(due) : DBN,
+	    opt(w, CA_PAUSED_SINCE),
+	    DBI(w->has[CA_PAUSED_DAYS] ? w->i[CA_PAUSED_DAYS] : 0),
+	    DBT(w->s[CA_NOTE]),
+	    opt(w, CA_DECIDED_AT),
+	    opt(w, CA_COMPLETED_BY),
+	    opt(w, CA_COMPLETED_AT),
+	    w->has[CA_COMPLETED_AT] ? DBI(calendar_day_of(w->i[CA_COMPLETED_AT])) : DBN,
+	    opt(w, CA_PERMITTED),
+	    *w->s[CA_DOC_NO] ? DBT(w->s[CA_DOC_NO]) : DBN,
+	    *w->s[CA_OPINION] ? DBT(w->s[CA_OPINION]) : DBN,
+	    opt(w, CA_PICKED_BY),
+	    opt(w, CA_PICKED_AT),
+	    opt(w, CA_NO_ID_CARD),
+	    opt(w, CA_RATING),
+	    w->has[CA_RATING] || *w->s[CA_RATING_COMMENT] ? DBT(w->s[CA_RATING_COMMENT]) : DBN,
+	    DBI(updated)};
+	if ((rc = ctx_int(
+		 c,
+		 "INSERT INTO cases (no, old_no, center_id, unit_id, item_id, item_kind, "
+		 "statutory_days, promised_days, process_version, state, applicant_kind, "
+		 "applicant_name, applicant_id_no, applicant_phone, applicant_address, "
+		 "contact_name, contact_id_no, contact_phone, summary, created_by, "
+		 "created_at, applied_day, accepted_by, accepted_at, accepted_day, "
+		 "due_day, paused_since, paused_days, decision_note, decided_at, "
+		 "completed_by, completed_at, completed_day, permitted, doc_no, opinion, "
+		 "picked_up_by, picked_up_at, no_id_card, rating, rating_comment, "
+		 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+		 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+		 "RETURNING id",
+		 p, (int)(sizeof(p) / sizeof(p[0])), &id)) < 0)
 		return rc;
 	int open_promised = !strcmp(state, "in_process") && it->version >= 0;
 	return (rc = key_save(r, K_CASE, w->s[CA_OLD_NO], id, open_promised ? KF_NEED_ACTIVE : 0,
@@ -1316,9 +1438,12 @@ static int cases_import(struct ex *x, struct rd *r)
 			continue;
 		}
 		if ((rc = row_parse(r, case_max, case_range, &w)) < 0 ||
-		    (rc = p_enum(r, CA_STATE, case_states, "applied、supplement、refused、accepted、"
-				 "in_process、completed、picked_up或withdrawn", &w.s[CA_STATE])) < 0 ||
-		    (rc = p_enum(r, CA_AKIND, applicant_kinds, "person或org", &w.s[CA_AKIND])) < 0 ||
+		    (rc = p_enum(r, CA_STATE, case_states,
+				 "applied、supplement、refused、accepted、"
+				 "in_process、completed、picked_up或withdrawn",
+				 &w.s[CA_STATE])) < 0 ||
+		    (rc = p_enum(r, CA_AKIND, applicant_kinds, "person或org", &w.s[CA_AKIND])) <
+			0 ||
 		    (rc = case_insert(x, r, &w)) < 0)
 			return rc;
 	}
@@ -1346,11 +1471,12 @@ static int case_steps_import(struct ex *x, struct rd *r)
 		if (!e) {
 			struct db_val p[] = {DBT(key)};
 			int64_t id = 0;
-			if ((rc = ctx_int(x->c, "SELECT id FROM cases WHERE old_no = ?", p, 1, &id)) <
-			    0)
+			if ((rc = ctx_int(x->c, "SELECT id FROM cases WHERE old_no = ?", p, 1,
+					  &id)) < 0)
 				return rc;
 			if (!id)
-				return rd_fail(r, CS_CASE, "cases.csv中没有old_no为“%s”的办件", key);
+				return rd_fail(r, CS_CASE, "cases.csv中没有old_no为“%s”的办件",
+					       key);
 			r->skipped++;
 			continue;
 		}
@@ -1411,10 +1537,11 @@ static int case_steps_import(struct ex *x, struct rd *r)
 		if (e->key && (e->flags & KF_NEED_ACTIVE) && !(e->flags & KF_HAS_ACTIVE)) {
 			struct rd sub = {.x = x, .f = &files[F_CASES]};
 			sub.csv.line = e->line;
-			return rd_fail(&sub, CA_STATE,
-				       "审批中（in_process）的承诺件“%s”在case_steps.csv中须有办理中"
-				       "（active或out）的环节",
-				       e->key);
+			return rd_fail(
+			    &sub, CA_STATE,
+			    "审批中（in_process）的承诺件“%s”在case_steps.csv中须有办理中"
+			    "（active或out）的环节",
+			    e->key);
 		}
 	}
 	return E_OK;
@@ -1442,8 +1569,9 @@ static int import_all(struct ex *x)
 		if ((rc = rd_open(&r, x, &files[f])) == E_OK && (rc = run[f](x, &r)) == E_OK &&
 		    r.present)
 			json_object_set_new(x->out, files[f].name,
-					    json_pack("{s:I,s:I}", "imported", (json_int_t)r.imported,
-						      "skipped", (json_int_t)r.skipped));
+					    json_pack("{s:I,s:I}", "imported",
+						      (json_int_t)r.imported, "skipped",
+						      (json_int_t)r.skipped));
 		rd_close(&r);
 		if (rc < 0)
 			return rc;
@@ -1463,8 +1591,8 @@ int exchange_import(struct ctx *c, const struct exchange_opts *o, json_t **out)
 	int sqlite = db_file(c->db) != NULL, rc;
 	*out = NULL;
 	/* a large page cache keeps the indexes' inserts off the disk until the commit */
-	if (sqlite && (rc = ctx_db(c, db_exec(c->db, "PRAGMA cache_size=-1000000", NULL, 0,
-					      NULL))) < 0)
+	if (sqlite &&
+	    (rc = ctx_db(c, db_exec(c->db, "PRAGMA cache_size=-1000000", NULL, 0, NULL))) < 0)
 		goto out;
 	if ((rc = ctx_db(c, db_begin_write(c->db))) < 0)
 		goto out;

@@ -31,7 +31,7 @@
 
 #include "domain/ctx.h"
 
-#define EXCHANGE_EVENT_CASES 1000   /* cases listed in one "case.import" event */
+#define EXCHANGE_EVENT_CASES 1000	 /* cases listed in one "case.import" event */
 #define EXCHANGE_MAX_FILE    (4LL << 30) /* the largest CSV file read */
 
 struct exchange_opts {

@@ -46,22 +46,23 @@ static const char *import(const char *dir, int *rc)
 	return g_c.fail_message ? g_c.fail_message : "";
 }
 
-#define ORG                                                                                    \
-	"regions.csv", "code,name\n520000,贵州省\n520100,贵阳市\n", "centers.csv",                \
-	    "id,region_code,name\nC01,520100,贵阳市政务服务中心\n", "units.csv",                  \
-	    "id,center,code,name\nU01,C01,scj,市场监督管理局\n", "users.csv",                     \
-	    "id,username,name,roles,center,unit\n7,gy_ck,李窗口,clerk|handler,C01,U01\n",          \
-	    "items.csv",                                                                       \
+#define ORG                                                                                          \
+	"regions.csv", "code,name\n520000,贵州省\n520100,贵阳市\n", "centers.csv",                   \
+	    "id,region_code,name\nC01,520100,贵阳市政务服务中心\n", "units.csv",                     \
+	    "id,center,code,name\nU01,C01,scj,市场监督管理局\n", "users.csv",                        \
+	    "id,username,name,roles,center,unit\n7,gy_ck,李窗口,clerk|handler,C01,U01\n",            \
+	    "items.csv",                                                                             \
 	    "id,unit,code,name,kind,statutory_days,promised_days\nI1,U01,a-1,补领,immediate,3,0\n" \
 	    "I2,U01,a-2,许可,promised,20,10\n"
-#define CASE_HEAD "old_no,item,state,applicant_kind,applicant_name,created_by,applied_at," \
-		  "accepted_by,accepted_at,completed_by,completed_at\n"
+#define CASE_HEAD                                                                                  \
+	"old_no,item,state,applicant_kind,applicant_name,created_by,applied_at,"                   \
+	"accepted_by,accepted_at,completed_by,completed_at\n"
 
 static void test_csv_put_round_trip(void **state)
 {
 	(void)state;
-	const char *in[] = {"plain", "", "a,b", "say \"hi\"", "two\nlines", " padded ", "末尾,",
-			    "\"", "x"};
+	const char *in[] = {"plain",	"",	 "a,b", "say \"hi\"", "two\nlines",
+			    " padded ", "末尾,", "\"",	"x"};
 	size_t n = sizeof(in) / sizeof(in[0]);
 	struct buf b = BUF_INIT(4096);
 	for (size_t i = 0; i < n; i++) {
@@ -106,10 +107,12 @@ static void test_gbk(void **state)
 	int rc;
 	/* "code,name\n520000,贵州省\n" in GBK */
 	assert_string_equal(
-	    import(folder("regions.csv", "code,name\n520000,\xb9\xf3\xd6\xdd\xca\xa1\n", NULL), &rc),
+	    import(folder("regions.csv", "code,name\n520000,\xb9\xf3\xd6\xdd\xca\xa1\n", NULL),
+		   &rc),
 	    "");
 	assert_int_equal(rc, E_OK);
-	assert_int_equal(query_int("SELECT COUNT(*) FROM regions WHERE name = '贵州省'", NULL, 0), 1);
+	assert_int_equal(query_int("SELECT COUNT(*) FROM regions WHERE name = '贵州省'", NULL, 0),
+			 1);
 }
 
 static void test_case_rules(void **state)
@@ -163,15 +166,16 @@ static void test_numbers(void **state)
 	assert_int_equal(rc, E_OK);
 	assert_int_equal(count("cases"), 3);
 	assert_int_equal(
-	    query_int("SELECT COUNT(*) FROM cases WHERE (old_no = 'K1' AND no = "
-		      "'520100-20190304-000001') OR (old_no = 'K2' AND no = "
-		      "'520100-20190304-000002') OR (old_no = 'K3' AND no = '520100-20190304-000003')",
-		      NULL, 0),
+	    query_int(
+		"SELECT COUNT(*) FROM cases WHERE (old_no = 'K1' AND no = "
+		"'520100-20190304-000001') OR (old_no = 'K2' AND no = "
+		"'520100-20190304-000002') OR (old_no = 'K3' AND no = '520100-20190304-000003')",
+		NULL, 0),
 	    3);
 	assert_int_equal(query_int("SELECT last FROM serials WHERE day = 17959", NULL, 0), 3);
 	/* an immediate case completed: counted in the rollups of its day */
-	assert_int_equal(query_int("SELECT SUM(completed) FROM stats_daily WHERE day = 17959", NULL, 0),
-			 1);
+	assert_int_equal(
+	    query_int("SELECT SUM(completed) FROM stats_daily WHERE day = 17959", NULL, 0), 1);
 }
 
 int main(void)
