@@ -654,7 +654,7 @@ static int exchange_cmd(int argc, char **argv, int import)
 {
 	static const struct option opts[] = {{"db", required_argument, 0, 'd'},
 					     {"from", required_argument, 0, 'f'},
-					     {"to", required_argument, 0, 'f'},
+					     {"to", required_argument, 0, 't'},
 					     {0, 0, 0, 0}};
 	struct exchange_opts x = {.progress = stderr, .tty = isatty(STDERR_FILENO)};
 	const char *url = NULL, *usage = import ? usage_import : usage_export;
@@ -662,7 +662,7 @@ static int exchange_cmd(int argc, char **argv, int import)
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (o == 'd')
 			url = optarg;
-		else if (o == 'f')
+		else if (o == (import ? 'f' : 't'))
 			x.dir = optarg;
 		else
 			return fputs(usage, stderr), 2;

@@ -1081,9 +1081,8 @@ static int items_import(struct ex *x, struct rd *r)
 		if ((rc = row_json(r, &in)) < 0)
 			return rc;
 		json_t *grp = json_object_get(x->groups[F_MATERIALS], key);
-		json_object_set(in, "materials", grp ? json_object_get(grp, "rows") : json_array());
-		if (!grp)
-			json_decref(json_object_get(in, "materials"));
+		json_object_set_new(in, "materials",
+				    grp ? json_incref(json_object_get(grp, "rows")) : json_array());
 		rc = catalog_create(x->c, in, &o);
 		json_decref(in);
 		id = out_id(o);
@@ -1110,9 +1109,8 @@ static int processes_import(struct ex *x, struct rd *r)
 		if ((rc = p_ref(r, PR_ITEM, K_ITEM, &item)) < 0 || (rc = row_json(r, &in)) < 0)
 			return rc;
 		json_t *grp = json_object_get(x->groups[F_PSTEPS], key);
-		json_object_set(in, "steps", grp ? json_object_get(grp, "rows") : json_array());
-		if (!grp)
-			json_decref(json_object_get(in, "steps"));
+		json_object_set_new(in, "steps",
+				    grp ? json_incref(json_object_get(grp, "rows")) : json_array());
 		rc = process_save(x->c, item, in, &o);
 		json_decref(in);
 		int64_t id = out_id(o);
@@ -1602,6 +1600,8 @@ int exchange_import(struct ctx *c, const struct exchange_opts *o, json_t **out)
 		rc = ctx_db(c, db_commit(c->db));
 	} else {
 		db_rollback(c->db);
+		if (o->progress && o->tty)
+			fputc('\n', o->progress); /* end the bar before the error */
 	}
 out:
 	if (sqlite)
@@ -1693,7 +1693,7 @@ static int export_file(struct ctx *c, const struct exchange_opts *o, const struc
 	}
 	fwrite(b.buf, 1, b.len, fp);
 	buf_release(&b);
-	if (fclose(fp) != 0 && rc == 0)
+	if ((ferror(fp) | fclose(fp)) != 0 && rc == 0)
 		return ctx_fail(c, E_INVALID, NULL, "无法写入 %s：%s", path, strerror(errno));
 	if (o->progress)
 		fprintf(o->progress, "%s: %lld行\n", f->name, (long long)*rows);
