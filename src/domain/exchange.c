@@ -830,7 +830,7 @@ static int group_fail(struct rd *r, int g, json_t *group, const char *prefix, in
 {
 	struct ctx *c = r->x->c;
 	const char *field = c->fail_field;
-	size_t plen = strlen(prefix);
+	size_t plen = group ? strlen(prefix) : 0;
 	if (!group || !field || strncmp(field, prefix, plen) || field[plen] != '[')
 		return domain_fail(r, rc);
 	char *dot;
@@ -925,41 +925,63 @@ static int regions_import(struct ex *x, struct rd *r)
 	return rc;
 }
 
+/* The row's own key, or NULL when its record is there already: brought in by an earlier
+ * run, or held under its natural key (the query sql with p), which is then mapped to it. */
+static int claim(struct rd *r, int col, enum kind k, const char *sql, const struct db_val *p, int n,
+		 const char **key)
+{
+	int64_t id = 0;
+	int rc = own_key(r, col, k, key);
+	if (rc < 0 || !*key || (rc = ctx_int(r->x->c, sql, p, n, &id)) < 0 || !id)
+		return rc;
+	rc = key_save(r, k, *key, id, KF_SKIPPED, NULL);
+	*key = NULL;
+	return rc;
+}
+
+typedef int (*create_fn)(struct ctx *, json_t *, json_t **);
+typedef int (*update_fn)(struct ctx *, int64_t, json_t *, json_t **);
+
+/* Create the row's record from in (consumed), then set with update (when given) what the
+ * create leaves out, and save its key. A failure is named at the row, or at the row of the
+ * group's element (a material) it lies in. */
+static int create_with(struct rd *r, enum kind k, const char *key, json_t *in, create_fn create,
+		       update_fn update, int g, json_t *grp, const char *prefix)
+{
+	json_t *o = NULL;
+	int rc = create(r->x->c, in, &o);
+	int64_t id = out_id(o);
+	json_decref(o);
+	o = NULL;
+	if (rc == E_OK && update)
+		rc = update(r->x->c, id, in, &o);
+	json_decref(in);
+	json_decref(o);
+	if (rc < 0)
+		return group_fail(r, g, grp, prefix, rc);
+	return key_save(r, k, key, id, 0, NULL);
+}
+
 static int centers_import(struct ex *x, struct rd *r)
 {
 	int rc;
+	(void)x;
 	while ((rc = rd_next(r)) > 0) {
 		const char *key, *name;
-		json_t *in, *o = NULL;
-		int64_t id = 0;
-		if ((rc = own_key(r, CE_ID, K_CENTER, &key)) < 0)
+		json_t *in;
+		struct db_val p[] = {DBT(val(r, CE_NAME))};
+		if ((rc = claim(r, CE_ID, K_CENTER, "SELECT id FROM centers WHERE name = ?", p, 1,
+				&key)) < 0)
 			return rc;
 		if (!key)
 			continue;
-		if ((rc = p_text(r, CE_NAME, 64, &name)) < 0)
-			return rc;
-		struct db_val p[] = {DBT(name)};
-		if ((rc = ctx_int(x->c, "SELECT id FROM centers WHERE name = ?", p, 1, &id)) < 0)
-			return rc;
-		if (id) {
-			if ((rc = key_save(r, K_CENTER, key, id, KF_SKIPPED, NULL)) < 0)
-				return rc;
-			continue;
-		}
-		if ((rc = row_json(r, &in)) < 0)
-			return rc;
-		rc = org_center_create(x->c, in, &o);
-		id = out_id(o);
-		json_decref(o);
-		o = NULL;
-		if (rc == E_OK &&
-		    (*val(r, CE_WARN) || *val(r, CE_FOLLOWUP) || *val(r, CE_DISABLED)))
-			rc = org_center_update(x->c, id, in, &o);
-		json_decref(in);
-		json_decref(o);
-		if (rc < 0)
-			return domain_fail(r, rc);
-		if ((rc = key_save(r, K_CENTER, key, id, 0, NULL)) < 0)
+		if ((rc = p_text(r, CE_NAME, 64, &name)) < 0 || (rc = row_json(r, &in)) < 0 ||
+		    (rc = create_with(r, K_CENTER, key, in, org_center_create,
+				      *val(r, CE_WARN) || *val(r, CE_FOLLOWUP) ||
+					      *val(r, CE_DISABLED)
+					  ? org_center_update
+					  : NULL,
+				      0, NULL, NULL)) < 0)
 			return rc;
 	}
 	return rc;
@@ -975,10 +997,6 @@ static int units_import(struct ex *x, struct rd *r)
 		const char *key, *code, *name;
 		int64_t center, id = 0;
 		int disabled = 0, has;
-		if ((rc = own_key(r, UN_ID, K_UNIT, &key)) < 0)
-			return rc;
-		if (!key)
-			continue;
 		if ((rc = p_ref(r, UN_CENTER, K_CENTER, &center)) < 0 ||
 		    (rc = p_text(r, UN_CODE, 16, &code)) < 0 ||
 		    (rc = p_text(r, UN_NAME, 64, &name)) < 0 ||
@@ -987,14 +1005,12 @@ static int units_import(struct ex *x, struct rd *r)
 		if (strlen(code) < 2 || strspn(code, FIELD_CODE) != strlen(code))
 			return rd_fail(r, UN_CODE, "单位代码须为2至16位小写字母、数字或下划线");
 		struct db_val p[] = {DBI(center), DBT(code)};
-		if ((rc = ctx_int(x->c, "SELECT id FROM units WHERE center_id = ? AND code = ?", p,
-				  2, &id)) < 0)
+		if ((rc = claim(r, UN_ID, K_UNIT,
+				"SELECT id FROM units WHERE center_id = ? AND code = ?", p, 2,
+				&key)) < 0)
 			return rc;
-		if (id) {
-			if ((rc = key_save(r, K_UNIT, key, id, KF_SKIPPED, NULL)) < 0)
-				return rc;
+		if (!key)
 			continue;
-		}
 		struct db_val v[] = {DBI(center), DBT(code), DBT(name), DBI(disabled), DBI(c->now)};
 		rc = ctx_int(
 		    c,
@@ -1016,38 +1032,21 @@ static int units_import(struct ex *x, struct rd *r)
 static int users_import(struct ex *x, struct rd *r)
 {
 	int rc;
+	(void)x;
 	while ((rc = rd_next(r)) > 0) {
-		const char *key, *username;
-		json_t *in, *o = NULL;
-		int64_t id = 0;
-		if ((rc = own_key(r, US_ID, K_USER, &key)) < 0)
+		const char *key;
+		json_t *in;
+		struct db_val p[] = {DBT(val(r, US_USERNAME))};
+		if ((rc = claim(r, US_ID, K_USER, "SELECT id FROM users WHERE username = ?", p, 1,
+				&key)) < 0)
 			return rc;
 		if (!key)
 			continue;
-		if ((rc = p_text(r, US_USERNAME, 32, &username)) < 0)
-			return rc;
-		struct db_val p[] = {DBT(username)};
-		if ((rc = ctx_int(x->c, "SELECT id FROM users WHERE username = ?", p, 1, &id)) < 0)
-			return rc;
-		if (id) {
-			if ((rc = key_save(r, K_USER, key, id, KF_SKIPPED, NULL)) < 0)
-				return rc;
-			continue;
-		}
-		if ((rc = row_json(r, &in)) < 0)
-			return rc;
-		rc = user_create(x->c, in, &o);
-		id = out_id(o);
-		json_decref(o);
-		o = NULL;
 		/* an account is created enabled; a disabled one is disabled after */
-		if (rc == E_OK && !strcmp(val(r, US_DISABLED), "1"))
-			rc = user_update(x->c, id, in, &o);
-		json_decref(in);
-		json_decref(o);
-		if (rc < 0)
-			return domain_fail(r, rc);
-		if ((rc = key_save(r, K_USER, key, id, 0, NULL)) < 0)
+		if ((rc = row_json(r, &in)) < 0 ||
+		    (rc = create_with(r, K_USER, key, in, user_create,
+				      strcmp(val(r, US_DISABLED), "1") ? NULL : user_update, 0,
+				      NULL, NULL)) < 0)
 			return rc;
 	}
 	return rc;
@@ -1057,39 +1056,27 @@ static int items_import(struct ex *x, struct rd *r)
 {
 	int rc;
 	while ((rc = rd_next(r)) > 0) {
-		const char *key, *code;
-		json_t *in, *o = NULL;
-		int64_t unit, id = 0;
-		if ((rc = own_key(r, IT_ID, K_ITEM, &key)) < 0)
+		const char *key;
+		json_t *in;
+		int64_t unit;
+		if ((rc = p_ref(r, IT_UNIT, K_UNIT, &unit)) < 0)
+			return rc;
+		struct db_val p[] = {DBI(unit), DBT(val(r, IT_CODE))};
+		if ((rc =
+			 claim(r, IT_ID, K_ITEM,
+			       "SELECT i.id FROM items i JOIN units u ON u.center_id = i.center_id "
+			       "WHERE u.id = ? AND i.code = ?",
+			       p, 2, &key)) < 0)
 			return rc;
 		if (!key)
 			continue;
-		if ((rc = p_ref(r, IT_UNIT, K_UNIT, &unit)) < 0 ||
-		    (rc = p_text(r, IT_CODE, 32, &code)) < 0)
-			return rc;
-		struct db_val p[] = {DBI(unit), DBT(code)};
-		if ((rc = ctx_int(x->c,
-				  "SELECT i.id FROM items i JOIN units u ON u.center_id = "
-				  "i.center_id WHERE u.id = ? AND i.code = ?",
-				  p, 2, &id)) < 0)
-			return rc;
-		if (id) {
-			if ((rc = key_save(r, K_ITEM, key, id, KF_SKIPPED, NULL)) < 0)
-				return rc;
-			continue;
-		}
 		if ((rc = row_json(r, &in)) < 0)
 			return rc;
 		json_t *grp = json_object_get(x->groups[F_MATERIALS], key);
 		json_object_set_new(in, "materials",
 				    grp ? json_incref(json_object_get(grp, "rows")) : json_array());
-		rc = catalog_create(x->c, in, &o);
-		json_decref(in);
-		id = out_id(o);
-		json_decref(o);
-		if (rc < 0)
-			return group_fail(r, F_MATERIALS, grp, "materials", rc);
-		if ((rc = key_save(r, K_ITEM, key, id, 0, NULL)) < 0)
+		if ((rc = create_with(r, K_ITEM, key, in, catalog_create, NULL, F_MATERIALS, grp,
+				      "materials")) < 0)
 			return rc;
 	}
 	return rc < 0 ? rc : groups_check(x, F_MATERIALS, K_ITEM);
