@@ -433,6 +433,7 @@ struct ex {
 	json_t *groups[F_N]; /* materials, process steps: by parent key {"rows":[…],"lines":[…]} */
 	struct calendar cal;
 	json_t *out;
+	time_t started;
 };
 
 /* One CSV file being read. */
@@ -552,11 +553,12 @@ static void progress(struct rd *r, int done)
 		bar[30] = '\0';
 		fprintf(p, "\r%-18s [%s] %3d%% %lld行", r->f->name, bar, pct, (long long)r->rows);
 		if (done)
-			fprintf(p, "，导入%lld，跳过%lld\n", (long long)r->imported,
-				(long long)r->skipped);
+			fprintf(p, "，导入%lld，跳过%lld（第%lld秒）\n", (long long)r->imported,
+				(long long)r->skipped, (long long)(now - r->x->started));
 	} else if (done) {
-		fprintf(p, "%s: %lld行，导入%lld，跳过%lld\n", r->f->name, (long long)r->rows,
-			(long long)r->imported, (long long)r->skipped);
+		fprintf(p, "%s: %lld行，导入%lld，跳过%lld（第%lld秒）\n", r->f->name,
+			(long long)r->rows, (long long)r->imported, (long long)r->skipped,
+			(long long)(now - r->x->started));
 	} else {
 		fprintf(p, "%s: %d%%（%lld行）\n", r->f->name, pct, (long long)r->rows);
 	}
@@ -707,10 +709,14 @@ static int p_bool(struct rd *r, int col, int *out, int *has)
 
 /* ---- the import: keys ---- */
 
+/* The keys of earlier runs: import_keys, and the old numbers of the cases. */
 static int keys_load(struct ex *x)
 {
 	struct db_res *res;
-	int rc = db_query(x->c->db, &res, "SELECT kind, old_key, id FROM import_keys", NULL, 0);
+	int rc = db_query(x->c->db, &res,
+			  "SELECT kind, old_key, id FROM import_keys UNION ALL SELECT 'case', "
+			  "old_no, id FROM cases WHERE old_no IS NOT NULL",
+			  NULL, 0);
 	if (rc < 0)
 		return ctx_db(x->c, rc);
 	while ((rc = db_next(res)) > 0)
@@ -1408,18 +1414,15 @@ static int cases_import(struct ex *x, struct rd *r)
 	int rc;
 	while ((rc = rd_next(r)) > 0) {
 		const char *old_no;
-		int64_t id = 0;
 		if ((rc = p_text(r, CA_OLD_NO, MAX_KEY, &old_no)) < 0)
 			return rc;
 		struct kent *e = km_get(&x->keys[K_CASE], old_no);
-		if (e)
+		if (e && (e->flags & KF_FRESH))
 			return rd_fail(r, CA_OLD_NO, "“%s”与第%d行重复", old_no, e->line);
-		struct db_val p[] = {DBT(old_no)};
-		if ((rc = ctx_int(x->c, "SELECT id FROM cases WHERE old_no = ?", p, 1, &id)) < 0)
-			return rc;
-		if (id) { /* an earlier run's */
-			if ((rc = key_save(r, K_CASE, old_no, id, KF_SKIPPED, NULL)) < 0)
-				return rc;
+		if (e) { /* an earlier run's */
+			e->flags = KF_FRESH | KF_SKIPPED;
+			e->line = r->csv.line;
+			r->skipped++;
 			continue;
 		}
 		if ((rc = row_parse(r, case_max, case_range, &w)) < 0 ||
@@ -1453,19 +1456,9 @@ static int case_steps_import(struct ex *x, struct rd *r)
 		if ((rc = p_text(r, CS_CASE, MAX_KEY, &key)) < 0)
 			return rc;
 		struct kent *e = km_get(&x->keys[K_CASE], key);
-		if (!e) {
-			struct db_val p[] = {DBT(key)};
-			int64_t id = 0;
-			if ((rc = ctx_int(x->c, "SELECT id FROM cases WHERE old_no = ?", p, 1,
-					  &id)) < 0)
-				return rc;
-			if (!id)
-				return rd_fail(r, CS_CASE, "cases.csv中没有old_no为“%s”的办件",
-					       key);
-			r->skipped++;
-			continue;
-		}
-		if (e->flags & KF_SKIPPED) {
+		if (!e)
+			return rd_fail(r, CS_CASE, "cases.csv中没有old_no为“%s”的办件", key);
+		if ((e->flags & KF_SKIPPED) || !(e->flags & KF_FRESH)) { /* an earlier run's */
 			r->skipped++;
 			continue;
 		}
@@ -1564,7 +1557,8 @@ static int import_all(struct ex *x)
 	json_t *cases = json_object_get(x->out, "cases.csv");
 	if (json_integer_value(json_object_get(cases, "imported")) > 0) {
 		if (x->o->progress)
-			fprintf(x->o->progress, "统计汇总重建中……\n");
+			fprintf(x->o->progress, "统计汇总重建中……（第%lld秒）\n",
+				(long long)(time(NULL) - x->started));
 		rc = stats_rebuild(x->c);
 	}
 	return rc;
@@ -1572,7 +1566,7 @@ static int import_all(struct ex *x)
 
 int exchange_import(struct ctx *c, const struct exchange_opts *o, json_t **out)
 {
-	struct ex x = {.c = c, .o = o, .out = json_object()};
+	struct ex x = {.c = c, .o = o, .out = json_object(), .started = time(NULL)};
 	int sqlite = db_file(c->db) != NULL, rc;
 	*out = NULL;
 	/* a large page cache keeps the indexes' inserts off the disk until the commit */
@@ -1583,8 +1577,11 @@ int exchange_import(struct ctx *c, const struct exchange_opts *o, json_t **out)
 		goto out;
 	if ((rc = import_all(&x)) == E_OK) {
 		if (o->progress)
-			fprintf(o->progress, "提交中……\n");
-		rc = ctx_db(c, db_commit(c->db));
+			fprintf(o->progress, "提交中……（第%lld秒）\n",
+				(long long)(time(NULL) - x.started));
+		if ((rc = ctx_db(c, db_commit(c->db))) == E_OK && o->progress)
+			fprintf(o->progress, "完成，用时%lld秒\n",
+				(long long)(time(NULL) - x.started));
 	} else {
 		db_rollback(c->db);
 		if (o->progress && o->tty)
