@@ -746,8 +746,7 @@ static int own_key(struct rd *r, int col, enum kind k, const char **key)
 
 /* Remember that the row's key is record id: in import_keys (kinds other than cases) and
  * in the map. */
-static int key_save(struct rd *r, enum kind k, const char *key, int64_t id, uint32_t flags,
-		    struct kent **out)
+static int key_save(struct rd *r, enum kind k, const char *key, int64_t id, uint32_t flags)
 {
 	struct ex *x = r->x;
 	if (k != K_CASE) {
@@ -766,8 +765,6 @@ static int key_save(struct rd *r, enum kind k, const char *key, int64_t id, uint
 		r->skipped++;
 	else
 		r->imported++;
-	if (out)
-		*out = e;
 	return E_OK;
 }
 
@@ -940,7 +937,7 @@ static int claim(struct rd *r, int col, enum kind k, const char *sql, const stru
 	int rc = own_key(r, col, k, key);
 	if (rc < 0 || !*key || (rc = ctx_int(r->x->c, sql, p, n, &id)) < 0 || !id)
 		return rc;
-	rc = key_save(r, k, *key, id, KF_SKIPPED, NULL);
+	rc = key_save(r, k, *key, id, KF_SKIPPED);
 	*key = NULL;
 	return rc;
 }
@@ -965,7 +962,7 @@ static int create_with(struct rd *r, enum kind k, const char *key, json_t *in, c
 	json_decref(o);
 	if (rc < 0)
 		return group_fail(r, g, grp, prefix, rc);
-	return key_save(r, k, key, id, 0, NULL);
+	return key_save(r, k, key, id, 0);
 }
 
 static int centers_import(struct ex *x, struct rd *r)
@@ -1029,7 +1026,7 @@ static int units_import(struct ex *x, struct rd *r)
 		    (rc = event_append(c, center, 0, "unit.create",
 				       json_pack("{s:I,s:s,s:s,s:b}", "id", (json_int_t)id, "code",
 						 code, "name", name, "imported", 1))) < 0 ||
-		    (rc = key_save(r, K_UNIT, key, id, 0, NULL)) < 0)
+		    (rc = key_save(r, K_UNIT, key, id, 0)) < 0)
 			return rc;
 	}
 	return rc;
@@ -1110,7 +1107,7 @@ static int processes_import(struct ex *x, struct rd *r)
 		json_decref(o);
 		if (rc < 0)
 			return group_fail(r, F_PSTEPS, grp, "steps", rc);
-		if ((rc = key_save(r, K_PROCESS, key, id, 0, NULL)) < 0)
+		if ((rc = key_save(r, K_PROCESS, key, id, 0)) < 0)
 			return rc;
 	}
 	return rc < 0 ? rc : groups_check(x, F_PSTEPS, K_PROCESS);
@@ -1402,10 +1399,9 @@ static int case_insert(struct ex *x, struct rd *r, struct row *w)
 		 p, (int)(sizeof(p) / sizeof(p[0])), &id)) < 0)
 		return rc;
 	int open_promised = !strcmp(state, "in_process") && it->version >= 0;
-	return (rc = key_save(r, K_CASE, w->s[CA_OLD_NO], id, open_promised ? KF_NEED_ACTIVE : 0,
-			      NULL)) < 0
-		   ? rc
-		   : batch_add(x, it->center, no, w->s[CA_OLD_NO]);
+	if ((rc = key_save(r, K_CASE, w->s[CA_OLD_NO], id, open_promised ? KF_NEED_ACTIVE : 0)) < 0)
+		return rc;
+	return batch_add(x, it->center, no, w->s[CA_OLD_NO]);
 }
 
 static int cases_import(struct ex *x, struct rd *r)
