@@ -1565,9 +1565,11 @@ int exchange_import(struct ctx *c, const struct exchange_opts *o, json_t **out)
 	struct ex x = {.c = c, .o = o, .out = json_object(), .started = time(NULL)};
 	int sqlite = db_file(c->db) != NULL, rc;
 	*out = NULL;
-	/* a large page cache keeps the indexes' inserts off the disk until the commit */
+	/* a large page cache keeps the indexes' inserts off the disk until the commit, and the
+	 * statement journal of each insert stays in memory rather than in a temporary file */
 	if (sqlite &&
-	    (rc = ctx_db(c, db_exec(c->db, "PRAGMA cache_size=-1000000", NULL, 0, NULL))) < 0)
+	    ((rc = ctx_db(c, db_exec(c->db, "PRAGMA cache_size=-1000000", NULL, 0, NULL))) < 0 ||
+	     (rc = ctx_db(c, db_exec(c->db, "PRAGMA temp_store=MEMORY", NULL, 0, NULL))) < 0))
 		goto out;
 	if ((rc = ctx_db(c, db_begin_write(c->db))) < 0)
 		goto out;
@@ -1584,8 +1586,10 @@ int exchange_import(struct ctx *c, const struct exchange_opts *o, json_t **out)
 			fputc('\n', o->progress); /* end the bar before the error */
 	}
 out:
-	if (sqlite)
+	if (sqlite) {
 		db_exec(c->db, "PRAGMA cache_size=-2000", NULL, 0, NULL);
+		db_exec(c->db, "PRAGMA temp_store=DEFAULT", NULL, 0, NULL);
+	}
 	for (int k = 0; k < K_N; k++)
 		km_free(&x.keys[k]);
 	km_free(&x.regions);
