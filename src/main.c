@@ -22,6 +22,7 @@
 #include "domain/calendar.h"
 #include "domain/demo.h"
 #include "domain/event.h"
+#include "domain/exchange.h"
 #include "domain/gen.h"
 #include "domain/session.h"
 #include "domain/stats.h"
@@ -43,6 +44,8 @@ static const char usage_main[] =
 	"                       用于性能测试和演示\n"
 	"  backup --to 文件     服务运行时在线备份SQLite数据库及其附件\n"
 	"  restore --from 文件  检查备份并恢复为新的SQLite数据库\n"
+	"  import --from 目录   导入旧系统的数据（交换格式见 docs/import.md）\n"
+	"  export --to 目录     按同一交换格式导出全部数据\n"
 	"\n"
 	"通用选项:\n"
 	"  --db URL             数据库: sqlite:路径 或 postgresql://…（默认取环境变量\n"
@@ -85,6 +88,20 @@ static const char usage_gen[] =
 	"与评价、督办和差评整改。默认 --centers 180 --cases 2000000 --seed 1。\n"
 	"账号（初始密码888888）: genNNNadmin 中心管理员，genNNNuUUck 窗口，genNNNuUUh1/h2\n"
 	"承办人，genjc510000 省监察员。进度输出到标准错误。\n";
+
+static const char usage_import[] =
+	"用法: shenpi import --from 目录 [--db URL]\n"
+	"从交换目录（UTF-8的CSV文件：regions.csv、centers.csv、units.csv、users.csv、\n"
+	"items.csv、materials.csv、processes.csv、process_steps.csv、cases.csv、\n"
+	"case_steps.csv，格式见 docs/import.md）导入旧系统的数据。全部在一个事务中完成：\n"
+	"任何一行有误则什么都不导入，并指出文件、行号和列。可以重复执行：已导入的记录\n"
+	"跳过，不会重复导入。导入的账号初始密码为888888，首次登录须修改。\n"
+	"进度输出到标准错误。\n";
+
+static const char usage_export[] =
+	"用法: shenpi export --to 目录 [--db URL]\n"
+	"按 shenpi import 的交换格式（docs/import.md）把全部数据写入目录（不存在则创建），\n"
+	"可导入另一个数据库。不导出密码、事件日志和附件。\n";
 
 static const char usage_user[] =
 	"用法:\n"
@@ -662,6 +679,58 @@ static int cmd_gen(int argc, char **argv)
 	return rc == E_OK ? 0 : 1;
 }
 
+/* import --from DIR and export --to DIR: one folder option, the rest alike. */
+static int exchange_cmd(int argc, char **argv, int import)
+{
+	static const struct option opts[] = {{"db", required_argument, 0, 'd'},
+					     {"from", required_argument, 0, 'f'},
+					     {"to", required_argument, 0, 't'},
+					     {0, 0, 0, 0}};
+	struct exchange_opts x = {.progress = stderr, .tty = isatty(STDERR_FILENO)};
+	const char *url = NULL, *usage = import ? usage_import : usage_export;
+	int o;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (o == 'd')
+			url = optarg;
+		else if (o == (import ? 'f' : 't'))
+			x.dir = optarg;
+		else
+			return fputs(usage, stderr), 2;
+	}
+	if (!x.dir || optind != argc)
+		return fputs(usage, stderr), 2;
+	struct cli k;
+	json_t *counts = NULL;
+	if (cli_open(&k, db_url(url), 1) < 0)
+		return 1;
+	int rc = import ? exchange_import(&k.ctx, &x, &counts) : exchange_export(&k.ctx, &x, &counts);
+	if (rc < 0) {
+		cli_error(&k, rc);
+	} else if (import) {
+		const char *file;
+		json_t *n;
+		json_object_foreach(counts, file, n)
+		printf("%-18s 导入 %lld，已有而跳过 %lld\n", file,
+		       (long long)json_integer_value(json_object_get(n, "imported")),
+		       (long long)json_integer_value(json_object_get(n, "skipped")));
+	} else {
+		printf("已导出到 %s\n", x.dir);
+	}
+	json_decref(counts);
+	cli_close(&k);
+	return rc == E_OK ? 0 : 1;
+}
+
+static int cmd_import(int argc, char **argv)
+{
+	return exchange_cmd(argc, argv, 1);
+}
+
+static int cmd_export(int argc, char **argv)
+{
+	return exchange_cmd(argc, argv, 0);
+}
+
 static int cmd_calendar(int argc, char **argv)
 {
 	const char *url = NULL, *arg[3] = {NULL, NULL, NULL};
@@ -899,7 +968,9 @@ int main(int argc, char **argv)
 		    {"sweep", usage_sweep, cmd_sweep},
 		    {"gen", usage_gen, cmd_gen},
 		    {"backup", usage_backup, cmd_backup},
-		    {"restore", usage_restore, cmd_restore}};
+		    {"restore", usage_restore, cmd_restore},
+		    {"import", usage_import, cmd_import},
+		    {"export", usage_export, cmd_export}};
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(argv[1], cmds[i].name))
 			continue;

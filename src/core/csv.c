@@ -4,6 +4,8 @@
 #define _GNU_SOURCE /* memmem */
 #include "core/csv.h"
 
+#include "core/buf.h"
+
 #include <iconv.h>
 #include <string.h>
 
@@ -145,4 +147,21 @@ int csv_next(struct csv *r, char **f, int max, int *n)
 			break;
 	}
 	return rc;
+}
+
+void csv_put(struct buf *b, const char *s)
+{
+	size_t n = strlen(s);
+	if (!s[strcspn(s, ",\"\r\n")] && (!n || (s[0] != ' ' && s[0] != '\t' && s[n - 1] != ' ' &&
+						   s[n - 1] != '\t'))) {
+		buf_add(b, s, n);
+		return;
+	}
+	buf_addstr(b, "\"");
+	for (const char *q; (q = strchr(s, '"')); s = q + 1) {
+		buf_add(b, s, (size_t)(q - s));
+		buf_addstr(b, "\"\"");
+	}
+	buf_addstr(b, s);
+	buf_addstr(b, "\"");
 }

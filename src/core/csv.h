@@ -1,5 +1,6 @@
 /*
- * csv.h - reading CSV files that people export from spreadsheets (RFC 4180).
+ * csv.h - reading CSV files that people export from spreadsheets (RFC 4180), and writing
+ * them.
  *
  * Accepts UTF-8 with or without a byte-order mark, and GB18030/GBK (what Chinese Excel
  * writes by default), converted to UTF-8. Fields may be quoted; a quoted field may hold
@@ -26,5 +27,10 @@ int csv_open(struct csv *r, struct arena *a, const char *text, size_t len, const
  * Returns 1 for a record, 0 at the end, -1 when a quote is not closed (r->line says where).
  * Spaces around unquoted fields are dropped. */
 int csv_next(struct csv *r, char **f, int max, int *n);
+
+struct buf;
+/* Append s as one field (without the separator): quoted when it holds a comma, a quote or a
+ * line break, or starts or ends with a space, which csv_next would drop. */
+void csv_put(struct buf *b, const char *s);
 
 #endif
