@@ -21,7 +21,7 @@ import http from 'node:http';
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { once } from 'node:events';
-import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,6 +45,10 @@ const target = opt.hello ? 'hello' : BACKEND;
 
 // /proc/PID/status in kB, /proc/PID/stat CPU time in ms (utime + stime, clock ticks of 10 ms)
 const status = (pid, field) => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`${field}:\\s+(\\d+) kB`))[1]);
+// run-queue wait of all the process's threads in ms (/proc/PID/task/*/schedstat: on-CPU ns, waiting ns, slices)
+const waitMs = (pid) => readdirSync(`/proc/${pid}/task`).reduce((ms, t) => {
+  try { return ms + Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[1]) / 1e6; } catch { return ms; }
+}, 0);
 const cpuMs = (pid) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(f[11]) + Number(f[12])) * 10;
@@ -163,7 +167,7 @@ if (!isMainThread) {
     const idleKB = status(pid, 'VmRSS');
     let peakKB = idleKB;
     const sampler = setInterval(() => (peakKB = Math.max(peakKB, status(pid, 'VmRSS'))), 100);
-    const cpu0 = cpuMs(pid), client0 = process.cpuUsage(), t0 = Date.now();
+    const cpu0 = cpuMs(pid), wait0 = waitMs(pid), client0 = process.cpuUsage(), t0 = Date.now();
     // the clients split over --client-threads Node threads, so that one thread's event loop does not cap hello
     const shares = Array.from({ length: WORKERS }, (_, i) => Math.floor(CLIENTS / WORKERS) + (i < CLIENTS % WORKERS));
     const workers = shares.filter(Boolean).map((clients) => new Worker(new URL(import.meta.url), { workerData: {
@@ -172,7 +176,7 @@ if (!isMainThread) {
     const parts = await Promise.all(workers.map(async (w) => (await once(w, 'message'))[0]));
     clearInterval(sampler);
     const secs = (Date.now() - t0) / 1000;
-    const serverCpu = (cpuMs(pid) - cpu0) / 1000;
+    const serverCpu = (cpuMs(pid) - cpu0) / 1000, serverWait = (waitMs(pid) - wait0) / 1000;
     const clientCpu = Object.values(process.cpuUsage(client0)).reduce((a, b) => a + b) / 1e6;
     const done = parts.reduce((n, p) => n + p.done, 0);
     const lat = {};
@@ -188,7 +192,7 @@ if (!isMainThread) {
       target, date: new Date().toISOString(), machine, clients: CLIENTS, client_threads: WORKERS,
       server_threads: Number(opt.threads), seconds: +secs.toFixed(1), cases_s: +(done / secs).toFixed(1),
       req_s: Math.round(requests / secs), server_cpu_pct: Math.round(serverCpu / secs * 100),
-      client_cpu_pct: Math.round(clientCpu / secs * 100),
+      client_cpu_pct: Math.round(clientCpu / secs * 100), server_runq_pct: Math.round(serverWait / secs * 100),
       ...(dbDir ? { disk_commits_s: [commitsBefore, commitsAfter] } : {}),
       rss_idle_mb: Math.round(idleKB / 1024), rss_peak_mb: Math.round(peakKB / 1024),
       rss_hwm_mb: Math.round(status(pid, 'VmHWM') / 1024), kinds,
@@ -196,7 +200,7 @@ if (!isMainThread) {
 
     console.log(`lifecycle on ${target}: ${CLIENTS} clients in ${WORKERS} Node threads, ${result.seconds} s, ${opt.threads} server threads; machine: ${machine}`);
     console.log(`completed lifecycles: ${done} → ${result.cases_s}/s (${result.req_s} requests/s)`);
-    console.log(`CPU: server ${result.server_cpu_pct}% of a core, clients ${result.client_cpu_pct}%`);
+    console.log(`CPU: server ${result.server_cpu_pct}% of a core (${(serverCpu / requests * 1000).toFixed(2)} ms a request), clients ${result.client_cpu_pct}%; the server's threads waited for a CPU ${result.server_runq_pct}% of the time (summed)`);
     if (dbDir) console.log(`disk: ${commitsBefore} SQLite commits/s before the load, ${commitsAfter} after (one-row transactions, WAL, synchronous=FULL)`);
     console.log(`server RSS: idle ${result.rss_idle_mb} MB, highest under load ${result.rss_peak_mb} MB, high-water ${result.rss_hwm_mb} MB`);
     console.log('request        n   p50 ms   p99 ms');
