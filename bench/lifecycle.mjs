@@ -69,7 +69,7 @@ async function startHello() {
  */
 async function setup() {
   if (opt.hello) {
-    const who = { session: { cookie: '0'.repeat(64), csrf: '0'.repeat(43) } };
+    const who = { session: { cookie: '0'.repeat(64), csrf: '0'.repeat(64) } };
     return { srv: await startHello(), clerk: who, h1: who, h2: who, item: 1000, material: 1000 };
   }
   const srv = await startServer({ db: await makeDb({ demo: true }), args: ['--threads', opt.threads] });
