@@ -66,8 +66,7 @@ bench: bin/shenpi build/bench/hello build/bench/notice
 	  SHENPI_TEST_DB=pg SHENPI_PG_URL=$$url node bench/lifecycle.mjs --record $(BENCH_OUT)
 	@$(BENCH_MACHINE); echo "== node bench/lifecycle.mjs --hello --record $(BENCH_OUT)"
 	node bench/lifecycle.mjs --hello --record $(BENCH_OUT)
-	@$(BENCH_MACHINE); echo "== make bench-notice"
-	build/bench/notice
+	@$(MAKE) --no-print-directory bench-notice
 	@echo "== figures: above and in $(BENCH_OUT); the write-up is docs/performance.md"
 
 bench-notice: build/bench/notice
