@@ -16,7 +16,7 @@ UNIT      := $(sort $(wildcard tests/unit/test_*.c))
 DB        ?= sqlite:var/shenpi.db
 LISTEN    ?= 127.0.0.1:8080
 
-.PHONY: all run test build web clean format bench-notice
+.PHONY: all run test build web clean format bench bench-notice bench-scale
 all: build web
 
 build: bin/shenpi
@@ -43,8 +43,40 @@ build/bench/notice: bench/notice.c $(SRC) build/migrations.c $(HDRS)
 	@mkdir -p build/bench
 	$(CC) $(CFLAGS_ALL) -O2 -g -o $@ $< $(SRC) build/migrations.c $(LIBS)
 
+# The lifecycle ceiling: libmicrohttpd alone, with shenpi's threading and options.
+build/bench/hello: bench/hello.c
+	@mkdir -p build/bench
+	$(CC) -std=gnu11 $(WARN) -O2 -g -o $@ $< $(shell pkg-config --cflags --libs libmicrohttpd)
+
+BENCH_MACHINE = echo "== $$(date -u '+%F %T UTC'), $$(nproc) cores, $$(awk '/MemTotal/ {printf "%.0f GiB", $$2/1048576}' /proc/meminfo), load average $$(cut -d' ' -f1-3 /proc/loadavg)"
+BENCH_PG_DIR  ?= /tmp/shenpi-bench-pg
+BENCH_PG_PORT ?= 54339
+BENCH_OUT     := build/bench/lifecycle.jsonl
+
+# docs/performance.md, "Benchmark suite": the lifecycle over HTTP on SQLite, on PostgreSQL
+# (a private server from scripts/pg.sh, stopped after) and against the hello server, which
+# prints the ratios; then the notice bench. The province scale is `make bench-scale`.
+bench: bin/shenpi build/bench/hello build/bench/notice
+	@rm -f $(BENCH_OUT)
+	@$(BENCH_MACHINE); echo "== node bench/lifecycle.mjs --record $(BENCH_OUT)"
+	node bench/lifecycle.mjs --record $(BENCH_OUT)
+	@url=$$(scripts/pg.sh start $(BENCH_PG_DIR) $(BENCH_PG_PORT)) && \
+	  trap 'scripts/pg.sh stop $(BENCH_PG_DIR)' EXIT && \
+	  $(BENCH_MACHINE) && echo "== SHENPI_TEST_DB=pg SHENPI_PG_URL=$$url node bench/lifecycle.mjs --record $(BENCH_OUT)" && \
+	  SHENPI_TEST_DB=pg SHENPI_PG_URL=$$url node bench/lifecycle.mjs --record $(BENCH_OUT)
+	@$(BENCH_MACHINE); echo "== node bench/lifecycle.mjs --hello --record $(BENCH_OUT)"
+	node bench/lifecycle.mjs --hello --record $(BENCH_OUT)
+	@$(MAKE) --no-print-directory bench-notice
+	@echo "== figures: above and in $(BENCH_OUT); the write-up is docs/performance.md"
+
 bench-notice: build/bench/notice
+	@$(BENCH_MACHINE); echo "== build/bench/notice"
 	build/bench/notice
+
+# The supervision reads at province scale: `shenpi gen` of 2 million cases takes 15+ minutes.
+bench-scale: bin/shenpi
+	@$(BENCH_MACHINE); echo "== bench/scale.sh"
+	bench/scale.sh
 
 web: web/dist/index.html
 
