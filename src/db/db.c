@@ -311,3 +311,11 @@ out_unlocked:
 		*applied = count;
 	return rc < 0 ? rc : DB_OK;
 }
+
+uint64_t db_sql_hash(const char *sql)
+{
+	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+	for (; *sql; sql++)
+		h = (h ^ (unsigned char)*sql) * 1099511628211ULL;
+	return h;
+}

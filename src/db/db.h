@@ -132,6 +132,10 @@ void db_unlock(struct dbc *c, enum db_lock l);
  * each in its own transaction, serialised across processes. *applied gets how many ran. */
 int db_migrate(struct db *db, int *applied);
 
+/* The hash of a statement's text, for the backends' caches of prepared statements: keyed by
+ * the text, so SQL built per call (arena_printf) is prepared once, like a literal. */
+uint64_t db_sql_hash(const char *sql);
+
 /* The backend function table; one per backend file. */
 struct db_backend {
 	const char *kind;

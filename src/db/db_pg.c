@@ -253,15 +253,6 @@ static int pg_rewrite(const char *sql, char **out, int *count)
 	return 0;
 }
 
-static uint64_t pg_hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 /* The slot for `sql` (hash h) in a table of `cap` slots: its entry or the free slot where it
  * belongs. The table is never full (load stays at or below one half). */
 static struct pg_stmt *pg_slot(struct pg_stmt *tab, size_t cap, const char *sql, uint64_t h)
@@ -293,7 +284,7 @@ static int pg_stmts_grow(struct pg_conn *c)
  * and the statement must run unnamed. */
 static int pg_stmt_find(struct pg_conn *c, const char *sql, struct pg_stmt **st)
 {
-	uint64_t h = pg_hash(sql);
+	uint64_t h = db_sql_hash(sql);
 	struct pg_stmt *e;
 
 	*st = NULL;

@@ -6,8 +6,8 @@
  * so concurrent requests queue instead of failing: within this process on a mutex, which
  * hands over at once (SQLite's busy handler sleeps and retries, up to 100 ms a time), and
  * against other processes on the busy timeout. Prepared
- * statements are cached per connection, looked up by the address of their SQL text (usually
- * a string literal) and confirmed by comparing the text.
+ * statements are cached per connection, looked up by a hash of their text (db_sql_hash), so
+ * SQL built per call is prepared once too.
  */
 #define _GNU_SOURCE /* F_OFD_SETLK */
 #include <errno.h>
@@ -34,8 +34,8 @@ struct sq_conn {
 	struct dbc_head head;
 	sqlite3 *h;
 	struct {
-		const char *key; /* the caller's pointer */
-		char *sql;	 /* a copy, so a reused buffer never finds a stale statement */
+		uint64_t hash; /* of sql */
+		char *sql;     /* a copy of the text */
 		sqlite3_stmt *st;
 	} cache[STMT_CACHE];
 	char err[256];
@@ -122,9 +122,10 @@ static void sq_disconnect(struct dbc *dc)
  * finalize it (cache slot taken by another statement still being stepped). */
 static int prepare(struct sq_conn *c, const char *sql, sqlite3_stmt **st, int *owned)
 {
-	size_t slot = ((uintptr_t)sql >> 3) & (STMT_CACHE - 1);
+	uint64_t hash = db_sql_hash(sql);
+	size_t slot = hash & (STMT_CACHE - 1);
 	*owned = 0;
-	if (c->cache[slot].key == sql && !strcmp(c->cache[slot].sql, sql) &&
+	if (c->cache[slot].sql && c->cache[slot].hash == hash && !strcmp(c->cache[slot].sql, sql) &&
 	    !sqlite3_stmt_busy(c->cache[slot].st)) {
 		*st = c->cache[slot].st;
 		return DB_OK;
@@ -137,7 +138,7 @@ static int prepare(struct sq_conn *c, const char *sql, sqlite3_stmt **st, int *o
 	} else {
 		sqlite3_finalize(c->cache[slot].st);
 		free(c->cache[slot].sql);
-		c->cache[slot].key = sql;
+		c->cache[slot].hash = hash;
 		c->cache[slot].sql = strdup(sql);
 		c->cache[slot].st = *st;
 		if (!c->cache[slot].sql)
