@@ -3,14 +3,15 @@
 #
 #   bench/scale.sh [CENTERS] [CASES] [RUNS]   (default 180 2000000 7; needs make bin/shenpi)
 #
-# `shenpi gen` into a fresh SQLite file (or reuse SHENPI_SCALE_DB=sqlite:PATH made by an
-# earlier run), then with the release build:
+# `shenpi gen` into a fresh SQLite file (or reuse SHENPI_SCALE_DB=sqlite:PATH, or a
+# postgresql:// URL, made by an earlier gen), then with the release build:
 #   sweep        `shenpi sweep` over all open cases: the first run (raises every card) and
 #                the later runs (nothing new to raise), each timed
 #   warnings     GET /api/v1/warnings?kind=promised and kind=post as the sysadmin (the whole
 #                province, one city by region=510100, a deep page) and as a city center's
 #                admin (gen002admin), RUNS times each after one warm-up request
-#   indicators   GET /api/v1/stats/indicators?scope=510000, when the route exists
+#   indicators   GET /api/v1/stats/indicators?scope=510000 (this month), and the efficiency
+#                table of the province as .xlsx (its 21 cities and the total)
 # Reported: the median (and the slowest) of the runs, in milliseconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +34,10 @@ if [ -z "$db" ]; then
 	echo "gen: $centers centers, $cases cases in $(( ($(ms) - t0) / 1000 )) s: $(cat "$dir/gen.json")"
 fi
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {print $2/1024/1024 " GiB"}' /proc/meminfo); $(date -u +%F)"
-echo "database: $(du -h "${db#sqlite:}" | cut -f1)"
+case $db in
+sqlite:*) echo "database: SQLite, $(du -h "${db#sqlite:}" | cut -f1)" ;;
+*) echo "database: PostgreSQL, $(psql -tA "$db" -c 'SELECT pg_size_pretty(pg_database_size(current_database()))')" ;;
+esac
 
 for i in $(seq 3); do
 	t0=$(ms)
@@ -76,3 +80,4 @@ timed sysadmin "$admin" "/api/v1/warnings?kind=post&light=yellow&page=50"
 timed gen002admin "$center" "/api/v1/warnings?kind=promised"
 timed gen002admin "$center" "/api/v1/warnings?kind=post"
 timed sysadmin "$admin" "/api/v1/stats/indicators?scope=510000"
+timed sysadmin "$admin" "/api/v1/stats/tables/efficiency.xlsx?scope=510000"
