@@ -1,17 +1,17 @@
 // Every route of src/api/routes.c, read from its table, called by nobody and by each role of
 // the center and unit that own the object (成都市锦江区, 市场监督管理局), of another unit of that
 // center and of another center: a role the route is not for is refused (401 / 403), a role it
-// is for but outside the object's scope gets the route's documented 403 or 404, and one in
-// scope gets through (a 400 for a body left out, or a 409, is fine). A route without an entry
-// in FIXTURES, or whose roles differ from the entry's, fails the test: a new route cannot be
-// left out, nor a route widened unnoticed. Unsafe routes also refuse a cookie session without
-// its CSRF token.
+// is for but outside the object's scope gets the route's documented 403 or 404, one in scope
+// gets through (a 400 for a body left out, or a 409, is fine), and what another center reads
+// shows nothing of the own center's. A route without an entry in FIXTURES, or whose roles
+// differ from the entry's, fails the test: a new route cannot be left out, nor a route widened
+// unnoticed. Unsafe routes also refuse a cookie session without its CSRF token.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { startServer, expectStatus, ROOT } from './server.mjs';
+import { startServer, expectStatus, ROOT, ADMIN_PW } from './server.mjs';
 import { idCard } from './ids.mjs';
 
 // ---- the route table, as routes.c has it ----
@@ -61,6 +61,7 @@ const hidden = (a) => (a.at === 'other center' ? 404 : 403);
 
 const inDays = (n) => new Date(Date.now() + 8 * 3600e3 + n * 86400e3).toISOString().slice(0, 10);
 const applicant = { kind: 'person', name: '钱七', id_no: idCard('510104', '19800101', '321'), phone: '13500000000' };
+const OWN = /.{0,40}(510104|锦江).{0,40}/; // a trace of the own center (code, name, numbers, usernames)
 const DAY = '2030-01-02', MATERIAL_FILES = '/api/v1/cases/:caseNo/materials/:material/files';
 
 let srv, o; // o: the objects of center 510104 the routes are called on
@@ -83,8 +84,9 @@ const as = (role) => ACTORS.find((a) => a.at === 'own' && a.role === role);
  * One entry per route: its roles (above), path (the route's pattern with this test's objects,
  * `:name` standing for o.name), body, and who of those roles is in scope (`in`, default
  * everybody); `out` is the documented answer to one outside it (a status, or a function of the
- * actor; default 403). `prep(actor)` runs before each call and may return {path, session} to
- * use instead, for calls that use something up.
+ * actor; default 403); `shared` when what it answers is the same for every center. `prep(actor)`
+ * runs before each call and may return {path, session} to use instead, for calls that use
+ * something up.
  */
 const FIXTURES = {
   'POST /api/v1/session': { roles: PUBLIC, path: '/api/v1/session', body: {} },
@@ -102,7 +104,7 @@ const FIXTURES = {
     },
   },
 
-  'GET /api/v1/regions': { roles: ANY, path: '/api/v1/regions' },
+  'GET /api/v1/regions': { roles: ANY, path: '/api/v1/regions', shared: true },
   'POST /api/v1/regions': { roles: SYS, path: '/api/v1/regions', body: {} },
   'PUT /api/v1/regions/{code}': { roles: SYS, path: '/api/v1/regions/510104', body: { name: '锦江区' } },
   'GET /api/v1/centers': { roles: ANY, path: '/api/v1/centers' },
@@ -234,7 +236,7 @@ before(async () => {
   ]) expectStatus(await srv.req('POST', '/api/v1/users', { session: o.admin, body: spec }), 201);
   o.victim = (await get('/api/v1/users?q=mx_victim')).items[0].id;
   await Promise.all(ACTORS.map(async (a) => {
-    const u = a.role === 'sysadmin' ? { session: o.admin, password: 'Admin2024pw' } : await srv.activate(a.username);
+    const u = a.role === 'sysadmin' ? { session: o.admin, password: ADMIN_PW } : await srv.activate(a.username);
     Object.assign(a, { session: u.session, password: u.password });
   }));
   o.clerk = as('clerk');
@@ -257,7 +259,9 @@ before(async () => {
   await post(o.clerk, `/api/v1/cases/${acc.no}/accept`);
   o.consultation = (await post(o.clerk, '/api/v1/consultations',
     { item_id: o.item, applicant, question: '需要什么材料？', answer: '见清单' }, 201)).id;
-  o.file = (await upload(o.clerk, fill(MATERIAL_FILES))).json.id;
+  const f = await upload(o.clerk, fill(MATERIAL_FILES));
+  expectStatus(f, 201);
+  o.file = f.json.id;
   o.urge = (await post(as('center_admin'), '/api/v1/urges',
     { kind: 'hurry', case_no: acc.no, message: '请尽快', reply_by: inDays(7) }, 201)).id;
   // a red card: the accepted case's deadline moved into the past, then a sweep
@@ -323,6 +327,9 @@ for (const route of ROUTES) {
       const r = await srv.req(route.method, url, opts);
       const ok = want === 'pass' ? ![401, 403, 404].includes(r.status) && r.status < 500 : r.status === want;
       if (!ok) bad.push(`${label(a)}: ${r.status} (want ${want}) ${r.text.slice(0, 120)}`);
+      // What another center reads (its lists, its statistics) shows nothing of 锦江's.
+      else if (a?.at === 'other center' && fx.roles !== PUBLIC && !fx.shared && OWN.test(r.text))
+        bad.push(`${label(a)} sees ${r.text.match(OWN)[0]}`);
     }
     assert.deepEqual(bad, []);
   });
