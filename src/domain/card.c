@@ -204,6 +204,7 @@ int card_list(struct ctx *c, json_t *q, json_t **out)
 				       l.from, l.where),
 			  p, 11, &red)) < 0) {
 		json_decref(*out);
+		*out = NULL;
 		return rc;
 	}
 	total = json_integer_value(json_object_get(*out, "total"));
@@ -235,6 +236,7 @@ static int card_load(struct ctx *c, int64_t id, json_t **out)
 	    (a && !(a->roles & (ROLE_SYSADMIN | ROLE_SUPERVISOR | ROLE_CENTER_ADMIN)) &&
 	     a->unit_id != unit)) {
 		json_decref(*out);
+		*out = NULL;
 		return ctx_fail(c, E_NOT_FOUND, NULL, "问责记录不存在");
 	}
 	return E_OK;
@@ -253,6 +255,7 @@ int card_get(struct ctx *c, int64_t id, json_t **out)
 			   "d.case_id = e.case_id WHERE d.id = ? ORDER BY e.seq",
 			   p, 1, evidence_row, &evidence)) < 0) {
 		json_decref(*out);
+		*out = NULL;
 		return rc;
 	}
 	json_object_set_new(*out, "evidence", evidence);

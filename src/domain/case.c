@@ -1759,6 +1759,7 @@ int case_list(struct ctx *c, json_t *q, json_t **out)
 		return rc;
 	if ((rc = calendar_load(c, &cal)) < 0) {
 		json_decref(*out);
+		*out = NULL;
 		return rc;
 	}
 	json_t *items = json_object_get(*out, "items");
@@ -2067,6 +2068,7 @@ int consultation_get(struct ctx *c, int64_t id, json_t **out)
 	if ((rc = ctx_rows(c, FILE_SELECT "WHERE f.consultation_id = ? ORDER BY f.id", p, 1,
 			   file_row, &files)) < 0) {
 		json_decref(*out);
+		*out = NULL;
 		return rc;
 	}
 	json_object_set_new(*out, "files", files);

@@ -1,6 +1,7 @@
 // Login, logout, forced password change, throttling, CSRF and API tokens.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import {
   startServer, expectError, expectStatus, sessionCookie, INITIAL_PW, ADMIN_PW, uniq,
 } from './server.mjs';
@@ -122,18 +123,45 @@ test('logout → 204 and the cookie no longer works', async () => {
   expectError(await srv.req('GET', '/api/v1/regions', { session: s }), 401, 'session_expired');
 });
 
-test('an expired session → 401 session_expired', async () => {
-  // Age every session by 400 days directly in the database, then use a fresh one.
-  const s = await srv.login('admin', ADMIN_PW);
-  expectStatus(await srv.req('GET', '/api/v1/me', { session: s }), 200);
-  const cols = srv.db.url.startsWith('sqlite:')
-    ? await srv.db.sql("SELECT name FROM pragma_table_info('sessions')")
-    : await srv.db.sql("SELECT column_name FROM information_schema.columns WHERE table_name='sessions'");
-  const names = cols.split('\n').map((x) => x.trim()).filter(Boolean);
-  const timeCols = names.filter((n) => /expire|created|last|seen|used|_at$/.test(n) && n !== 'user_id');
-  assert.ok(timeCols.length > 0, `sessions table has time columns: ${names}`);
-  await srv.db.sql(`UPDATE sessions SET ${timeCols.map((c) => `${c} = ${c} - 34560000`).join(', ')}`);
-  expectError(await srv.req('GET', '/api/v1/me', { session: s }), 401, 'session_expired');
+test('a session id sent before login is never the one after (session fixation)', async () => {
+  const admin = await srv.admin();
+  const planted = 'f'.repeat(64);
+  const r = await srv.req('POST', '/api/v1/session', { session: { cookie: planted }, body: { username: 'admin', password: ADMIN_PW } });
+  expectStatus(r, 200);
+  assert.notEqual(sessionCookie(r.headers).value, planted);
+  expectError(await srv.req('GET', '/api/v1/me', { session: { cookie: planted } }), 401, 'session_expired');
+  // An attacker's own live session planted in the victim's browser is not turned into the victim's.
+  const attacker = await srv.newUser(admin, { username: uniq('fix'), name: '固定会话', roles: ['sysadmin'] });
+  const v = await srv.req('POST', '/api/v1/session', { session: attacker.session, body: { username: 'admin', password: ADMIN_PW } });
+  expectStatus(v, 200);
+  assert.notEqual(sessionCookie(v.headers).value, attacker.session.cookie);
+  const me = await srv.req('GET', '/api/v1/me', { session: attacker.session });
+  expectStatus(me, 200);
+  assert.equal(me.json.user.username, attacker.user.username);
+});
+
+test('a session ends after two idle hours, and at its expiry however busy → 401 session_expired', async () => {
+  const age = (s, set) => srv.db.sql(
+    `UPDATE sessions SET ${set} WHERE token_hash = '${createHash('sha256').update(s.cookie).digest('hex')}'`);
+  const now = Math.floor(Date.now() / 1000);
+  const [idle, busy, expiring] = [await srv.login('admin', ADMIN_PW), await srv.login('admin', ADMIN_PW), await srv.login('admin', ADMIN_PW)];
+  await age(busy, `seen_at = ${now - 3600}`);
+  await age(idle, `seen_at = ${now - 2 * 3600 - 60}`);
+  await age(expiring, `expires_at = ${now - 1}`);
+  expectStatus(await srv.req('GET', '/api/v1/me', { session: busy }), 200);
+  expectError(await srv.req('GET', '/api/v1/me', { session: idle }), 401, 'session_expired');
+  expectError(await srv.req('GET', '/api/v1/me', { session: expiring }), 401, 'session_expired');
+});
+
+test('a later password change also ends the user\'s other sessions, not the one that changed it', async () => {
+  const admin = await srv.admin();
+  const u = await srv.newUser(admin, { username: uniq('pw'), name: '改密用户', roles: ['sysadmin'] });
+  const other = await srv.login(u.user.username, u.password);
+  expectStatus(await srv.req('POST', '/api/v1/session/password', {
+    session: u.session, body: { old_password: u.password, new_password: 'Changed' + u.password },
+  }), 200);
+  expectError(await srv.req('GET', '/api/v1/me', { session: other }), 401, 'session_expired');
+  expectStatus(await srv.req('GET', '/api/v1/me', { session: u.session }), 200);
 });
 
 test('five failed logins → the sixth, even with the right password, is 429 login_throttled', async () => {
