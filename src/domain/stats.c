@@ -357,15 +357,17 @@ static int scope_allowed(struct ctx *c, const struct scope *sc)
 	return ctx_fail(c, E_FORBIDDEN, "scope", "无权查看该范围的统计");
 }
 
-/* The condition "in scope" on table alias t (whose item id column is item_col), with
- * centers joined as ce; binds one parameter, *p. */
+/* The condition "in scope" on table alias t (whose item id column is item_col); binds one
+ * parameter, *p. A region is its centers: center_id IN (…) is searched center by center. */
 static const char *scope_cond(struct ctx *c, const struct scope *sc, const char *t,
 			      const char *item_col, struct db_val *p)
 {
 	switch (sc->kind) {
 	case SCOPE_REGION:
 		*p = DBT(access_region_like(c, sc->region));
-		return "ce.region_code LIKE ?";
+		return arena_printf(
+		    c->arena, "%s.center_id IN (SELECT id FROM centers WHERE region_code LIKE ?)",
+		    t);
 	case SCOPE_CENTER: *p = DBI(sc->id); return arena_printf(c->arena, "%s.center_id = ?", t);
 	case SCOPE_UNIT: *p = DBI(sc->id); return arena_printf(c->arena, "%s.unit_id = ?", t);
 	default: *p = DBI(sc->id); return arena_printf(c->arena, "%s.%s = ?", t, item_col);
@@ -457,9 +459,7 @@ static int totals(struct ctx *c, const struct scope *sc, int32_t lo, int32_t hi,
 		buf_addf(&sums, "%sSUM(d.%s)", i ? ", " : "", counters[i]);
 	/* a region's or a center's counters from the per-center rollup; the on-site items and
 	 * a unit's or an item's counters from the per-item one */
-	const char *where = arena_printf(
-	    c->arena,
-	    " d JOIN centers ce ON ce.id = d.center_id WHERE d.day BETWEEN ? AND ? AND %s", cond);
+	const char *where = arena_printf(c->arena, " d WHERE d.day BETWEEN ? AND ? AND %s", cond);
 	json_t *o = json_pack("{s:s,s:s,s:s}", "scope", sc->key, "name", sc->name, "level",
 			      level_names[sc->level]);
 	int rc = sums_into(
@@ -481,8 +481,7 @@ static int totals(struct ctx *c, const struct scope *sc, int32_t lo, int32_t hi,
 		    arena_printf(c->arena,
 				 "SELECT COUNT(*), SUM(i.entered), SUM(i.authorized), "
 				 "SUM(i.statutory_days), SUM(i.statutory_days - "
-				 "i.promised_days) FROM items i JOIN centers ce ON ce.id = "
-				 "i.center_id WHERE i.disabled = 0 AND %s",
+				 "i.promised_days) FROM items i WHERE i.disabled = 0 AND %s",
 				 scope_cond(c, sc, "i", "id", &p[0])),
 		    p, 1, catalog, o);
 	if (rc < 0) {
@@ -579,8 +578,8 @@ static int children(struct ctx *c, const struct scope *sc, struct scope **out, s
 
 #define OPEN_CARDS                                                                                 \
 	"SELECT SUM(CASE WHEN a.color = 'yellow' THEN 1 ELSE 0 END), SUM(CASE WHEN a.color = "     \
-	"'red' THEN 1 ELSE 0 END) FROM cards a JOIN centers ce ON ce.id = a.center_id LEFT JOIN "  \
-	"cases k ON k.id = a.case_id WHERE a.state = 'open' AND %s"
+	"'red' THEN 1 ELSE 0 END) FROM cards a LEFT JOIN cases k ON k.id = a.case_id WHERE "       \
+	"a.state = 'open' AND %s"
 
 /* The open cases of a scope, how many of them are lit yellow and red now, and its open
  * (unconfirmed) yellow and red cards. */
@@ -594,9 +593,8 @@ static int lights(struct ctx *c, const struct scope *sc, json_t *o)
 	int rc;
 	if ((rc = sums_into(c,
 			    arena_printf(c->arena,
-					 "SELECT COUNT(*) FROM cases k JOIN centers ce ON ce.id = "
-					 "k.center_id WHERE k.state IN ('accepted', 'in_process') "
-					 "AND %s",
+					 "SELECT COUNT(*) FROM cases k WHERE k.state IN "
+					 "('accepted', 'in_process') AND %s",
 					 cond),
 			    &p[1], 1, open_key, o)) < 0 ||
 	    (rc = calendar_load(c, &cal)) < 0)
