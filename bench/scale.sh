@@ -10,7 +10,8 @@
 #   warnings     GET /api/v1/warnings?kind=promised and kind=post as the sysadmin (the whole
 #                province, one city by region=510100, a deep page) and as a city center's
 #                admin (gen002admin), RUNS times each after one warm-up request
-#   indicators   GET /api/v1/stats/indicators?scope=510000 (this month), and the efficiency
+#   indicators   GET /api/v1/stats/indicators?scope=510000 (this month), the dashboard's
+#                children of the province (its 21 cities with their lights), the efficiency
 #                table of the province as .xlsx (its 21 cities and the total)
 # Reported: the median (and the slowest) of the runs, in milliseconds.
 set -euo pipefail
@@ -80,4 +81,5 @@ timed sysadmin "$admin" "/api/v1/warnings?kind=post&light=yellow&page=50"
 timed gen002admin "$center" "/api/v1/warnings?kind=promised"
 timed gen002admin "$center" "/api/v1/warnings?kind=post"
 timed sysadmin "$admin" "/api/v1/stats/indicators?scope=510000"
+timed sysadmin "$admin" "/api/v1/stats/children?scope=510000"
 timed sysadmin "$admin" "/api/v1/stats/tables/efficiency.xlsx?scope=510000"
