@@ -95,7 +95,7 @@ build/fuzz/obj/%.o: %.c $(HDRS)
 build/fuzz/libshenpi.a: $(FUZZ_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h build/fuzz/libshenpi.a
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) build/fuzz/libshenpi.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build/fuzz/libshenpi.a $(LIBS)
 
 fuzz: $(FUZZ)

@@ -17,18 +17,17 @@
 #include "http/server.c"
 
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 #include "api/api.h"
-#include "core/token.h"
 #include "domain/demo.h"
 #include "domain/session.h"
 #include "domain/user.h"
 #include "fuzz.h"
+#include "fuzzdb.h"
 
 #define MAX_ROUNDS 100000
 
-static char g_dir[64], g_auth[160];
+static char g_auth[160];
 static struct app g_app = {.public_url = "http://localhost:8080"};
 static struct http_config g_cfg = {.body_max = api_body_max, .handler = api_handle, .app = &g_app};
 static struct MHD_Daemon *g_daemon;
@@ -36,7 +35,7 @@ static struct MHD_Daemon *g_daemon;
 static int system_write(int (*fn)(struct ctx *, json_t *, json_t **), json_t *in, json_t **out)
 {
 	struct arena a = {0};
-	struct ctx c = {.db = db_acquire(g_app.db), .arena = &a, .now = time(NULL), .ip = ""};
+	struct ctx c = fuzz_ctx(&a);
 	int rc = ctx_db(&c, db_begin_write(c.db));
 	if (rc == 0 && (rc = fn(&c, in, out)) == 0)
 		rc = ctx_db(&c, db_commit(c.db));
@@ -71,15 +70,7 @@ static int admin_token(struct ctx *c, json_t *in, json_t **out)
 
 static void cleanup(void)
 {
-	char path[128];
 	MHD_stop_daemon(g_daemon);
-	db_close(g_app.db);
-	for (const char *const *s = (const char *const[]){"db", "db-wal", "db-shm", NULL}; *s;
-	     s++) {
-		snprintf(path, sizeof(path), "%s/%s", g_dir, *s);
-		unlink(path);
-	}
-	rmdir(g_dir);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -87,13 +78,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	char url[128];
 	json_t *out = NULL;
-	log_set_level(LOG_ERROR);
-	snprintf(g_dir, sizeof(g_dir), "/dev/shm/shenpi-fuzz-http-%d", (int)getpid());
-	snprintf(url, sizeof(url), "sqlite:%s/db", g_dir);
-	FUZZ_CHECK(token_init() == 0 && mkdir(g_dir, 0700) == 0);
-	FUZZ_CHECK(db_open(&g_app.db, url, 1) == 0 && db_migrate(g_app.db, NULL) == 0);
+	fuzz_db_open("http");
+	g_app.db = fuzz_db;
 	FUZZ_CHECK(system_write(demo_load, NULL, &out) == 0);
 	json_decref(out);
 	FUZZ_CHECK(system_write(admin_token, NULL, &out) == 0);

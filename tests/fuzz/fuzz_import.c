@@ -7,13 +7,8 @@
  * Run from the repository root; the database lives in /dev/shm and is removed at exit.
  */
 #include "fuzz.h"
+#include "fuzzdb.h"
 
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
-
-#include "core/log.h"
-#include "core/token.h"
 #include "domain/exchange.h"
 
 static const char *const files[] = {
@@ -21,13 +16,12 @@ static const char *const files[] = {
     "materials.csv", "processes.csv", "process_steps.csv", "cases.csv", "case_steps.csv"};
 #define NFILES (sizeof(files) / sizeof(files[0]))
 
-static char g_dir[64], g_in[80];
-static struct db *g_db;
+static char g_in[80];
 
 static int import(const char *dir, const char **message)
 {
 	struct arena a = {0};
-	struct ctx c = {.db = db_acquire(g_db), .arena = &a, .now = time(NULL), .ip = ""};
+	struct ctx c = fuzz_ctx(&a);
 	struct exchange_opts o = {.dir = dir};
 	json_t *out = NULL;
 	int rc = exchange_import(&c, &o, &out);
@@ -47,13 +41,6 @@ static void cleanup(void)
 		unlink(path);
 	}
 	rmdir(g_in);
-	db_close(g_db);
-	for (const char *const *s = (const char *const[]){"db", "db-wal", "db-shm", NULL}; *s;
-	     s++) {
-		snprintf(path, sizeof(path), "%s/%s", g_dir, *s);
-		unlink(path);
-	}
-	rmdir(g_dir);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -61,14 +48,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	char url[128];
 	const char *message;
-	log_set_level(LOG_ERROR);
-	snprintf(g_dir, sizeof(g_dir), "/dev/shm/shenpi-fuzz-import-%d", (int)getpid());
-	snprintf(g_in, sizeof(g_in), "%s/in", g_dir);
-	snprintf(url, sizeof(url), "sqlite:%s/db", g_dir);
-	FUZZ_CHECK(token_init() == 0 && mkdir(g_dir, 0700) == 0 && mkdir(g_in, 0700) == 0);
-	FUZZ_CHECK(db_open(&g_db, url, 1) == 0 && db_migrate(g_db, NULL) == 0);
+	fuzz_db_open("import");
+	snprintf(g_in, sizeof(g_in), "%s/in", fuzz_dir);
+	FUZZ_CHECK(mkdir(g_in, 0700) == 0);
 	atexit(cleanup);
 	if (import("tests/fixtures/import", &message)) {
 		fprintf(stderr,
