@@ -148,7 +148,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		blank[1] = '\0';
 	else
 		headers = "";
-	if (!strncmp(in, "DELETE /api/v1/tokens", 21) || strpbrk(in, "\r")) {
+	if (!strncmp(in, "DELETE /api/v1/tokens", 21)) {
 		free(in);
 		return 0;
 	}
