@@ -16,7 +16,7 @@ UNIT      := $(sort $(wildcard tests/unit/test_*.c))
 DB        ?= sqlite:var/shenpi.db
 LISTEN    ?= 127.0.0.1:8080
 
-.PHONY: all run test build web clean format bench bench-notice bench-scale
+.PHONY: all run test build web clean format bench bench-notice bench-scale fuzz
 all: build web
 
 build: bin/shenpi
@@ -77,6 +77,30 @@ bench-notice: build/bench/notice
 bench-scale: bin/shenpi
 	@$(BENCH_MACHINE); echo "== bench/scale.sh"
 	bench/scale.sh
+
+# libFuzzer targets (tests/fuzz, docs/reliability.md): the sources built once with clang's
+# coverage instrumentation and ASan+UBSan into an archive, each target linked against it.
+# `make fuzz` runs each for FUZZ_SECONDS on its corpus; scripts/test.sh runs them briefly.
+FUZZ        := $(sort $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_CC     := clang
+# clang alone warns of the SQL strings that continue over lines in arrays (domain/stats.c)
+FUZZ_CFLAGS  = -std=gnu11 $(WARN) -Wno-string-concatenation -Isrc -Ibuild \
+               $(shell pkg-config --cflags $(PKGS)) -O1 -g $(SAN)
+FUZZ_OBJ    := $(patsubst %.c,build/fuzz/obj/%.o,$(SRC) build/migrations.c)
+FUZZ_SECONDS ?= 300
+
+build/fuzz/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/libshenpi.a: $(FUZZ_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) build/fuzz/libshenpi.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build/fuzz/libshenpi.a $(LIBS)
+
+fuzz: $(FUZZ)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ)
 
 web: web/dist/index.html
 

@@ -6,7 +6,8 @@
 #                          drawn with (Graphviz measures labels with it, notices embed it) and
 #                          the web UI's npm packages
 #   scripts/deps.sh test   also PostgreSQL, cmocka, Chromium and tools the tests use (notices
-#                          are read back with poppler's pdftotext/pdftoppm and zbarimg)
+#                          are read back with poppler's pdftotext/pdftoppm and zbarimg, and
+#                          clang with libFuzzer builds the fuzz targets)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +16,8 @@ pkgs=(gcc make pkg-config libmicrohttpd-dev libsqlite3-dev libpq-dev libjansson-
 	libsodium-dev libgraphviz-dev libxlsxwriter-dev libcairo2-dev libpango1.0-dev libzint-dev
 	sqlite3 nodejs fonts-noto-cjk)
 if [ "$mode" = test ]; then
-	pkgs+=(libcmocka-dev postgresql postgresql-client chromium xlsx2csv poppler-utils zbar-tools)
+	pkgs+=(libcmocka-dev postgresql postgresql-client chromium xlsx2csv poppler-utils zbar-tools
+		clang libclang-rt-14-dev)
 fi
 
 missing=()

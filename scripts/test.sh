@@ -1,7 +1,8 @@
 #!/bin/bash
-# test.sh - build with sanitizers and run every test: cmocka unit tests, HTTP tests against
-# a real server on SQLite and on PostgreSQL, and browser tests in Chromium. Starts its own
-# PostgreSQL server (scripts/pg.sh) and stops it at the end.
+# test.sh - build with sanitizers and run every test: cmocka unit tests, a short run of each
+# libFuzzer target over its corpus (tests/fuzz; `make fuzz` is the long run), HTTP tests
+# against a real server on SQLite and on PostgreSQL, and browser tests in Chromium. Starts
+# its own PostgreSQL server (scripts/pg.sh) and stops it at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,8 +14,9 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}
 
 units=$(ls tests/unit/test_*.c | sed 's|tests/unit/\(.*\)\.c|build/asan/\1|')
+fuzz=$(ls tests/fuzz/fuzz_*.c | sed 's|tests/fuzz/\(.*\)\.c|build/fuzz/\1|')
 scripts/lint.sh
-make -s build/asan/shenpi $units web
+make -s build/asan/shenpi $units $fuzz web
 
 pg_url=$(scripts/pg.sh start "$PG_DIR" "$PG_PORT")
 trap 'scripts/pg.sh stop "$PG_DIR" >/dev/null 2>&1 || true' EXIT
@@ -31,6 +33,9 @@ section "unit tests (cmocka, ASan+UBSan, SQLite and PostgreSQL)"
 for t in $units; do
 	SHENPI_TEST_PG_URL=$(fresh_db "shenpi_$(basename "$t")") "$t" || failed=1
 done
+
+section "fuzz targets (libFuzzer, ASan+UBSan, 12 seconds each)"
+FUZZ_SECONDS=12 scripts/fuzz.sh $fuzz || failed=1
 
 export SHENPI_BIN=build/asan/shenpi
 section "HTTP tests on SQLite"

@@ -5,24 +5,10 @@
 #include "core/csv.h"
 
 #include "core/buf.h"
+#include "core/utf8.h"
 
 #include <iconv.h>
 #include <string.h>
-
-static int valid_utf8(const unsigned char *s, size_t len)
-{
-	for (size_t i = 0; i < len;) {
-		unsigned char ch = s[i];
-		size_t n = ch < 0x80 ? 1 : (ch >> 5) == 6 ? 2 : (ch >> 4) == 14 ? 3 : (ch >> 3) == 30 ? 4 : 0;
-		if (!n || i + n > len)
-			return 0;
-		for (size_t k = 1; k < n; k++)
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-		i += n;
-	}
-	return 1;
-}
 
 /* GB18030 (a superset of GBK and GB2312) to UTF-8, into the arena; NULL when it is not. */
 static char *from_gb18030(struct arena *a, const char *text, size_t len)
@@ -52,7 +38,7 @@ int csv_open(struct csv *r, struct arena *a, const char *text, size_t len, const
 	}
 	if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3))
 		text += 3, len -= 3;
-	if (valid_utf8((const unsigned char *)text, len)) {
+	if (utf8_valid(text, len)) {
 		/* U+FFFD: a program already decoded the file with the wrong encoding */
 		if (memmem(text, len, "\xEF\xBF\xBD", 3)) {
 			*why = "文件中有无法识别的字符（�），请以UTF-8（Excel：另存为“CSV UTF-8”）或GBK编码保存后重新导入";

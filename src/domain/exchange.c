@@ -1302,6 +1302,8 @@ static int case_check(struct rd *r, const struct row *w, int accepted, int compl
 	if (completed && (!w->has[CA_COMPLETED_AT] || !w->has[CA_COMPLETED_BY]))
 		return rd_fail(r, w->has[CA_COMPLETED_AT] ? CA_COMPLETED_BY : CA_COMPLETED_AT,
 			       "状态为%s的办件须有办结人和办结时间", state);
+	if (!strcmp(state, "refused") && !w->has[CA_DECIDED_AT])
+		return rd_fail(r, CA_DECIDED_AT, "不予受理的办件须有决定时间");
 	if (!strcmp(state, "picked_up") && (!w->has[CA_PICKED_AT] || !w->has[CA_PICKED_BY]))
 		return rd_fail(r, w->has[CA_PICKED_AT] ? CA_PICKED_BY : CA_PICKED_AT,
 			       "已取件的办件须有取件经办人和取件时间");

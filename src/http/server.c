@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/utf8.h"
 
 #define DRAIN_SECONDS 30
 #define DISCARD_MAX (64ULL << 20)
@@ -101,6 +102,8 @@ const char *http_client_ip(struct req *r)
 
 /* ---- replies ---- */
 
+static const char hex[] = "0123456789ABCDEF";
+
 static void queue(struct req *r, int status, struct MHD_Response *resp)
 {
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
@@ -116,7 +119,6 @@ static void queue(struct req *r, int status, struct MHD_Response *resp)
 /* attachment; filename="ASCII, others as _"; filename*=UTF-8''percent-encoded (RFC 5987) */
 static const char *content_disposition(struct arena *a, const char *name)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	size_t n = strlen(name);
 	char *ascii = arena_alloc(a, n + 1), *pct = arena_alloc(a, 3 * n + 1), *o = pct;
 	for (size_t i = 0; i < n; i++) {
@@ -223,6 +225,31 @@ void http_reply_file(struct req *r, const char *root, const char *path)
 
 /* ---- request lifecycle ---- */
 
+/* The path as libmicrohttpd decoded it ("%FF" is a byte by now), with the bytes that are not
+ * UTF-8 percent-encoded again: the router, the messages that quote a path parameter and the
+ * request log take it as text (JSON refuses anything else). */
+static const char *path_text(struct arena *a, const char *url)
+{
+	size_t n = strlen(url);
+	if (utf8_valid(url, n))
+		return url;
+	char *out = arena_alloc(a, 3 * n + 1), *o = out;
+	for (size_t i = 0, k; i < n; i += k) {
+		const unsigned char *p = (const unsigned char *)url + i;
+		if ((k = utf8_seq(p, n - i))) {
+			memcpy(o, p, k);
+			o += k;
+		} else {
+			*o++ = '%';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+			k = 1;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **con_cls)
@@ -236,10 +263,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_NO;
 		r->conn = conn;
 		r->method = method;
-		r->path = url;
+		r->path = path_text(&r->arena, url);
 		r->app = cfg->app;
 		r->start_ns = now_ns();
-		size_t max = cfg->body_max(method, url);
+		size_t max = cfg->body_max(method, r->path);
 		buf_init(&r->body, max);
 		*con_cls = r;
 		atomic_fetch_add(&metrics.in_flight, 1);
