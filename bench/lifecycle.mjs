@@ -167,6 +167,7 @@ if (!isMainThread) {
     const idleKB = status(pid, 'VmRSS');
     let peakKB = idleKB;
     const sampler = setInterval(() => (peakKB = Math.max(peakKB, status(pid, 'VmRSS'))), 100);
+    console.log(`load: ${CLIENTS} clients for ${SECONDS} s`);
     const cpu0 = cpuMs(pid), wait0 = waitMs(pid), client0 = process.cpuUsage(), t0 = Date.now();
     // the clients split over --client-threads Node threads, so that one thread's event loop does not cap hello
     const shares = Array.from({ length: WORKERS }, (_, i) => Math.floor(CLIENTS / WORKERS) + (i < CLIENTS % WORKERS));
@@ -188,12 +189,16 @@ if (!isMainThread) {
       return [k, { n: a.length, p50: +pct(a, 0.5).toFixed(2), p99: +pct(a, 0.99).toFixed(2) }];
     }));
     const commitsAfter = dbDir && await commitRate(dbDir);
+    // SQLite's group commit (src/db/db_sqlite.c): the server's write transactions and the WAL syncs they waited for
+    const metric = (text, name) => Number(text.match(new RegExp(`^${name} (\\d+)`, 'm'))?.[1] ?? 0);
+    const metrics = dbDir ? (await srv.req('GET', '/metrics')).text : '';
+    const commits = metric(metrics, 'shenpi_db_commits_total'), syncs = metric(metrics, 'shenpi_db_syncs_total');
     const result = {
       target, date: new Date().toISOString(), machine, clients: CLIENTS, client_threads: WORKERS,
       server_threads: Number(opt.threads), seconds: +secs.toFixed(1), cases_s: +(done / secs).toFixed(1),
       req_s: Math.round(requests / secs), server_cpu_pct: Math.round(serverCpu / secs * 100),
       client_cpu_pct: Math.round(clientCpu / secs * 100), server_runq_pct: Math.round(serverWait / secs * 100),
-      ...(dbDir ? { disk_commits_s: [commitsBefore, commitsAfter] } : {}),
+      ...(dbDir ? { disk_commits_s: [commitsBefore, commitsAfter], commits_per_sync: +(commits / syncs).toFixed(2) } : {}),
       rss_idle_mb: Math.round(idleKB / 1024), rss_peak_mb: Math.round(peakKB / 1024),
       rss_hwm_mb: Math.round(status(pid, 'VmHWM') / 1024), kinds,
     };
@@ -201,7 +206,7 @@ if (!isMainThread) {
     console.log(`lifecycle on ${target}: ${CLIENTS} clients in ${WORKERS} Node threads, ${result.seconds} s, ${opt.threads} server threads; machine: ${machine}`);
     console.log(`completed lifecycles: ${done} → ${result.cases_s}/s (${result.req_s} requests/s)`);
     console.log(`CPU: server ${result.server_cpu_pct}% of a core (${(serverCpu / requests * 1000).toFixed(2)} ms a request), clients ${result.client_cpu_pct}%; the server's threads waited for a CPU ${result.server_runq_pct}% of the time (summed)`);
-    if (dbDir) console.log(`disk: ${commitsBefore} SQLite commits/s before the load, ${commitsAfter} after (one-row transactions, WAL, synchronous=FULL)`);
+    if (dbDir) console.log(`disk: ${commitsBefore} SQLite commits/s before the load, ${commitsAfter} after (one-row transactions, WAL, synchronous=FULL); the server's ${commits} commits shared ${syncs} WAL syncs (${result.commits_per_sync} a sync)`);
     console.log(`server RSS: idle ${result.rss_idle_mb} MB, highest under load ${result.rss_peak_mb} MB, high-water ${result.rss_hwm_mb} MB`);
     console.log('request        n   p50 ms   p99 ms');
     for (const [k, v] of Object.entries(kinds)) {

@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,6 +296,10 @@ static int cmd_serve(int argc, char **argv)
 	if (!app.web_root)
 		log_msg(LOG_WARN, "web UI directory not found; serving the API only",
 			json_pack("{s:s}", "web", web));
+	/* Each request frees what it allocated as it ends; left to itself, glibc hands the top of a
+	 * thread's heap back to the kernel (madvise) about as often, which costs more than a
+	 * request's own work. Keep up to 64 MB of free heap instead. */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	if (db_open(&app.db, db_url(url), threads + 1) < 0) /* and one for the sweep */
 		return 1;
 	if (db_migrate(app.db, &applied) < 0) {
@@ -315,6 +320,7 @@ static int cmd_serve(int argc, char **argv)
 	}
 	int rc = http_serve(&cfg);
 	api_sweep_stop();
+	calendar_cache_clear(&app.calendars);
 	db_close(app.db);
 	return rc < 0 ? 1 : 0;
 }

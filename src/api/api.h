@@ -15,6 +15,7 @@
 
 #include "db/db.h"
 #include "domain/attach.h"
+#include "domain/calendar.h"
 #include "domain/ctx.h"
 #include "http/http.h"
 
@@ -27,6 +28,7 @@ struct app {
 	const char *web_root;	/* web/dist, or NULL */
 	int secure_cookie;	/* add Secure to the session cookie (behind TLS) */
 	const char *public_url; /* where the public progress page is, for notices' QR codes */
+	struct calendar_cache calendars; /* the working-day calendar its requests share */
 };
 
 struct call {
@@ -41,6 +43,10 @@ struct call {
 	size_t text_len;
 	const char *text_type;
 	const char *filename; /* with text: a download of this (UTF-8) name */
+	/* a write whose reply shows what it wrote: the read that makes the reply, run once the
+	 * write has committed (after the write lock, not under it) in a read transaction */
+	int (*reply)(struct call *k);
+	const char *reply_key; /* what reply reads (a case number) */
 };
 
 #define SESSION_COOKIE "shenpi_session"

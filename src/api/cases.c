@@ -27,10 +27,17 @@ int api_consultations_get(struct call *k)
 	return rc < 0 ? rc : consultation_get(&k->ctx, id, &k->out);
 }
 
+/* The reply of a case's change: the case as it is once committed. */
+static int reply_case(struct call *k)
+{
+	return case_get(&k->ctx, k->reply_key, &k->out);
+}
+
 int api_cases_create(struct call *k)
 {
 	k->status = 201;
-	return case_apply(&k->ctx, k->in, &k->out);
+	k->reply = reply_case;
+	return case_apply(&k->ctx, k->in, &k->reply_key);
 }
 
 int api_cases_list(struct call *k)
@@ -50,7 +57,9 @@ int api_cases_get(struct call *k)
 
 int api_cases_act(struct call *k)
 {
-	return case_act(&k->ctx, k->r->params[0], k->r->params[1], k->in, &k->out);
+	k->reply = reply_case;
+	k->reply_key = k->r->params[0];
+	return case_act(&k->ctx, k->r->params[0], k->r->params[1], k->in);
 }
 
 int api_cases_svg(struct call *k)

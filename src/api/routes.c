@@ -220,7 +220,12 @@ static int run(struct call *k, const struct route *rt)
 		db_rollback(db);
 		return rc;
 	}
-	return ctx_db(&k->ctx, db_commit(db));
+	if ((rc = ctx_db(&k->ctx, db_commit(db))) < 0 || !k->reply ||
+	    (rc = ctx_db(&k->ctx, db_begin_read(db))) < 0)
+		return rc;
+	rc = k->reply(k);
+	db_rollback(db);
+	return rc;
 }
 
 size_t api_body_max(const char *method, const char *path)
@@ -257,6 +262,7 @@ void api_handle(struct req *r)
 	struct call k = {.r = r, .app = app, .status = 200};
 	k.ctx.db = db_acquire(app->db);
 	k.ctx.arena = &r->arena;
+	k.ctx.calendars = &app->calendars;
 	k.ctx.now = (int64_t)time(NULL);
 	k.ctx.ip = http_client_ip(r);
 	int rc = run(&k, rt);

@@ -211,6 +211,13 @@ int db_backup(struct dbc *c, const char *to, void (*progress)(void *arg, int don
 	return be->backup ? be->backup(c, to, progress, arg) : DB_ERROR;
 }
 
+void db_commit_stats(struct dbc *c, uint64_t *commits, uint64_t *syncs)
+{
+	*commits = *syncs = 0;
+	if (HEAD(c)->be->commit_stats)
+		HEAD(c)->be->commit_stats(c, commits, syncs);
+}
+
 const char *db_errmsg(struct dbc *c)
 {
 	return HEAD(c)->be->errmsg(c);

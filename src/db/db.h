@@ -107,6 +107,11 @@ const char *db_file(struct dbc *c);
 int db_backup(struct dbc *c, const char *to, void (*progress)(void *arg, int done, int total),
 	      void *arg);
 
+/* Group commit on SQLite (db_sqlite.c): the write transactions this process has committed to
+ * c's database, and the syncs of its log they waited for; commits / syncs is the mean group.
+ * Both 0 on PostgreSQL, which groups commits itself. */
+void db_commit_stats(struct dbc *c, uint64_t *commits, uint64_t *syncs);
+
 /* The text of the last failure on this connection, for logs. */
 const char *db_errmsg(struct dbc *c);
 
@@ -167,6 +172,8 @@ struct db_backend {
 	/* db_lock / db_unlock */
 	int (*lock)(struct dbc *c, enum db_lock l, int wait);
 	void (*unlock)(struct dbc *c, enum db_lock l);
+	/* db_commit_stats; NULL when the backend has none */
+	void (*commit_stats)(struct dbc *c, uint64_t *commits, uint64_t *syncs);
 };
 
 extern const struct db_backend db_sqlite_backend;

@@ -1,13 +1,23 @@
 /*
  * db_sqlite.c - the embedded SQLite backend of db.h.
  *
- * One sqlite3 handle per pooled connection, in WAL mode with synchronous=FULL (a commit is
- * on disk when it returns) and foreign keys on. Writers take the lock with BEGIN IMMEDIATE,
- * so concurrent requests queue instead of failing: within this process on a mutex, which
- * hands over at once (SQLite's busy handler sleeps and retries, up to 100 ms a time), and
- * against other processes on the busy timeout. Prepared
- * statements are cached per connection, looked up by a hash of their text (db_sql_hash), so
- * SQL built per call is prepared once too.
+ * Each pooled connection has its own sqlite3 handle for reading, in WAL mode with foreign keys
+ * on. The connections of a process to one file share a second handle for writing (struct
+ * sq_file): write transactions take it in turn, on a mutex that hands over at once (SQLite's
+ * busy handler sleeps and retries, up to 100 ms a time), with BEGIN IMMEDIATE against other
+ * processes (which wait on the busy timeout). One writing handle keeps its page cache: a
+ * handle's cache is dropped whenever another handle has written.
+ *
+ * Group commit: the writing handle commits with synchronous=NORMAL, which appends the
+ * transaction to the WAL without waiting for the disk, and hands the handle to the next
+ * writer; then the committer waits until one fdatasync of the WAL, its own or another's that
+ * started after its commit, has put it on disk. db_commit returns only then, so a reply still
+ * follows a durable commit, but the transactions of concurrent requests share one sync. A
+ * read transaction first waits for the commits before it to be durable, so that no reply shows
+ * what a power cut could still take back.
+ *
+ * Prepared statements are cached per handle, looked up by a hash of their text
+ * (db_sql_hash), so SQL built per call is prepared once too.
  */
 #define _GNU_SOURCE /* F_OFD_SETLK */
 #include <errno.h>
@@ -25,26 +35,51 @@
 #include "core/log.h"
 #include "db/db.h"
 
-#define STMT_CACHE 128 /* slots, a power of two */
+#define STMT_SETS	128 /* sets of the statement cache, a power of two */
+#define STMT_WAYS	4   /* statements a set holds, the least recently used replaced first */
 #define BUSY_TIMEOUT_MS 10000
 #define BACKUP_PAGES	1024 /* pages a backup step copies: 4 MB at the default page size */
 #define BACKUP_PAUSE_US 2000 /* between steps, leaving the disk to the server a moment */
 
-struct sq_conn {
-	struct dbc_head head;
-	sqlite3 *h;
+/* An open sqlite3 handle and its prepared statements. */
+struct sq_handle {
+	sqlite3 *db;
 	struct {
 		uint64_t hash; /* of sql */
+		uint64_t used; /* value of `tick` at its last use */
 		char *sql;     /* a copy of the text */
 		sqlite3_stmt *st;
-	} cache[STMT_CACHE];
-	char err[256];
-	int writing; /* holds writer_lock */
-	int lock_fd; /* PATH-lock once db_lock opened it, else -1 */
+	} cache[STMT_SETS * STMT_WAYS];
+	uint64_t tick;
 };
 
-/* One writer at a time in this process (see the top of the file). */
-static pthread_mutex_t writer_lock = PTHREAD_MUTEX_INITIALIZER;
+/* What the connections of this process to one database file share. */
+struct sq_file {
+	struct sq_file *next;
+	char *path; /* sqlite3_db_filename; "" for a database without a file (not shared) */
+	int refs;
+	pthread_mutex_t write; /* held through each write transaction on `writer` */
+	struct sq_handle writer;
+	pthread_mutex_t sync; /* guards what follows */
+	pthread_cond_t synced;
+	uint64_t committed; /* write transactions committed so far */
+	uint64_t durable;   /* of which on disk */
+	uint64_t syncs;	    /* of the WAL, that commits waited for */
+	int syncing;	    /* an fdatasync of the WAL is under way */
+};
+
+static pthread_mutex_t files_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sq_file *files; /* with a file, shared */
+
+struct sq_conn {
+	struct dbc_head head;
+	struct sq_handle own;
+	struct sq_handle *cur; /* &own, or &file->writer in a write transaction */
+	struct sq_file *file;
+	char err[256];
+	int writing; /* holds file->write */
+	int lock_fd; /* PATH-lock once db_lock opened it, else -1 */
+};
 
 struct sq_res {
 	struct db_res_head head;
@@ -56,7 +91,7 @@ struct sq_res {
 
 static int map_error(struct sq_conn *c, int rc)
 {
-	snprintf(c->err, sizeof(c->err), "%s", sqlite3_errmsg(c->h));
+	snprintf(c->err, sizeof(c->err), "%s", sqlite3_errmsg(c->cur->db));
 	switch (rc & 0xff) {
 	case SQLITE_CONSTRAINT:
 		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
@@ -65,16 +100,105 @@ static int map_error(struct sq_conn *c, int rc)
 			return DB_FOREIGN;
 		return DB_ERROR;
 	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return DB_BUSY;
+	case SQLITE_LOCKED: return DB_BUSY;
 	case SQLITE_CANTOPEN:
 	case SQLITE_IOERR:
 	case SQLITE_FULL:
-	case SQLITE_READONLY:
-		return DB_UNAVAILABLE;
-	default:
-		return DB_ERROR;
+	case SQLITE_READONLY: return DB_UNAVAILABLE;
+	default: return DB_ERROR;
 	}
+}
+
+/* Open path into h with the given synchronous setting; on failure errbuf says why. */
+static int handle_open(struct sq_handle *h, const char *path, const char *sync, char *errbuf,
+		       size_t errlen)
+{
+	char pragmas[128];
+	snprintf(pragmas, sizeof(pragmas),
+		 "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;", sync);
+	int rc = sqlite3_open_v2(
+	    path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_extended_result_codes(h->db, 1);
+		sqlite3_busy_timeout(h->db, BUSY_TIMEOUT_MS);
+		rc = sqlite3_exec(h->db, pragmas, NULL, NULL, NULL);
+	}
+	if (rc != SQLITE_OK) {
+		snprintf(errbuf, errlen, "%s: %s", path,
+			 h->db ? sqlite3_errmsg(h->db) : "cannot open");
+		sqlite3_close(h->db);
+		h->db = NULL;
+		return DB_UNAVAILABLE;
+	}
+	return DB_OK;
+}
+
+static void handle_close(struct sq_handle *h)
+{
+	for (int i = 0; i < STMT_SETS * STMT_WAYS; i++) {
+		sqlite3_finalize(h->cache[i].st);
+		free(h->cache[i].sql);
+	}
+	sqlite3_close(h->db);
+}
+
+static void file_free(struct sq_file *f)
+{
+	handle_close(&f->writer);
+	pthread_mutex_destroy(&f->write);
+	pthread_mutex_destroy(&f->sync);
+	pthread_cond_destroy(&f->synced);
+	free(f->path);
+	free(f);
+}
+
+/* The shared part of the file c->own is open on, made (with its writing handle) for the
+ * first connection. */
+static int file_join(struct sq_conn *c, const char *url_path, char *errbuf, size_t errlen)
+{
+	const char *path = sqlite3_db_filename(c->own.db, "main");
+	struct sq_file *f;
+	int rc = DB_OK;
+	pthread_mutex_lock(&files_lock);
+	for (f = *path ? files : NULL; f && strcmp(f->path, path); f = f->next)
+		;
+	if (!f) {
+		if (!(f = calloc(1, sizeof(*f))) || !(f->path = strdup(path)))
+			abort();
+		pthread_mutex_init(&f->write, NULL);
+		pthread_mutex_init(&f->sync, NULL);
+		pthread_cond_init(&f->synced, NULL);
+		if (*path &&
+		    (rc = handle_open(&f->writer, url_path, "NORMAL", errbuf, errlen)) < 0) {
+			file_free(f);
+			f = NULL;
+		} else if (*path) {
+			f->next = files;
+			files = f;
+		} else {
+			f->writer.db = NULL; /* a private database: its connection writes itself */
+		}
+	}
+	if (f)
+		f->refs++;
+	pthread_mutex_unlock(&files_lock);
+	c->file = f;
+	return rc;
+}
+
+static void file_leave(struct sq_file *f)
+{
+	pthread_mutex_lock(&files_lock);
+	int last = --f->refs == 0;
+	if (last && *f->path) {
+		struct sq_file **p = &files;
+		while (*p != f)
+			p = &(*p)->next;
+		*p = f->next;
+	}
+	pthread_mutex_unlock(&files_lock);
+	if (last)
+		file_free(f);
 }
 
 static int sq_connect(struct dbc **out, const char *url, char *errbuf, size_t errlen)
@@ -84,20 +208,13 @@ static int sq_connect(struct dbc **out, const char *url, char *errbuf, size_t er
 	if (!c)
 		abort();
 	c->lock_fd = -1;
-	int rc = sqlite3_open_v2(path, &c->h,
-				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-				 NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_extended_result_codes(c->h, 1);
-		sqlite3_busy_timeout(c->h, BUSY_TIMEOUT_MS);
-		rc = sqlite3_exec(c->h,
-				  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-				  "PRAGMA foreign_keys=ON;",
-				  NULL, NULL, NULL);
+	c->cur = &c->own;
+	if (handle_open(&c->own, path, "FULL", errbuf, errlen) < 0) {
+		free(c);
+		return DB_UNAVAILABLE;
 	}
-	if (rc != SQLITE_OK) {
-		snprintf(errbuf, errlen, "%s: %s", path, c->h ? sqlite3_errmsg(c->h) : "cannot open");
-		sqlite3_close(c->h);
+	if (file_join(c, path, errbuf, errlen) < 0) {
+		handle_close(&c->own);
 		free(c);
 		return DB_UNAVAILABLE;
 	}
@@ -108,42 +225,47 @@ static int sq_connect(struct dbc **out, const char *url, char *errbuf, size_t er
 static void sq_disconnect(struct dbc *dc)
 {
 	struct sq_conn *c = SQ(dc);
-	for (int i = 0; i < STMT_CACHE; i++) {
-		sqlite3_finalize(c->cache[i].st);
-		free(c->cache[i].sql);
-	}
-	sqlite3_close(c->h);
+	handle_close(&c->own);
+	file_leave(c->file);
 	if (c->lock_fd >= 0)
 		close(c->lock_fd);
 	free(c);
 }
 
-/* A statement for sql, from the cache when it is free; *owned is set when the caller must
- * finalize it (cache slot taken by another statement still being stepped). */
+/* A statement for sql, from the cache of the handle in use when it is free; *owned is set when
+ * the caller must finalize it (every slot of its set holds a statement still being stepped). */
 static int prepare(struct sq_conn *c, const char *sql, sqlite3_stmt **st, int *owned)
 {
+	struct sq_handle *h = c->cur;
 	uint64_t hash = db_sql_hash(sql);
-	size_t slot = hash & (STMT_CACHE - 1);
+	size_t set = (hash & (STMT_SETS - 1)) * STMT_WAYS, victim = SIZE_MAX;
 	*owned = 0;
-	if (c->cache[slot].sql && c->cache[slot].hash == hash && !strcmp(c->cache[slot].sql, sql) &&
-	    !sqlite3_stmt_busy(c->cache[slot].st)) {
-		*st = c->cache[slot].st;
-		return DB_OK;
+	for (size_t i = set; i < set + STMT_WAYS; i++) {
+		if (h->cache[i].st && sqlite3_stmt_busy(h->cache[i].st))
+			continue;
+		if (h->cache[i].sql && h->cache[i].hash == hash && !strcmp(h->cache[i].sql, sql)) {
+			h->cache[i].used = ++h->tick;
+			*st = h->cache[i].st;
+			return DB_OK;
+		}
+		if (victim == SIZE_MAX || h->cache[i].used < h->cache[victim].used)
+			victim = i;
 	}
-	int rc = sqlite3_prepare_v3(c->h, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+	int rc = sqlite3_prepare_v3(h->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
 	if (rc != SQLITE_OK)
 		return map_error(c, rc);
-	if (c->cache[slot].st && sqlite3_stmt_busy(c->cache[slot].st)) {
+	if (victim == SIZE_MAX) {
 		*owned = 1;
-	} else {
-		sqlite3_finalize(c->cache[slot].st);
-		free(c->cache[slot].sql);
-		c->cache[slot].hash = hash;
-		c->cache[slot].sql = strdup(sql);
-		c->cache[slot].st = *st;
-		if (!c->cache[slot].sql)
-			abort();
+		return DB_OK;
 	}
+	sqlite3_finalize(h->cache[victim].st);
+	free(h->cache[victim].sql);
+	h->cache[victim].hash = hash;
+	h->cache[victim].used = ++h->tick;
+	h->cache[victim].sql = strdup(sql);
+	h->cache[victim].st = *st;
+	if (!h->cache[victim].sql)
+		abort();
 	return DB_OK;
 }
 
@@ -175,8 +297,7 @@ static void done(sqlite3_stmt *st, int owned)
 	}
 }
 
-static int sq_exec(struct dbc *dc, const char *sql, const struct db_val *p, int n,
-		   int64_t *changes)
+static int sq_exec(struct dbc *dc, const char *sql, const struct db_val *p, int n, int64_t *changes)
 {
 	struct sq_conn *c = SQ(dc);
 	sqlite3_stmt *st;
@@ -187,9 +308,9 @@ static int sq_exec(struct dbc *dc, const char *sql, const struct db_val *p, int 
 		int s;
 		while ((s = sqlite3_step(st)) == SQLITE_ROW)
 			;
-		rc = s == SQLITE_DONE ? DB_OK : map_error(c, sqlite3_extended_errcode(c->h));
+		rc = s == SQLITE_DONE ? DB_OK : map_error(c, sqlite3_extended_errcode(c->cur->db));
 		if (rc == DB_OK && changes)
-			*changes = sqlite3_changes64(c->h);
+			*changes = sqlite3_changes64(c->cur->db);
 	}
 	done(st, owned);
 	return rc;
@@ -227,7 +348,7 @@ static int sq_next(struct db_res *dr)
 	if (s == SQLITE_DONE)
 		return 0;
 	struct sq_conn *c = SQ(r->head.conn);
-	return map_error(c, sqlite3_extended_errcode(c->h));
+	return map_error(c, sqlite3_extended_errcode(c->cur->db));
 }
 
 static int64_t sq_int(struct db_res *dr, int col)
@@ -264,26 +385,77 @@ static void sq_res_free(struct db_res *dr)
 static int sq_script(struct dbc *dc, const char *sql)
 {
 	struct sq_conn *c = SQ(dc);
-	int rc = sqlite3_exec(c->h, sql, NULL, NULL, NULL);
-	return rc == SQLITE_OK ? DB_OK : map_error(c, sqlite3_extended_errcode(c->h));
+	int rc = sqlite3_exec(c->cur->db, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? DB_OK : map_error(c, sqlite3_extended_errcode(c->cur->db));
+}
+
+/* fdatasync the WAL of f (through a descriptor of its own: a sync covers the file, whoever
+ * wrote it). No WAL: nothing waits, a checkpoint has synced the database file. */
+static int wal_sync(struct sq_file *f)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s-wal", f->path);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? DB_OK : DB_UNAVAILABLE;
+	int rc = fdatasync(fd) == 0 ? DB_OK : DB_UNAVAILABLE;
+	close(fd);
+	return rc;
+}
+
+/* Wait until the first `upto` write transactions of f are on disk, syncing the WAL when no one
+ * else is. */
+static int durable_wait(struct sq_conn *c, uint64_t upto)
+{
+	struct sq_file *f = c->file;
+	int rc = DB_OK;
+	pthread_mutex_lock(&f->sync);
+	while (f->durable < upto && rc == DB_OK) {
+		if (f->syncing) {
+			pthread_cond_wait(&f->synced, &f->sync);
+			continue;
+		}
+		uint64_t committed = f->committed;
+		f->syncing = 1;
+		pthread_mutex_unlock(&f->sync);
+		rc = wal_sync(f);
+		pthread_mutex_lock(&f->sync);
+		f->syncing = 0;
+		f->syncs++;
+		if (rc == DB_OK && committed > f->durable)
+			f->durable = committed;
+		pthread_cond_broadcast(&f->synced);
+	}
+	pthread_mutex_unlock(&f->sync);
+	if (rc < 0)
+		snprintf(c->err, sizeof(c->err), "%s-wal: fdatasync: %s", f->path, strerror(errno));
+	return rc;
 }
 
 static void writer_done(struct sq_conn *c)
 {
 	if (c->writing) {
 		c->writing = 0;
-		pthread_mutex_unlock(&writer_lock);
+		c->cur = &c->own;
+		pthread_mutex_unlock(&c->file->write);
 	}
 }
 
 static int sq_begin(struct dbc *dc, int write)
 {
 	struct sq_conn *c = SQ(dc);
-	if (!write)
-		return sq_script(dc, "BEGIN");
-	pthread_mutex_lock(&writer_lock);
+	if (!write) {
+		pthread_mutex_lock(&c->file->sync);
+		uint64_t committed = c->file->committed;
+		pthread_mutex_unlock(&c->file->sync);
+		int rc = durable_wait(c, committed);
+		return rc < 0 ? rc : sq_exec(dc, "BEGIN", NULL, 0, NULL);
+	}
+	pthread_mutex_lock(&c->file->write);
 	c->writing = 1;
-	int rc = sq_script(dc, "BEGIN IMMEDIATE");
+	if (c->file->writer.db)
+		c->cur = &c->file->writer;
+	int rc = sq_exec(dc, "BEGIN IMMEDIATE", NULL, 0, NULL);
 	if (rc < 0)
 		writer_done(c);
 	return rc;
@@ -292,18 +464,35 @@ static int sq_begin(struct dbc *dc, int write)
 static int sq_commit(struct dbc *dc)
 {
 	struct sq_conn *c = SQ(dc);
-	int rc = sq_script(dc, "COMMIT");
-	if (rc == DB_OK)
-		writer_done(c);
-	return rc;
+	int group = c->writing && c->cur == &c->file->writer;
+	int rc = sq_exec(dc, "COMMIT", NULL, 0, NULL);
+	if (rc < 0)
+		return rc;
+	uint64_t seq = 0;
+	if (group) {
+		pthread_mutex_lock(&c->file->sync);
+		seq = ++c->file->committed;
+		pthread_mutex_unlock(&c->file->sync);
+	}
+	writer_done(c);
+	return group ? durable_wait(c, seq) : DB_OK;
 }
 
 static void sq_rollback(struct dbc *dc)
 {
 	struct sq_conn *c = SQ(dc);
-	if (!sqlite3_get_autocommit(c->h))
-		sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
+	if (!sqlite3_get_autocommit(c->cur->db))
+		sqlite3_exec(c->cur->db, "ROLLBACK", NULL, NULL, NULL);
 	writer_done(c);
+}
+
+static void sq_commit_stats(struct dbc *dc, uint64_t *commits, uint64_t *syncs)
+{
+	struct sq_file *f = SQ(dc)->file;
+	pthread_mutex_lock(&f->sync);
+	*commits = f->committed;
+	*syncs = f->syncs;
+	pthread_mutex_unlock(&f->sync);
 }
 
 static const char *sq_errmsg(struct dbc *dc)
@@ -317,7 +506,7 @@ static int sq_check(struct dbc *dc, char *why, size_t len)
 	struct sq_conn *c = SQ(dc);
 	for (size_t i = 0; i < 2; i++) {
 		sqlite3_stmt *st;
-		int rc = sqlite3_prepare_v2(c->h, checks[i], -1, &st, NULL);
+		int rc = sqlite3_prepare_v2(c->own.db, checks[i], -1, &st, NULL);
 		if (rc != SQLITE_OK)
 			return map_error(c, rc);
 		int bad = 0;
@@ -328,7 +517,7 @@ static int sq_check(struct dbc *dc, char *why, size_t len)
 			if (bad)
 				snprintf(why, len, "%s: %s", checks[i], t ? t : "?");
 		} else if (rc != SQLITE_DONE) {
-			rc = map_error(c, sqlite3_extended_errcode(c->h));
+			rc = map_error(c, sqlite3_extended_errcode(c->own.db));
 			sqlite3_finalize(st);
 			return rc;
 		}
@@ -341,7 +530,7 @@ static int sq_check(struct dbc *dc, char *why, size_t len)
 
 static const char *sq_file(struct dbc *dc)
 {
-	return sqlite3_db_filename(SQ(dc)->h, "main");
+	return sqlite3_db_filename(SQ(dc)->own.db, "main");
 }
 
 /* ---- online backup (db_backup) ---- */
@@ -357,9 +546,10 @@ static int sq_backup(struct dbc *dc, const char *to, void (*progress)(void *, in
 	 * would start again after each. */
 	if ((rc = sqlite3_open_v2(to, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL)) ||
 	    (rc = sqlite3_exec(dst, "PRAGMA journal_mode=OFF", NULL, NULL, NULL)) ||
-	    (rc = sqlite3_exec(c->h, "BEGIN; SELECT COUNT(*) FROM sqlite_schema", NULL, NULL, NULL)))
+	    (rc = sqlite3_exec(c->own.db, "BEGIN; SELECT COUNT(*) FROM sqlite_schema", NULL, NULL,
+			       NULL)))
 		goto failed;
-	if (!(b = sqlite3_backup_init(dst, "main", c->h, "main"))) {
+	if (!(b = sqlite3_backup_init(dst, "main", c->own.db, "main"))) {
 		rc = sqlite3_extended_errcode(dst);
 		goto failed;
 	}
@@ -374,7 +564,7 @@ static int sq_backup(struct dbc *dc, const char *to, void (*progress)(void *, in
 	sqlite3_backup_finish(b);
 	if (rc != SQLITE_DONE)
 		goto failed;
-	sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(c->own.db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(dst);
 	/* durable before the caller gives it its name */
 	fd = open(to, O_RDONLY | O_CLOEXEC);
@@ -386,8 +576,8 @@ static int sq_backup(struct dbc *dc, const char *to, void (*progress)(void *, in
 	return rc;
 failed:
 	snprintf(c->err, sizeof(c->err), "backup to %s: %s", to, sqlite3_errstr(rc));
-	if (!sqlite3_get_autocommit(c->h))
-		sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
+	if (!sqlite3_get_autocommit(c->own.db))
+		sqlite3_exec(c->own.db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(dst);
 	return DB_UNAVAILABLE;
 }
@@ -400,7 +590,7 @@ failed:
 static int sq_lock(struct dbc *dc, enum db_lock l, int wait)
 {
 	struct sq_conn *c = SQ(dc);
-	const char *file = sqlite3_db_filename(c->h, "main");
+	const char *file = sqlite3_db_filename(c->own.db, "main");
 	if (!file || !*file)
 		return DB_OK;
 	if (c->lock_fd < 0) {
@@ -462,4 +652,5 @@ const struct db_backend db_sqlite_backend = {
 	.blob_column = "BLOB",
 	.lock = sq_lock,
 	.unlock = sq_unlock,
+	.commit_stats = sq_commit_stats,
 };

@@ -155,7 +155,8 @@ static int bad_row(struct ctx *c, const char *day)
 	return ctx_fail(c, E_INTERNAL, NULL, "工作日历数据有误（%s），请联系系统管理员", day);
 }
 
-int calendar_load(struct ctx *c, struct calendar *cal)
+/* Read calendar_days into cal, from c->arena. */
+static int read_table(struct ctx *c, struct calendar *cal)
 {
 	struct entry {
 		int32_t day;
@@ -165,10 +166,6 @@ int calendar_load(struct ctx *c, struct calendar *cal)
 	struct db_res *r = NULL;
 	int rc;
 
-	if (c->calendar) {
-		*cal = *c->calendar;
-		return E_OK;
-	}
 	*cal = (struct calendar){.first = 1, .last = 0, .kind = NULL};
 	rc = db_query(c->db, &r, "SELECT day, kind FROM calendar_days", NULL, 0);
 	if (rc < 0)
@@ -213,9 +210,76 @@ out:
 	free(v);
 	if (rc < 0)
 		*cal = (struct calendar){.first = 1, .last = 0, .kind = NULL};
-	else if ((c->calendar = arena_alloc(c->arena, sizeof(*cal))))
-		*c->calendar = *cal;
 	return rc;
+}
+
+static size_t kind_bytes(const struct calendar *cal)
+{
+	return cal->last < cal->first ? 0 : (size_t)(cal->last - cal->first + 1);
+}
+
+void calendar_cache_clear(struct calendar_cache *cache)
+{
+	free(cache->cal.kind);
+	cache->cal.kind = NULL;
+	cache->rev = 0;
+}
+
+/* Copy `from` into `to`, its days into `kind` (kind_bytes long). */
+static void calendar_copy(struct calendar *to, const struct calendar *from, unsigned char *kind)
+{
+	*to = *from;
+	to->kind = kind;
+	if (kind)
+		memcpy(kind, from->kind, kind_bytes(from));
+}
+
+int calendar_load(struct ctx *c, struct calendar *cal)
+{
+	struct calendar_cache *cache = c->calendars;
+	int64_t rev = 0;
+	int rc, hit = 0;
+	if (c->calendar) {
+		*cal = *c->calendar;
+		return E_OK;
+	}
+	if (cache && (rc = ctx_int(c, "SELECT rev FROM calendar_rev", NULL, 0, &rev)) < 0)
+		return rc;
+	if (cache) {
+		pthread_mutex_lock(&cache->lock);
+		if ((hit = rev && cache->rev == rev)) {
+			size_t n = kind_bytes(&cache->cal);
+			calendar_copy(cal, &cache->cal, n ? arena_alloc(c->arena, n) : NULL);
+		}
+		pthread_mutex_unlock(&cache->lock);
+	}
+	if (!hit && (rc = read_table(c, cal)) < 0)
+		return rc;
+	if (!hit && cache) {
+		size_t n = kind_bytes(cal);
+		unsigned char *kind = n ? malloc(n) : NULL;
+		if (n && !kind)
+			abort();
+		pthread_mutex_lock(&cache->lock);
+		if (rev > cache->rev) { /* not overtaken by a request that read a later one */
+			free(cache->cal.kind);
+			calendar_copy(&cache->cal, cal, kind);
+			cache->rev = rev;
+			kind = NULL;
+		}
+		pthread_mutex_unlock(&cache->lock);
+		free(kind);
+	}
+	if ((c->calendar = arena_alloc(c->arena, sizeof(*cal))))
+		*c->calendar = *cal;
+	return E_OK;
+}
+
+/* A change to calendar_days: the servers' caches read the table again. */
+static int calendar_changed(struct ctx *c)
+{
+	c->calendar = NULL; /* this request too */
+	return ctx_db(c, db_exec(c->db, "UPDATE calendar_rev SET rev = rev + 1", NULL, 0, NULL));
 }
 
 int32_t calendar_known_until(const struct calendar *cal)
@@ -422,16 +486,15 @@ static int store(struct ctx *c, const struct calendar_row *row, json_t **old)
 		     *old ? "UPDATE calendar_days SET kind = ?, name = ? WHERE day = ?"
 			  : "INSERT INTO calendar_days (kind, name, day) VALUES (?, ?, ?)",
 		     v, 3, NULL);
-	if (rc < 0) {
+	if ((rc = ctx_db(c, rc)) < 0 || (rc = calendar_changed(c)) < 0) {
 		json_decref(*old);
 		*old = NULL;
 	}
-	return ctx_db(c, rc);
+	return rc;
 }
 
 int calendar_set(struct ctx *c, const char *day, const char *kind, const char *name, json_t **out)
 {
-	c->calendar = NULL; /* the request reads the table afresh after a change */
 	static const char *const fields[] = {"", "day", "kind", "name"};
 	struct calendar_row row;
 	const char *why;
@@ -453,7 +516,6 @@ int calendar_set(struct ctx *c, const char *day, const char *kind, const char *n
 
 int calendar_delete(struct ctx *c, const char *day)
 {
-	c->calendar = NULL; /* the request reads the table afresh after a change */
 	struct db_res *r;
 	json_t *payload = NULL;
 	int32_t d;
@@ -479,7 +541,8 @@ int calendar_delete(struct ctx *c, const char *day)
 		return ctx_fail(c, E_NOT_FOUND, "day", "工作日历中没有%s（该日按周末规则计算）",
 				text);
 	if ((rc = ctx_db(
-		 c, db_exec(c->db, "DELETE FROM calendar_days WHERE day = ?", key, 1, NULL))) < 0) {
+		 c, db_exec(c->db, "DELETE FROM calendar_days WHERE day = ?", key, 1, NULL))) < 0 ||
+	    (rc = calendar_changed(c)) < 0) {
 		json_decref(payload);
 		return rc;
 	}

@@ -22,6 +22,7 @@
 #ifndef SHENPI_CALENDAR_H
 #define SHENPI_CALENDAR_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,7 +74,17 @@ struct calendar {
 	unsigned char *kind; /* enum calendar_kind, kind[day - first]; from the ctx arena */
 };
 
-/* Read the whole table into cal; memory comes from c->arena. */
+/* The calendar as a server last read it, shared by its requests (ctx.calendars): a zeroed
+ * struct is empty and ready; calendar_cache_clear frees what it holds. */
+struct calendar_cache {
+	pthread_mutex_t lock;
+	int64_t rev;	     /* calendar_rev.rev when read; 0: nothing yet */
+	struct calendar cal; /* kind from malloc */
+};
+void calendar_cache_clear(struct calendar_cache *cache);
+
+/* The whole table into cal; memory comes from c->arena. With c->calendars, from that cache
+ * unless the table has changed since (calendar_rev). */
 int calendar_load(struct ctx *c, struct calendar *cal);
 /* The last day of the last year the table has any day of: later dates are counted with the
  * weekend rule alone, which is a guess until that year's notice is entered. */

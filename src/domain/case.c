@@ -691,7 +691,7 @@ static int no_supervisor(struct ctx *c)
 	return E_OK;
 }
 
-int case_apply(struct ctx *c, json_t *in, json_t **out)
+int case_apply(struct ctx *c, json_t *in, const char **no)
 {
 	struct item_info it;
 	struct applicant ap;
@@ -786,7 +786,8 @@ int case_apply(struct ctx *c, json_t *in, json_t **out)
 	if ((rc = event_append(c, it.center_id, k.id, "case.apply",
 			       (json_object_set_new(ev, "no", json_string(k.no)), ev))) < 0)
 		return rc;
-	return out ? case_get(c, k.no, out) : E_OK;
+	*no = arena_strdup(c->arena, k.no);
+	return E_OK;
 }
 
 /* ---- transitions ---- */
@@ -1171,7 +1172,7 @@ static const struct action actions[] = {
     {"pickup", act_pickup, 0},
 };
 
-int case_act(struct ctx *c, const char *no, const char *name, json_t *in, json_t **out)
+int case_act(struct ctx *c, const char *no, const char *name, json_t *in)
 {
 	const struct action *act = NULL;
 	struct kase k;
@@ -1195,9 +1196,9 @@ int case_act(struct ctx *c, const char *no, const char *name, json_t *in, json_t
 		json_decref(ev);
 		return rc;
 	}
-	if ((rc = stats_on_case(c, k.id, name)) < 0 || (rc = case_event(c, &k, name, ev)) < 0)
+	if ((rc = stats_on_case(c, k.id, name)) < 0)
 		return rc;
-	return out ? case_get(c, no, out) : E_OK;
+	return case_event(c, &k, name, ev);
 }
 
 /* ---- reading ---- */

@@ -42,13 +42,13 @@
 #define CASE_MAX_NAME 100   /* names, numbers, phones */
 #define CASE_MAX_PAGE 100
 
-/* Apply: in as in POST /api/v1/cases; *out gets the case. */
-int case_apply(struct ctx *c, json_t *in, json_t **out);
+/* Apply: in as in POST /api/v1/cases; *no gets the new case's number (from c->arena), for
+ * case_get once committed. */
+int case_apply(struct ctx *c, json_t *in, const char **no);
 /* A transition on case `no`: action is one of "materials", "accept", "refuse", "supplement",
  * "resupply", "withdraw", "submit", "return", "transfer-out", "transfer-back", "complete",
- * "pickup" with its body `in`; *out gets the case afterwards. E_NOT_FOUND for an unknown
- * action. */
-int case_act(struct ctx *c, const char *no, const char *action, json_t *in, json_t **out);
+ * "pickup" with its body `in`. E_NOT_FOUND for an unknown action. */
+int case_act(struct ctx *c, const char *no, const char *action, json_t *in);
 /* The case as JSON if the actor may see it (an overview when they may only see that);
  * E_NOT_FOUND otherwise. */
 int case_get(struct ctx *c, const char *no, json_t **out);

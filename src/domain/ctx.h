@@ -45,8 +45,10 @@ struct ctx {
 	const struct actor *actor; /* NULL: the system itself (CLI, init) */
 	int64_t now;		   /* Unix seconds */
 	const char *ip;		   /* client address, for throttling and events; may be "" */
-	/* the working-day calendar, read once per request by calendar_load() */
+	/* the working-day calendar, read once per request by calendar_load(), from the server's
+	 * cache when there is one */
 	struct calendar *calendar;
+	struct calendar_cache *calendars;
 	/* details of the last failure */
 	const char *fail_field;
 	const char *fail_message;

@@ -3,6 +3,7 @@
  */
 #include "domain/stats.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,11 +99,10 @@ static const struct rollup rollups[] = {
 };
 #define NROLLUPS (sizeof(rollups) / sizeof(rollups[0]))
 
-/* The upsert of fact f into rollup ru over the cases meeting `where` too. */
-static const char *fact_sql(struct ctx *c, const struct fact *f, const struct rollup *ru,
-			    const char *where)
+/* The upsert of fact f into rollup ru over the cases meeting `where` too, from malloc. */
+static char *fact_sql(const struct fact *f, const struct rollup *ru, const char *where)
 {
-	struct buf set = BUF_INIT(4096);
+	struct buf set = BUF_INIT(4096), sql = BUF_INIT(8192);
 	const char *col = f->cols;
 	while (*col) {
 		size_t n = strcspn(col, ",");
@@ -111,14 +111,38 @@ static const char *fact_sql(struct ctx *c, const struct fact *f, const struct ro
 		col += n;
 		col += strspn(col, ", ");
 	}
-	const char *sql = arena_printf(
-	    c->arena,
+	buf_addf(
+	    &sql,
 	    "INSERT INTO %s (%s, %s) SELECT %s, %s, %s FROM cases k WHERE %s AND %s GROUP BY %s "
 	    "ON CONFLICT (%s) DO UPDATE SET %s",
 	    ru->table, ru->keys, f->cols, f->day, ru->case_keys, f->sums, where, f->cond, ru->group,
 	    ru->keys, set.buf);
 	buf_release(&set);
-	return sql;
+	char *text = buf_detach(&sql, NULL);
+	if (!text)
+		abort();
+	return text;
+}
+
+/* Every fact_sql, built once (a transition runs two of them): of one case (k.id = ?) into each
+ * rollup, and of all cases into stats_daily (stats_rebuild). */
+enum { ONE_CASE, ALL_CASES };
+static char *upserts[2][NFACTS][NROLLUPS];
+static pthread_once_t upserts_once = PTHREAD_ONCE_INIT;
+
+static void upserts_build(void)
+{
+	for (size_t i = 0; i < NFACTS; i++)
+		for (size_t j = 0; j < NROLLUPS; j++) {
+			upserts[ONE_CASE][i][j] = fact_sql(&facts[i], &rollups[j], "k.id = ?");
+			upserts[ALL_CASES][i][j] = fact_sql(&facts[i], &rollups[j], "1 = 1");
+		}
+}
+
+static const char *upsert(int which, size_t fact, size_t rollup)
+{
+	pthread_once(&upserts_once, upserts_build);
+	return upserts[which][fact][rollup];
 }
 
 /* The working days a case took from acceptance to completion, its pauses left out. */
@@ -130,14 +154,14 @@ static int used_days(const struct calendar *cal, int32_t accepted, int32_t compl
 
 int stats_on_case(struct ctx *c, int64_t case_id, const char *action)
 {
-	const struct fact *f = NULL;
 	struct db_val p[2];
 	int n = 0, rc = E_OK;
-	for (size_t i = 0; i < NFACTS && !f; i++)
-		if (!strcmp(facts[i].action, action))
-			f = &facts[i];
-	if (!f)
+	size_t fi = 0;
+	while (fi < NFACTS && strcmp(facts[fi].action, action))
+		fi++;
+	if (fi == NFACTS)
 		return E_OK;
+	const struct fact *f = &facts[fi];
 	if (f->used_days) {
 		struct calendar cal;
 		struct db_res *r;
@@ -159,7 +183,7 @@ int stats_on_case(struct ctx *c, int64_t case_id, const char *action)
 	}
 	p[n++] = DBI(case_id);
 	for (size_t i = 0; i < NROLLUPS && rc >= 0; i++)
-		rc = db_exec(c->db, fact_sql(c, f, &rollups[i], "k.id = ?"), p, n, NULL);
+		rc = db_exec(c->db, upsert(ONE_CASE, fi, i), p, n, NULL);
 	return rc < 0 ? ctx_db(c, rc) : E_OK;
 }
 
@@ -243,8 +267,7 @@ int stats_rebuild(struct ctx *c)
 	if (rc == 0)
 		rc = db_exec(c->db, "DELETE FROM stats_center_daily", NULL, 0, NULL);
 	for (size_t i = 0; i < NFACTS && rc == 0; i++)
-		rc = db_exec(c->db, fact_sql(c, &facts[i], &rollups[0], "1 = 1"), zero,
-			     facts[i].used_days, NULL);
+		rc = db_exec(c->db, upsert(ALL_CASES, i, 0), zero, facts[i].used_days, NULL);
 	if (rc < 0)
 		return ctx_db(c, rc);
 	return (rc = rebuild_used_days(c)) < 0 ? rc : rebuild_centers(c);

@@ -566,6 +566,10 @@ static void test_concurrent_writers(void **state)
 	exec_ok(c, "INSERT INTO ut_counter (id, n) VALUES (1, 0)", NULL, 0);
 	db_release(c);
 
+	uint64_t commits0, syncs0, commits, syncs;
+	c = db_acquire(g_db);
+	db_commit_stats(c, &commits0, &syncs0);
+	db_release(c);
 	memset(w, 0, sizeof(w));
 	for (i = 0; i < WRITERS; i++) {
 		w[i].id = i;
@@ -592,7 +596,19 @@ static void test_concurrent_writers(void **state)
 		assert_int_equal(query_int(c, "SELECT COUNT(*) FROM ut_seq WHERE thread = ?", p, 1),
 				 WRITES_PER_THREAD);
 	}
+	/* SQLite: every commit waited for a sync of the WAL, and concurrent ones shared theirs */
+	db_commit_stats(c, &commits, &syncs);
 	db_release(c);
+	if (!strcmp(g_kind, "sqlite")) {
+		assert_int_equal(commits - commits0, WRITERS * WRITES_PER_THREAD);
+		assert_true(syncs - syncs0 >= 1);
+		if (syncs - syncs0 >= commits - commits0)
+			fail_msg("%d writers: %llu commits took %llu syncs, none shared", WRITERS,
+				 (unsigned long long)(commits - commits0),
+				 (unsigned long long)(syncs - syncs0));
+	} else {
+		assert_true(commits == 0 && syncs == 0);
+	}
 }
 
 /* The embedded migrations apply on this backend, and a second run applies none. */
