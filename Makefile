@@ -16,7 +16,7 @@ UNIT      := $(sort $(wildcard tests/unit/test_*.c))
 DB        ?= sqlite:var/shenpi.db
 LISTEN    ?= 127.0.0.1:8080
 
-.PHONY: all run test build web clean format bench bench-notice bench-scale fuzz
+.PHONY: all run test build web clean format bench bench-notice bench-scale soak fuzz
 all: build web
 
 build: bin/shenpi
@@ -77,6 +77,20 @@ bench-notice: build/bench/notice
 bench-scale: bin/shenpi
 	@$(BENCH_MACHINE); echo "== bench/scale.sh"
 	bench/scale.sh
+
+# docs/reliability.md, "Load (soak)": ten minutes of the lifecycle at a steady rate over 64
+# clients on SQLite, then on PostgreSQL (a private server, stopped after); fails on any failed
+# request or an RSS grown by more than 10 %. tests/http/soak.test.mjs is the short run.
+SOAK_PG_DIR  ?= /tmp/shenpi-soak-pg
+SOAK_PG_PORT ?= 54341
+SOAK_ARGS    ?=
+soak: bin/shenpi
+	@$(BENCH_MACHINE); echo "== node bench/soak.mjs $(SOAK_ARGS)"
+	node bench/soak.mjs $(SOAK_ARGS)
+	@url=$$(scripts/pg.sh start $(SOAK_PG_DIR) $(SOAK_PG_PORT)) && \
+	  trap 'scripts/pg.sh stop $(SOAK_PG_DIR)' EXIT && \
+	  $(BENCH_MACHINE) && echo "== SHENPI_TEST_DB=pg SHENPI_PG_URL=$$url node bench/soak.mjs $(SOAK_ARGS)" && \
+	  SHENPI_TEST_DB=pg SHENPI_PG_URL=$$url node bench/soak.mjs $(SOAK_ARGS)
 
 # libFuzzer targets (tests/fuzz, docs/reliability.md): the sources built once with clang's
 # coverage instrumentation and ASan+UBSan into an archive, each target linked against it.

@@ -159,6 +159,17 @@ static int forbidden_char(unsigned char ch)
 	return ch < 0x20 || ch == 0x7f || strchr("\\/:*?\"<>|", ch);
 }
 
+/* The invisible format characters of the 3-byte UTF-8 sequence s: zero-width spaces and
+ * joiners, direction marks, embeddings, overrides and isolates (U+200B..U+200F,
+ * U+202A..U+202E, U+2060..U+2069), the BOM. "发票\u202Efdp.exe" shows as "发票exe.pdf". */
+static int invisible(const unsigned char *s)
+{
+	return (s[0] == 0xe2 && s[1] == 0x80 &&
+		((s[2] >= 0x8b && s[2] <= 0x8f) || (s[2] >= 0xaa && s[2] <= 0xae))) ||
+	       (s[0] == 0xe2 && s[1] == 0x81 && s[2] >= 0xa0 && s[2] <= 0xa9) ||
+	       (s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf);
+}
+
 const char *attach_clean_name(struct arena *a, const char *name)
 {
 	const char *base = name ? name : "";
@@ -175,8 +186,10 @@ const char *attach_clean_name(struct arena *a, const char *name)
 			n = 1;
 			continue;
 		}
-		/* controls, C1 controls (U+0080..U+009F) and the characters file systems refuse */
-		if ((n == 1 && forbidden_char(s[i])) || (s[i] == 0xc2 && s[i + 1] < 0xa0))
+		/* controls, C1 controls (U+0080..U+009F), the characters file systems refuse
+		 * and the invisible ones that change how the rest reads */
+		if ((n == 1 && forbidden_char(s[i])) || (s[i] == 0xc2 && s[i + 1] < 0xa0) ||
+		    (n == 3 && invisible(s + i)))
 			continue;
 		starts_at[chars++] = o;
 		memcpy(out + o, s + i, n);

@@ -72,7 +72,8 @@ int attach_fetch(struct ctx *c, const char *from, int64_t *count);
 /* The MIME type of data judged by its bytes, or NULL when it is no type we accept. */
 const char *attach_sniff(const void *data, size_t len);
 /* A file name safe to store and to send back, in the arena: its last path component only,
- * valid UTF-8 without control characters or any of \ / : * ? " < > |, no leading or
+ * valid UTF-8 without control characters, invisible format characters (zero-width ones,
+ * direction marks and overrides) or any of \ / : * ? " < > |, no leading or
  * trailing dots or spaces, at most ATTACH_MAX_NAME characters (the extension kept);
  * "未命名" when nothing is left. */
 const char *attach_clean_name(struct arena *a, const char *name);

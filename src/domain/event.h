@@ -23,8 +23,10 @@ int event_append(struct ctx *c, int64_t center_id, int64_t case_id, const char *
 int event_list(struct ctx *c, int64_t after, int64_t size, json_t **out);
 
 /* Recompute the whole chain. Returns 0 when intact; otherwise E_INTERNAL with *bad_seq set
- * to the first record that does not verify and *why to a short Chinese reason.
- * *count gets the number of events checked. */
+ * to the first record that does not verify (a record changed with its own hash recomputed is
+ * found by the next one, which still names its old hash, and is the one named; a deleted one
+ * by its number) and *why to a short Chinese reason. *count gets the number of events before
+ * *bad_seq that verified (all of them when intact). */
 int event_verify(struct ctx *c, int64_t *count, int64_t *bad_seq, const char **why);
 
 #endif

@@ -1,6 +1,8 @@
-// The event log: the feed a provincial platform pulls, its hash chain, and `shenpi verify`.
+// The event log: the feed a provincial platform pulls, its hash chain, and `shenpi verify`
+// naming the event that was edited (also with its hash recomputed) or deleted, on either backend.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { startServer, expectError, expectStatus } from './server.mjs';
 
 let srv, admin, adminId;
@@ -93,24 +95,71 @@ test('the feed needs login', async () => {
   expectError(await srv.req('GET', '/api/v1/events?after=0'), 401, 'unauthenticated');
 });
 
-test('shenpi verify: intact chain → exit 0; a tampered event → non-zero, naming its seq', async () => {
-  const ok = await srv.cli(['verify']);
-  assert.equal(ok.code, 0, `verify on an intact database:\n${ok.out}`);
-  assert.match(ok.out, /intact|完好|完整|ok/i, `says the chain is intact:\n${ok.out}`);
-
-  const ev = (await feed('?after=0&size=1000')).items;
-  const third = ev.find((e) => e.seq === 3);
-  assert.ok(third, 'an event with seq 3 exists');
-  let sql = "UPDATE events SET payload = '{\"tampered\":true}' WHERE seq = 3";
+// Tampering as an attacker who can write to the database would, with the sqlite3 or psql CLI
+// (server.mjs: on PostgreSQL past any trigger), dropping any guard trigger on SQLite first.
+async function tamper(sql) {
   if (srv.db.url.startsWith('sqlite:')) {
-    // An attacker with file access drops any guard triggers first.
     const trig = (await srv.db.sql("SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='events'"))
       .split('\n').map((s) => s.trim()).filter(Boolean);
     sql = trig.map((t) => `DROP TRIGGER "${t}";`).join(' ') + ' ' + sql;
   }
   await srv.db.sql(sql);
+}
+const quote = (v) => (v === null ? 'NULL' : typeof v === 'number' ? String(v) : `'${String(v).replaceAll("'", "''")}'`);
 
+/** Event seq as stored: the feed's fields, the payload's text exactly as in its row. */
+async function stored(seq) {
+  const e = (await feed(`?after=${seq - 1}&size=1`)).items[0];
+  assert.equal(e?.seq, seq, `event ${seq} exists`);
+  return { ...e, payload: (await srv.db.sql(`SELECT payload FROM events WHERE seq = ${seq}`)).replace(/\n$/, '') };
+}
+
+/** The hash of an event as event.c computes it, which anybody reading the source can do too. */
+const hashOf = (e, payload = e.payload) => createHash('sha256').update(
+  [e.prev_hash, e.seq, e.at, e.center_id ?? '', e.actor_id ?? '', e.case_id ?? '', e.type, payload].join('|')).digest('hex');
+
+async function expectIntact() {
+  const ok = await srv.cli(['verify']);
+  assert.equal(ok.code, 0, `verify on an intact database:\n${ok.out}`);
+  assert.match(ok.out, /事件哈希链完整/, `says the chain is intact:\n${ok.out}`);
+}
+
+/** shenpi verify fails and names event seq (and no other). */
+async function expectNamed(seq) {
   const bad = await srv.cli(['verify']);
-  assert.notEqual(bad.code, 0, `verify must fail after tampering:\n${bad.out}`);
-  assert.match(bad.out, /(seq|事件|序号|#|第)\s*[=:：]?\s*3(?!\d)/i, `names seq 3:\n${bad.out}`);
+  assert.equal(bad.code, 1, `verify must fail after tampering:\n${bad.out}`);
+  assert.match(bad.out, /事件哈希链校验失败/, bad.out);
+  assert.deepEqual([...bad.out.matchAll(/seq=(\d+)/g)].map((m) => Number(m[1])), [seq], `names seq ${seq} only:\n${bad.out}`);
+}
+
+test('shenpi verify names the event whose payload was edited', async () => {
+  await expectIntact();
+  const e = await stored(3);
+  await tamper(`UPDATE events SET payload = '{"tampered":true}' WHERE seq = 3`);
+  await expectNamed(3);
+  await tamper(`UPDATE events SET payload = ${quote(e.payload)} WHERE seq = 3`);
+  await expectIntact();
+});
+
+test('shenpi verify names the event edited with its own hash recomputed', async () => {
+  const e = await stored(4);
+  assert.equal(hashOf(e), e.hash, 'the attacker recomputes the hash right');
+  const forged = e.payload.replace('}', ',"forged":1}');
+  await tamper(`UPDATE events SET payload = ${quote(forged)}, hash = '${hashOf(e, forged)}' WHERE seq = 4`);
+  await expectNamed(4);
+  await tamper(`UPDATE events SET payload = ${quote(e.payload)}, hash = '${e.hash}' WHERE seq = 4`);
+  await expectIntact();
+});
+
+test('shenpi verify names a deleted event, in the middle and at the end', async () => {
+  const all = (await feed('?after=0&size=1000')).items;
+  const last = all.at(-1).seq;
+  for (const seq of [5, last]) {
+    const e = await stored(seq);
+    await tamper(`DELETE FROM events WHERE seq = ${seq}`);
+    await expectNamed(seq);
+    await tamper('INSERT INTO events (seq, at, center_id, actor_id, case_id, type, payload, prev_hash, hash) VALUES (' +
+      [e.seq, e.at, e.center_id, e.actor_id, e.case_id, e.type, e.payload, e.prev_hash, e.hash].map(quote).join(', ') + ')');
+    await expectIntact();
+  }
 });

@@ -204,16 +204,17 @@ export function expectStatus(res, status) {
 }
 
 /**
- * Start a server on a fresh database. Returns an object with
+ * Start a server on a fresh database (or on db), with extra command-line args and extra
+ * environment env. Returns an object with
  *  url, db (url, sql, drop), req, login, cli(args, opts), stop() → {code, signal},
  *  close() (stop if running, drop the database), log() (stderr so far),
  *  and fixtures: admin() (admin with changed password), newUser(adminSession, spec, pw),
  *  activate(username, pw), create(path, body, who), org() (two centers with units).
  */
-export async function startServer({ demo = false, db: givenDb, args = [] } = {}) {
+export async function startServer({ demo = false, db: givenDb, args = [], env } = {}) {
   const db = givenDb || (await makeDb({ demo }));
   const proc = spawn(BIN, ['serve', '--db', db.url, '--listen', '127.0.0.1:0', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env },
   });
   let stderr = '';
   let exited = null;

@@ -99,6 +99,14 @@ static void test_clean_name(void **state)
 	     "control.pdf",
 	     "c1control.pdf"},
 	    {"身份证（正反面）.jpg", "身份证（正反面）.jpg"},
+	    /* a right-to-left override would show "发票\u202Efdp.txt" as "发票txt.pdf" */
+	    {"发票\xE2\x80\xAE"
+	     "fdp.txt",
+	     "发票fdp.txt"},
+	    {"a\xE2\x80\x8B\xE2\x80\x8F"
+	     "b\xE2\x81\xA6"
+	     "c\xE2\x81\xA9\xEF\xBB\xBF.pdf",
+	     "abc.pdf"},
 	};
 	struct arena a = ARENA_INIT;
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/token.h"
 #include "db/db.h"
 #include "domain/access.h"
 #include "domain/ctx.h"
@@ -173,6 +174,58 @@ static void test_event_tampered_time_and_actor(void **state)
 	exec_ok("UPDATE events SET actor_id = 1 WHERE seq = 7", NULL, 0);
 	assert_int_equal(event_verify(&g_c, &n, &bad, &why), E_INTERNAL);
 	assert_int_equal(bad, 7);
+}
+
+/* The digest event.c keeps of an event, for an attacker who read it there: ids 0 as empty. */
+static void forge_hash(struct db_res *r, int64_t seq, const char *payload, char out[TOKEN_HEX])
+{
+	char ids[3][24], text[1024];
+
+	for (int i = 0; i < 3; i++) {
+		ids[i][0] = '\0';
+		if (db_int(r, 2 + i))
+			snprintf(ids[i], sizeof(ids[i]), "%lld", (long long)db_int(r, 2 + i));
+	}
+	snprintf(text, sizeof(text), "%s|%lld|%lld|%s|%s|%s|%s|%s", db_text(r, 0), (long long)seq,
+		 (long long)db_int(r, 1), ids[0], ids[1], ids[2], db_text(r, 5), payload);
+	token_sha256(text, strlen(text), out);
+}
+
+static void test_event_rehashed(void **state)
+{
+	int64_t n, bad;
+	const char *why;
+	struct db_res *r;
+	char hash[TOKEN_HEX];
+
+	(void)state;
+	load_demo();
+	assert_int_equal(
+	    db_query(g_c.db, &r,
+		     "SELECT prev_hash, at, COALESCE(center_id, 0), "
+		     "COALESCE(actor_id, 0), COALESCE(case_id, 0), type, payload, hash "
+		     "FROM events WHERE seq = 5",
+		     NULL, 0),
+	    DB_OK);
+	assert_true(db_next(r) > 0);
+	forge_hash(r, 5, db_text(r, 6), hash);
+	assert_string_equal(hash, db_text(r, 7)); /* the attacker hashes as event.c does */
+	forge_hash(r, 5, "{}", hash);
+	db_res_free(r);
+
+	/* event 5 changed with its own hash recomputed: named, not event 6 */
+	struct db_val p[] = {DBT(hash)};
+	exec_ok("UPDATE events SET payload = '{}', hash = ? WHERE seq = 5", p, 1);
+	assert_int_equal(event_verify(&g_c, &n, &bad, &why), E_INTERNAL);
+	assert_int_equal(bad, 5);
+	assert_int_equal(n, 4);
+	assert_true(has_non_ascii(why));
+
+	/* event 6's link rewritten too: now event 6 does not hash right */
+	exec_ok("UPDATE events SET prev_hash = ? WHERE seq = 6", p, 1);
+	assert_int_equal(event_verify(&g_c, &n, &bad, &why), E_INTERNAL);
+	assert_int_equal(bad, 6);
+	assert_int_equal(n, 5);
 }
 
 static void test_event_deleted(void **state)
@@ -1040,6 +1093,7 @@ static void test_disabled_account(void **state)
 	    cmocka_unit_test_setup_teardown(test_event_tampered_payload, fresh_db, close_db),      \
 	    cmocka_unit_test_setup_teardown(test_event_tampered_time_and_actor, fresh_db,          \
 					    close_db),                                             \
+	    cmocka_unit_test_setup_teardown(test_event_rehashed, fresh_db, close_db),              \
 	    cmocka_unit_test_setup_teardown(test_event_deleted, fresh_db, close_db),               \
 	    cmocka_unit_test_setup_teardown(test_field_text, fresh_db, close_db),                  \
 	    cmocka_unit_test_setup_teardown(test_field_text_counts_characters, fresh_db,           \
