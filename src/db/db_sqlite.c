@@ -390,17 +390,17 @@ static int sq_script(struct dbc *dc, const char *sql)
 }
 
 /* fdatasync the WAL of f (through a descriptor of its own: a sync covers the file, whoever
- * wrote it). No WAL: nothing waits, a checkpoint has synced the database file. */
+ * wrote it); 0 or an errno. No WAL: nothing waits, a checkpoint has synced the database file. */
 static int wal_sync(struct sq_file *f)
 {
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s-wal", f->path);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT ? DB_OK : DB_UNAVAILABLE;
-	int rc = fdatasync(fd) == 0 ? DB_OK : DB_UNAVAILABLE;
+		return errno == ENOENT ? 0 : errno;
+	int err = fdatasync(fd) == 0 ? 0 : errno;
 	close(fd);
-	return rc;
+	return err;
 }
 
 /* Wait until the first `upto` write transactions of f are on disk, syncing the WAL when no one
@@ -408,9 +408,9 @@ static int wal_sync(struct sq_file *f)
 static int durable_wait(struct sq_conn *c, uint64_t upto)
 {
 	struct sq_file *f = c->file;
-	int rc = DB_OK;
+	int err = 0;
 	pthread_mutex_lock(&f->sync);
-	while (f->durable < upto && rc == DB_OK) {
+	while (f->durable < upto && !err) {
 		if (f->syncing) {
 			pthread_cond_wait(&f->synced, &f->sync);
 			continue;
@@ -418,18 +418,19 @@ static int durable_wait(struct sq_conn *c, uint64_t upto)
 		uint64_t committed = f->committed;
 		f->syncing = 1;
 		pthread_mutex_unlock(&f->sync);
-		rc = wal_sync(f);
+		err = wal_sync(f);
 		pthread_mutex_lock(&f->sync);
 		f->syncing = 0;
 		f->syncs++;
-		if (rc == DB_OK && committed > f->durable)
+		if (!err && committed > f->durable)
 			f->durable = committed;
 		pthread_cond_broadcast(&f->synced);
 	}
 	pthread_mutex_unlock(&f->sync);
-	if (rc < 0)
-		snprintf(c->err, sizeof(c->err), "%s-wal: fdatasync: %s", f->path, strerror(errno));
-	return rc;
+	if (!err)
+		return DB_OK;
+	snprintf(c->err, sizeof(c->err), "%s-wal: fdatasync: %s", f->path, strerror(err));
+	return DB_UNAVAILABLE;
 }
 
 static void writer_done(struct sq_conn *c)
