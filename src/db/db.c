@@ -211,6 +211,12 @@ int db_backup(struct dbc *c, const char *to, void (*progress)(void *arg, int don
 	return be->backup ? be->backup(c, to, progress, arg) : DB_ERROR;
 }
 
+int db_indexes(struct dbc *c, struct db_res **out, const char *table)
+{
+	struct db_val p[] = {DBT(table)};
+	return db_query(c, out, HEAD(c)->be->indexes_sql, p, 1);
+}
+
 const char *db_errmsg(struct dbc *c)
 {
 	return HEAD(c)->be->errmsg(c);

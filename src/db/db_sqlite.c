@@ -460,6 +460,9 @@ const struct db_backend db_sqlite_backend = {
 	.backup = sq_backup,
 	.id_column = "INTEGER PRIMARY KEY",
 	.blob_column = "BLOB",
+	/* a constraint's index (sqlite_autoindex_…) has no statement of its own */
+	.indexes_sql = "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? "
+		       "AND sql IS NOT NULL ORDER BY name",
 	.lock = sq_lock,
 	.unlock = sq_unlock,
 };
