@@ -218,6 +218,12 @@ void db_commit_stats(struct dbc *c, uint64_t *commits, uint64_t *syncs)
 		HEAD(c)->be->commit_stats(c, commits, syncs);
 }
 
+int db_indexes(struct dbc *c, struct db_res **out, const char *table)
+{
+	struct db_val p[] = {DBT(table)};
+	return db_query(c, out, HEAD(c)->be->indexes_sql, p, 1);
+}
+
 const char *db_errmsg(struct dbc *c)
 {
 	return HEAD(c)->be->errmsg(c);

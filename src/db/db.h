@@ -112,6 +112,12 @@ int db_backup(struct dbc *c, const char *to, void (*progress)(void *arg, int don
  * Both 0 on PostgreSQL, which groups commits itself. */
 void db_commit_stats(struct dbc *c, uint64_t *commits, uint64_t *syncs);
 
+/* The indexes of `table` that no constraint needs (neither its primary key's nor a UNIQUE
+ * constraint's), one row each: the index's name and the statement that creates it again.
+ * A bulk load into an empty table drops them and builds each once after the rows are in
+ * (domain/exchange.c); inside a transaction both are undone by a rollback. */
+int db_indexes(struct dbc *c, struct db_res **out, const char *table);
+
 /* The text of the last failure on this connection, for logs. */
 const char *db_errmsg(struct dbc *c);
 
@@ -169,6 +175,8 @@ struct db_backend {
 	const char *id_column;
 	/* what @BLOB@ becomes: a column of bytes */
 	const char *blob_column;
+	/* db_indexes: a query of one parameter, the table's name */
+	const char *indexes_sql;
 	/* db_lock / db_unlock */
 	int (*lock)(struct dbc *c, enum db_lock l, int wait);
 	void (*unlock)(struct dbc *c, enum db_lock l);

@@ -152,8 +152,9 @@ static void file_free(struct sq_file *f)
 	free(f);
 }
 
-/* The shared part of the file c->own is open on, made (with its writing handle) for the
- * first connection. */
+/* The shared part of the file c->own is open on, made for the first connection. The writing
+ * handle is opened for the second: a process with one connection (the CLI) writes on that
+ * connection's own handle, so that the PRAGMAs it sets (gen, import) apply to its writes. */
 static int file_join(struct sq_conn *c, const char *url_path, char *errbuf, size_t errlen)
 {
 	const char *path = sqlite3_db_filename(c->own.db, "main");
@@ -168,18 +169,16 @@ static int file_join(struct sq_conn *c, const char *url_path, char *errbuf, size
 		pthread_mutex_init(&f->write, NULL);
 		pthread_mutex_init(&f->sync, NULL);
 		pthread_cond_init(&f->synced, NULL);
-		if (*path &&
-		    (rc = handle_open(&f->writer, url_path, "NORMAL", errbuf, errlen)) < 0) {
-			file_free(f);
-			f = NULL;
-		} else if (*path) {
+		if (*path) { /* a database without a file is its connection's alone */
 			f->next = files;
 			files = f;
-		} else {
-			f->writer.db = NULL; /* a private database: its connection writes itself */
 		}
+	} else if (!f->writer.db) {
+		pthread_mutex_lock(&f->write);
+		rc = handle_open(&f->writer, url_path, "NORMAL", errbuf, errlen);
+		pthread_mutex_unlock(&f->write);
 	}
-	if (f)
+	if (rc == DB_OK)
 		f->refs++;
 	pthread_mutex_unlock(&files_lock);
 	c->file = f;
@@ -651,6 +650,9 @@ const struct db_backend db_sqlite_backend = {
 	.backup = sq_backup,
 	.id_column = "INTEGER PRIMARY KEY",
 	.blob_column = "BLOB",
+	/* a constraint's index (sqlite_autoindex_…) has no statement of its own */
+	.indexes_sql = "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? "
+		       "AND sql IS NOT NULL ORDER BY name",
 	.lock = sq_lock,
 	.unlock = sq_unlock,
 	.commit_stats = sq_commit_stats,

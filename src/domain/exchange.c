@@ -28,8 +28,10 @@
 #include "domain/stats.h"
 #include "domain/user.h"
 
-#define MAX_COLS 40
-#define MAX_KEY	 64 /* characters of an old key or an old case number */
+#define MAX_COLS    40
+#define MAX_KEY	    64	/* characters of an old key or an old case number */
+#define BATCH_ROWS  100 /* rows of cases and steps in one INSERT */
+#define BATCH_WIDTH 42	/* the most values a row of them binds */
 
 /* ---- the files ---- */
 
@@ -404,6 +406,44 @@ static void km_free(struct kmap *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* ---- a set of nonzero integers (open addressing) ---- */
+
+struct iset {
+	uint64_t *e;
+	size_t cap, n;
+};
+
+static size_t is_slot(const uint64_t *e, size_t cap, uint64_t v)
+{
+	size_t i = (size_t)((v * 0x9E3779B97F4A7C15ULL) >> 20) & (cap - 1);
+	while (e[i] && e[i] != v)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+/* Add v; 0 when the set had it already. */
+static int is_add(struct iset *s, uint64_t v)
+{
+	if (2 * (s->n + 1) > s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 4096;
+		uint64_t *e = calloc(cap, sizeof(*e));
+		if (!e)
+			abort();
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->e[i])
+				e[is_slot(e, cap, s->e[i])] = s->e[i];
+		free(s->e);
+		s->e = e;
+		s->cap = cap;
+	}
+	size_t i = is_slot(s->e, s->cap, v);
+	if (s->e[i])
+		return 0;
+	s->e[i] = v;
+	s->n++;
+	return 1;
+}
+
 /* ---- the import's state ---- */
 
 /* What a case copies from its item. */
@@ -419,6 +459,19 @@ struct xbatch {
 	json_t *cases;
 };
 
+/* Rows waiting for one multi-row INSERT: a statement (and on PostgreSQL a round trip) per
+ * BATCH_ROWS rows rather than per row. Every check that could refuse a row is made before
+ * it is added, so the INSERT itself fails only on a fault of the database. */
+struct xrows {
+	const char *insert;    /* "INSERT INTO t (columns) VALUES " */
+	const char *returning; /* "" or " RETURNING id, key": the ids go to the map of kind ids */
+	enum kind ids;
+	int width, n;
+	struct db_val *p;	   /* BATCH_ROWS * width values */
+	char text[BATCH_ROWS][40]; /* a row's text that lives nowhere else (its case number) */
+	char *full;		   /* the statement for BATCH_ROWS rows, built once */
+};
+
 struct ex {
 	struct ctx *c;
 	const struct exchange_opts *o;
@@ -431,6 +484,9 @@ struct ex {
 	struct xbatch *batches;
 	size_t nbatches;
 	json_t *groups[F_N]; /* materials, process steps: by parent key {"rows":[…],"lines":[…]} */
+	struct xrows cases, steps;
+	struct iset step_keys; /* the steps of this run, by case, stage and seq */
+	json_t *indexes; /* [[name, CREATE …], …] dropped for the load, built at the end */
 	struct calendar cal;
 	json_t *out;
 	time_t started;
@@ -744,20 +800,10 @@ static int own_key(struct rd *r, int col, enum kind k, const char **key)
 	return E_OK;
 }
 
-/* Remember that the row's key is record id: in import_keys (kinds other than cases) and
- * in the map. */
-static int key_save(struct rd *r, enum kind k, const char *key, int64_t id, uint32_t flags)
+/* Note in the map that the row's key is record id, and count the row. */
+static struct kent *key_note(struct rd *r, enum kind k, const char *key, int64_t id, uint32_t flags)
 {
-	struct ex *x = r->x;
-	if (k != K_CASE) {
-		struct db_val p[] = {DBT(kind_names[k]), DBT(key), DBI(id)};
-		int rc = db_exec(x->c->db,
-				 "INSERT INTO import_keys (kind, old_key, id) VALUES (?, ?, ?)", p,
-				 3, NULL);
-		if (rc < 0)
-			return ctx_db(x->c, rc);
-	}
-	struct kent *e = km_put(&x->keys[k], key);
+	struct kent *e = km_put(&r->x->keys[k], key);
 	e->id = id;
 	e->line = r->csv.line;
 	e->flags = KF_FRESH | flags;
@@ -765,6 +811,19 @@ static int key_save(struct rd *r, enum kind k, const char *key, int64_t id, uint
 		r->skipped++;
 	else
 		r->imported++;
+	return e;
+}
+
+/* Remember that the row's key is record id: in import_keys and in the map. */
+static int key_save(struct rd *r, enum kind k, const char *key, int64_t id, uint32_t flags)
+{
+	struct ex *x = r->x;
+	struct db_val p[] = {DBT(kind_names[k]), DBT(key), DBI(id)};
+	int rc = db_exec(x->c->db, "INSERT INTO import_keys (kind, old_key, id) VALUES (?, ?, ?)",
+			 p, 3, NULL);
+	if (rc < 0)
+		return ctx_db(x->c, rc);
+	key_note(r, k, key, id, flags);
 	return E_OK;
 }
 
@@ -1241,6 +1300,114 @@ static int batch_add(struct ex *x, int64_t center, const char *no, const char *o
 	return json_array_size(b->cases) >= EXCHANGE_EVENT_CASES ? batch_flush(x, b) : E_OK;
 }
 
+/* The statement inserting n rows of b. */
+static const char *rows_sql(struct ctx *c, struct xrows *b, int n)
+{
+	if (n == BATCH_ROWS && b->full)
+		return b->full;
+	struct buf sql = BUF_INIT((size_t)-1);
+	buf_addstr(&sql, b->insert);
+	for (int i = 0; i < n; i++) {
+		buf_addstr(&sql, i ? ", (" : "(");
+		for (int k = 0; k < b->width; k++)
+			buf_addstr(&sql, k ? ", ?" : "?");
+		buf_addstr(&sql, ")");
+	}
+	buf_addstr(&sql, b->returning);
+	if (n == BATCH_ROWS)
+		return b->full = buf_detach(&sql, NULL);
+	const char *text = arena_strdup(c->arena, sql.buf);
+	buf_release(&sql);
+	return text;
+}
+
+/* Insert the rows waiting in b. */
+static int rows_flush(struct ex *x, struct xrows *b)
+{
+	struct db_res *res;
+	if (!b->n)
+		return E_OK;
+	int rc = db_query(x->c->db, &res, rows_sql(x->c, b, b->n), b->p, b->n * b->width);
+	if (rc < 0)
+		return ctx_db(x->c, rc);
+	while ((rc = db_next(res)) > 0)
+		km_get(&x->keys[b->ids], db_text(res, 1))->id = db_int(res, 0);
+	db_res_free(res);
+	b->n = 0;
+	return ctx_db(x->c, rc);
+}
+
+/* Add a row of b->width values to b, inserting the batch when it is full. */
+static int rows_add(struct ex *x, struct xrows *b, const struct db_val *p)
+{
+	if (!b->p && !(b->p = calloc(BATCH_ROWS * (size_t)b->width, sizeof(*b->p))))
+		abort();
+	memcpy(b->p + (size_t)b->n * (size_t)b->width, p, (size_t)b->width * sizeof(*p));
+	return ++b->n == BATCH_ROWS ? rows_flush(x, b) : E_OK;
+}
+
+static void rows_free(struct xrows *b)
+{
+	free(b->p);
+	free(b->full);
+}
+
+/* ---- the import: the indexes of the case tables ---- */
+
+static const char *const case_tables[] = {"cases", "case_steps"};
+
+/* Drop the indexes of the case tables when both are empty: a first import then writes its
+ * rows without updating seven more indexes per case and three per step, and
+ * indexes_build makes each once from its sorted keys (docs/performance.md, "Import"). The
+ * indexes of constraints stay (a case's number, a step's stage and seq in its case). */
+static int indexes_drop(struct ex *x)
+{
+	struct ctx *c = x->c;
+	int64_t any = 0;
+	int rc = ctx_int(c, "SELECT EXISTS (SELECT 1 FROM cases)", NULL, 0, &any);
+	x->indexes = json_array();
+	for (size_t t = 0; rc == E_OK && !any && t < 2; t++) {
+		struct db_res *res;
+		if ((rc = ctx_db(c, db_indexes(c->db, &res, case_tables[t]))) < 0)
+			break;
+		while ((rc = db_next(res)) > 0)
+			json_array_append_new(x->indexes,
+					      json_pack("[ss]", db_text(res, 0), db_text(res, 1)));
+		db_res_free(res);
+		rc = ctx_db(c, rc);
+	}
+	size_t i;
+	json_t *ix;
+	json_array_foreach(x->indexes, i, ix)
+	{
+		if (rc < 0)
+			break;
+		const char *sql = arena_printf(c->arena, "DROP INDEX %s",
+					       json_string_value(json_array_get(ix, 0)));
+		rc = ctx_db(c, db_exec(c->db, sql, NULL, 0, NULL));
+	}
+	return rc;
+}
+
+static int indexes_build(struct ex *x)
+{
+	size_t i;
+	json_t *ix;
+	json_array_foreach(x->indexes, i, ix)
+	{
+		if (x->o->progress)
+			fprintf(x->o->progress, "建立索引 %s……（第%lld秒）\n",
+				json_string_value(json_array_get(ix, 0)),
+				(long long)(time(NULL) - x->started));
+		int rc = db_exec(x->c->db, json_string_value(json_array_get(ix, 1)), NULL, 0, NULL);
+		if (rc < 0)
+			return ctx_db(x->c, rc);
+	}
+	return E_OK;
+}
+
+/* ---- the import: cases and their steps ---- */
+
 /* The parsed columns of a row, by column. */
 struct row {
 	const char *s[MAX_COLS];
@@ -1317,7 +1484,6 @@ static int case_check(struct rd *r, const struct row *w, int accepted, int compl
 
 static int case_insert(struct ex *x, struct rd *r, struct row *w)
 {
-	struct ctx *c = x->c;
 	struct kent *ie = NULL;
 	struct xitem *it = NULL;
 	const char *state = w->s[CA_STATE];
@@ -1332,16 +1498,17 @@ static int case_insert(struct ex *x, struct rd *r, struct row *w)
 	int32_t due = (int32_t)w->i[CA_DUE];
 	if (accepted && !w->has[CA_DUE])
 		due = calendar_add_workdays(&x->cal, accepted_day, it->promised);
-	int64_t serial, updated = w->i[CA_APPLIED_AT], id;
+	int64_t serial, updated = w->i[CA_APPLIED_AT];
 	for (int k = CA_ACCEPTED_AT; k <= CA_PICKED_AT; k++)
 		if (r->f->cols[k].type == T_TIME && w->has[k] && w->i[k] > updated)
 			updated = w->i[k];
 	if ((rc = serial_next(x, it->center, applied, &serial)) < 0)
 		return rc;
 	int y, m, d;
-	char no[48];
+	char *no = x->cases.text[x->cases.n];
 	calendar_day_ymd(applied, &y, &m, &d);
-	snprintf(no, sizeof(no), "%s-%04d%02d%02d-%06lld", it->region, y, m, d, (long long)serial);
+	snprintf(no, sizeof(x->cases.text[0]), "%s-%04d%02d%02d-%06lld", it->region, y, m, d,
+		 (long long)serial);
 	struct db_val p[] = {
 	    DBT(no),
 	    DBT(w->s[CA_OLD_NO]),
@@ -1385,25 +1552,14 @@ static int case_insert(struct ex *x, struct rd *r, struct row *w)
 	    opt(w, CA_RATING),
 	    w->has[CA_RATING] || *w->s[CA_RATING_COMMENT] ? DBT(w->s[CA_RATING_COMMENT]) : DBN,
 	    DBI(updated)};
-	if ((rc = ctx_int(
-		 c,
-		 "INSERT INTO cases (no, old_no, center_id, unit_id, item_id, item_kind, "
-		 "statutory_days, promised_days, process_version, state, applicant_kind, "
-		 "applicant_name, applicant_id_no, applicant_phone, applicant_address, "
-		 "contact_name, contact_id_no, contact_phone, summary, created_by, "
-		 "created_at, applied_day, accepted_by, accepted_at, accepted_day, "
-		 "due_day, paused_since, paused_days, decision_note, decided_at, "
-		 "completed_by, completed_at, completed_day, permitted, doc_no, opinion, "
-		 "picked_up_by, picked_up_at, no_id_card, rating, rating_comment, "
-		 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-		 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-		 "RETURNING id",
-		 p, (int)(sizeof(p) / sizeof(p[0])), &id)) < 0)
-		return rc;
+	_Static_assert(sizeof(p) / sizeof(p[0]) <= BATCH_WIDTH, "a case binds too many values");
 	int open_promised = !strcmp(state, "in_process") && it->version >= 0;
-	if ((rc = key_save(r, K_CASE, w->s[CA_OLD_NO], id, open_promised ? KF_NEED_ACTIVE : 0)) < 0)
+	/* the id arrives when the batch is inserted; the steps find the item through v */
+	key_note(r, K_CASE, w->s[CA_OLD_NO], 0, open_promised ? KF_NEED_ACTIVE : 0)->v =
+	    1 + (it - x->items);
+	if ((rc = batch_add(x, it->center, no, w->s[CA_OLD_NO])) < 0)
 		return rc;
-	return batch_add(x, it->center, no, w->s[CA_OLD_NO]);
+	return rows_add(x, &x->cases, p);
 }
 
 static int cases_import(struct ex *x, struct rd *r)
@@ -1433,6 +1589,8 @@ static int cases_import(struct ex *x, struct rd *r)
 		    (rc = case_insert(x, r, &w)) < 0)
 			return rc;
 	}
+	if (rc == E_OK)
+		rc = rows_flush(x, &x->cases);
 	for (size_t i = 0; rc == E_OK && i < x->nbatches; i++)
 		rc = batch_flush(x, &x->batches[i]);
 	return rc < 0 ? rc : serials_save(x);
@@ -1471,8 +1629,15 @@ static int case_steps_import(struct ex *x, struct rd *r)
 			return rd_fail(r, CS_STARTED_AT, "已开始的环节须有开始时间");
 		if (!strcmp(w.s[CS_STATE], "done") && !w.has[CS_FINISHED_AT])
 			return rd_fail(r, CS_FINISHED_AT, "已完成的环节须有完成时间");
+		/* stage and seq are at most PROCESS_MAX_STEPS */
+		if (!is_add(&x->step_keys, (uint64_t)e->id << 16 | (uint64_t)w.i[CS_STAGE] << 8 |
+					       (uint64_t)w.i[CS_SEQ]))
+			return rd_fail(r, CS_SEQ, "办件“%s”已有第%lld阶段的第%lld个环节", key,
+				       (long long)w.i[CS_STAGE], (long long)w.i[CS_SEQ]);
 		if (is_one(w.s[CS_STATE], "active", "out", NULL, NULL))
 			e->flags |= KF_HAS_ACTIVE;
+		/* a step carries its case's center, unit and item (migration 012) */
+		const struct xitem *it = &x->items[e->v - 1];
 		struct db_val p[] = {DBI(e->id),
 				     DBI(w.i[CS_STAGE]),
 				     DBI(w.i[CS_SEQ]),
@@ -1491,27 +1656,16 @@ static int case_steps_import(struct ex *x, struct rd *r)
 				     opt(&w, CS_FINISHED_AT),
 				     opt(&w, CS_FINISHED_BY),
 				     DBT(w.s[CS_OPINION]),
-				     DBI(e->id),
-				     DBI(e->id),
-				     DBI(e->id)};
-		/* a step carries its case's center, unit and item (migration 012) */
-		rc = db_exec(x->c->db,
-			     "INSERT INTO case_steps (case_id, stage, seq, name, kind, handler_id, "
-			     "limit_days, transfer_desc, transfer_days, state, started_at, "
-			     "started_day, due_day, out_day, finished_at, finished_by, opinion, "
-			     "center_id, unit_id, item_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-			     "?, ?, ?, ?, ?, ?, (SELECT center_id FROM cases WHERE id = ?), (SELECT "
-			     "unit_id FROM cases WHERE id = ?), (SELECT item_id FROM cases WHERE id "
-			     "= ?))",
-			     p, 20, NULL);
-		if (rc == DB_UNIQUE)
-			return rd_fail(r, CS_SEQ, "办件“%s”已有第%lld阶段的第%lld个环节", key,
-				       (long long)w.i[CS_STAGE], (long long)w.i[CS_SEQ]);
-		if (rc < 0)
-			return ctx_db(x->c, rc);
+				     DBI(it->center),
+				     DBI(it->unit),
+				     DBI(it->id)};
+		_Static_assert(sizeof(p) / sizeof(p[0]) <= BATCH_WIDTH,
+			       "a step binds too many values");
+		if ((rc = rows_add(x, &x->steps, p)) < 0)
+			return rc;
 		r->imported++;
 	}
-	if (rc < 0)
+	if (rc < 0 || (rc = rows_flush(x, &x->steps)) < 0)
 		return rc;
 	/* an open promised case is somewhere in its process */
 	struct kmap *m = &x->keys[K_CASE];
@@ -1544,6 +1698,8 @@ static int import_all(struct ex *x)
 		return rc;
 	for (int f = 0; f < F_N; f++) {
 		struct rd r;
+		if (f == F_CASES && (rc = indexes_drop(x)) < 0)
+			return rc;
 		if (!run[f]) {
 			if ((rc = groups_read(x, f)) < 0)
 				return rc;
@@ -1559,6 +1715,8 @@ static int import_all(struct ex *x)
 		if (rc < 0)
 			return rc;
 	}
+	if ((rc = indexes_build(x)) < 0)
+		return rc;
 	json_t *cases = json_object_get(x->out, "cases.csv");
 	if (json_integer_value(json_object_get(cases, "imported")) > 0) {
 		if (x->o->progress)
@@ -1571,13 +1729,38 @@ static int import_all(struct ex *x)
 
 int exchange_import(struct ctx *c, const struct exchange_opts *o, json_t **out)
 {
-	struct ex x = {.c = c, .o = o, .out = json_object(), .started = time(NULL)};
+	struct ex x = {
+	    .c = c,
+	    .o = o,
+	    .out = json_object(),
+	    .started = time(NULL),
+	    .cases = {.insert = "INSERT INTO cases (no, old_no, center_id, unit_id, item_id, "
+				"item_kind, statutory_days, promised_days, process_version, state, "
+				"applicant_kind, applicant_name, applicant_id_no, applicant_phone, "
+				"applicant_address, contact_name, contact_id_no, contact_phone, "
+				"summary, created_by, created_at, applied_day, accepted_by, "
+				"accepted_at, accepted_day, due_day, paused_since, paused_days, "
+				"decision_note, decided_at, completed_by, completed_at, "
+				"completed_day, permitted, doc_no, opinion, picked_up_by, "
+				"picked_up_at, no_id_card, rating, rating_comment, updated_at) "
+				"VALUES ",
+		      .returning = " RETURNING id, old_no",
+		      .ids = K_CASE,
+		      .width = 42},
+	    .steps = {.insert = "INSERT INTO case_steps (case_id, stage, seq, name, kind, "
+				"handler_id, limit_days, transfer_desc, transfer_days, state, "
+				"started_at, started_day, due_day, out_day, finished_at, "
+				"finished_by, opinion, center_id, unit_id, item_id) VALUES ",
+		      .returning = "",
+		      .width = 20}};
 	int sqlite = db_file(c->db) != NULL, rc;
 	*out = NULL;
-	/* a large page cache keeps the indexes' inserts off the disk until the commit, and the
-	 * statement journal of each insert stays in memory rather than in a temporary file */
+	/* a page cache as large as a million cases' database (2 GB at most, taken as the pages
+	 * come) keeps them off the disk until the commit, so that the indexes built after the
+	 * rows and the statistics rebuild read them from memory; the statement journal of each
+	 * insert stays in memory rather than in a temporary file */
 	if (sqlite &&
-	    ((rc = ctx_db(c, db_exec(c->db, "PRAGMA cache_size=-1000000", NULL, 0, NULL))) < 0 ||
+	    ((rc = ctx_db(c, db_exec(c->db, "PRAGMA cache_size=-2000000", NULL, 0, NULL))) < 0 ||
 	     (rc = ctx_db(c, db_exec(c->db, "PRAGMA temp_store=MEMORY", NULL, 0, NULL))) < 0))
 		goto out;
 	if ((rc = ctx_db(c, db_begin_write(c->db))) < 0)
@@ -1610,6 +1793,10 @@ out:
 		json_decref(x.groups[g]);
 	free(x.batches);
 	free(x.items);
+	rows_free(&x.cases);
+	rows_free(&x.steps);
+	free(x.step_keys.e);
+	json_decref(x.indexes);
 	if (rc == E_OK)
 		*out = x.out;
 	else

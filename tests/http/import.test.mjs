@@ -127,6 +127,7 @@ test('a bad row stops the import: nothing is kept, and file, row and column are 
     ['cases.csv', 5, '2019-03-06 11:00:00', '2019/03/06', 'cases.csv 第5行 applied_at 列：时间格式应为YYYY-MM-DD HH:MM:SS'],
     ['cases.csv', 6, ',I03,in_process,', ',I09,in_process,', 'cases.csv 第6行 item 列：items.csv中没有id为“I09”的记录'],
     ['case_steps.csv', 15, 'approve,1005,7', 'approve,1005,seven', 'case_steps.csv 第15行 limit_days 列：应为0至365之间的整数'],
+    ['case_steps.csv', 4, 'GY2019-0001,2,2,', 'GY2019-0001,2,1,', 'case_steps.csv 第4行 seq 列：办件“GY2019-0001”已有第2阶段的第1个环节'],
     ['process_steps.csv', 4, 'approve,1004,5', 'approve,,5', 'process_steps.csv 第4行 handler 列'],
   ];
   const db = await makeDb();

@@ -2,7 +2,8 @@
  * test_import.c - the exchange folder of `shenpi import` (domain/exchange.c) below the CLI:
  * CSV fields written by csv_put read back unchanged, header mistakes and in-file duplicates
  * named by file, row and column, a GBK file read as well as UTF-8, the rules a case's state
- * brings, and case numbers that continue the day's serials. On SQLite and PostgreSQL.
+ * brings, case numbers that continue the day's serials, and cases and steps past one batch
+ * of inserts each attached to its own case. On SQLite and PostgreSQL.
  */
 #include "testdb.h"
 
@@ -178,6 +179,59 @@ static void test_numbers(void **state)
 	    query_int("SELECT SUM(completed) FROM stats_daily WHERE day = 17959", NULL, 0), 1);
 }
 
+#define STEP_HEAD "case,stage,seq,name,kind,limit_days,state,started_at,finished_at\n"
+
+/* n accepted promised cases, K1…Kn, each with one step named after its case. */
+static void many_cases(struct buf *cases, struct buf *steps, int n)
+{
+	buf_addstr(cases, CASE_HEAD);
+	buf_addstr(steps, STEP_HEAD);
+	for (int i = 1; i <= n; i++) {
+		buf_addf(cases,
+			 "K%d,I2,accepted,person,申请人%d,7,2019-03-04 09:00:00,7,"
+			 "2019-03-04 09:10:00,,\n",
+			 i, i);
+		buf_addf(steps,
+			 "K%d,1,1,K%d,accept,0,done,2019-03-04 09:10:00,2019-03-04 09:10:00\n", i,
+			 i);
+	}
+}
+
+/* Cases and steps are inserted many rows at a time: each step still lands on its own case,
+ * and a bad row in a later batch leaves nothing behind, named at its own line. */
+static void test_batches(void **state)
+{
+	(void)state;
+	int rc;
+	struct buf cases = BUF_INIT(1 << 20), steps = BUF_INIT(1 << 20);
+	many_cases(&cases, &steps, 250);
+	buf_addstr(&steps, "K240,1,1,重复,accept,0,done,2019-03-04 09:10:00,2019-03-04 09:10:00\n");
+	assert_string_equal(
+	    import(folder(ORG, "cases.csv", cases.buf, "case_steps.csv", steps.buf, NULL), &rc),
+	    "case_steps.csv 第252行 seq 列：办件“K240”已有第1阶段的第1个环节");
+	assert_int_equal(rc, E_INVALID);
+	assert_int_equal(count("cases"), 0);
+	assert_int_equal(count("case_steps"), 0);
+	assert_int_equal(count("serials"), 0);
+
+	buf_reset(&cases);
+	buf_reset(&steps);
+	many_cases(&cases, &steps, 250);
+	assert_string_equal(
+	    import(folder(ORG, "cases.csv", cases.buf, "case_steps.csv", steps.buf, NULL), &rc),
+	    "");
+	assert_int_equal(rc, E_OK);
+	assert_int_equal(count("cases"), 250);
+	assert_int_equal(
+	    count("case_steps s JOIN cases k ON k.id = s.case_id AND k.old_no = s.name "
+		  "AND s.center_id = k.center_id AND s.item_id = k.item_id"),
+	    250);
+	/* in file order: K250 is the day's 250th case */
+	assert_int_equal(count("cases WHERE old_no = 'K250' AND no = '520100-20190304-000250'"), 1);
+	buf_release(&cases);
+	buf_release(&steps);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -186,6 +240,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_gbk, fresh_db, close_db),
 	    cmocka_unit_test_setup_teardown(test_case_rules, fresh_db, close_db),
 	    cmocka_unit_test_setup_teardown(test_numbers, fresh_db, close_db),
+	    cmocka_unit_test_setup_teardown(test_batches, fresh_db, close_db),
 	};
 	if (testdb_init() < 0)
 		return 1;
