@@ -54,10 +54,22 @@ struct sq_res {
 
 #define SQ(c) ((struct sq_conn *)(c))
 
+/* Whether a failed system call ran out of room or into a read-only file system: the disk may
+ * be freed or remounted while the server runs, and reads go on meanwhile. */
+static int storage_errno(int e)
+{
+	return e == ENOSPC || e == EDQUOT || e == EROFS;
+}
+
 static int map_error(struct sq_conn *c, int rc)
 {
-	snprintf(c->err, sizeof(c->err), "%s", sqlite3_errmsg(c->h));
-	switch (rc & 0xff) {
+	int p = rc & 0xff, e = 0;
+	/* the errno of SQLite's last system call, which only these codes come from */
+	if (p == SQLITE_IOERR || p == SQLITE_CANTOPEN || p == SQLITE_FULL || p == SQLITE_READONLY)
+		e = sqlite3_system_errno(c->h);
+	snprintf(c->err, sizeof(c->err), "%s%s%s", sqlite3_errmsg(c->h), e ? ": " : "",
+		 e ? strerror(e) : "");
+	switch (p) {
 	case SQLITE_CONSTRAINT:
 		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
 			return DB_UNIQUE;
@@ -67,14 +79,34 @@ static int map_error(struct sq_conn *c, int rc)
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
 		return DB_BUSY;
-	case SQLITE_CANTOPEN:
-	case SQLITE_IOERR:
 	case SQLITE_FULL:
 	case SQLITE_READONLY:
-		return DB_UNAVAILABLE;
+		return DB_STORAGE;
+	case SQLITE_CANTOPEN:
+	case SQLITE_IOERR:
+		return storage_errno(e) ? DB_STORAGE : DB_UNAVAILABLE;
 	default:
 		return DB_ERROR;
 	}
+}
+
+/* Open the database file at path with the settings of every connection; *h is set (for
+ * sqlite3_errmsg and sqlite3_close) even when this fails. A file SQLite may not write (its
+ * permissions, a read-only mount) opens read-only. */
+static int open_handle(const char *path, sqlite3 **h)
+{
+	int rc = sqlite3_open_v2(path, h,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+				 NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_extended_result_codes(*h, 1);
+		sqlite3_busy_timeout(*h, BUSY_TIMEOUT_MS);
+		rc = sqlite3_exec(*h,
+				  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+				  "PRAGMA foreign_keys=ON;",
+				  NULL, NULL, NULL);
+	}
+	return rc;
 }
 
 static int sq_connect(struct dbc **out, const char *url, char *errbuf, size_t errlen)
@@ -84,17 +116,7 @@ static int sq_connect(struct dbc **out, const char *url, char *errbuf, size_t er
 	if (!c)
 		abort();
 	c->lock_fd = -1;
-	int rc = sqlite3_open_v2(path, &c->h,
-				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-				 NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_extended_result_codes(c->h, 1);
-		sqlite3_busy_timeout(c->h, BUSY_TIMEOUT_MS);
-		rc = sqlite3_exec(c->h,
-				  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-				  "PRAGMA foreign_keys=ON;",
-				  NULL, NULL, NULL);
-	}
+	int rc = open_handle(path, &c->h);
 	if (rc != SQLITE_OK) {
 		snprintf(errbuf, errlen, "%s: %s", path, c->h ? sqlite3_errmsg(c->h) : "cannot open");
 		sqlite3_close(c->h);
@@ -105,13 +127,19 @@ static int sq_connect(struct dbc **out, const char *url, char *errbuf, size_t er
 	return DB_OK;
 }
 
-static void sq_disconnect(struct dbc *dc)
+static void clear_cache(struct sq_conn *c)
 {
-	struct sq_conn *c = SQ(dc);
 	for (int i = 0; i < STMT_CACHE; i++) {
 		sqlite3_finalize(c->cache[i].st);
 		free(c->cache[i].sql);
 	}
+	memset(c->cache, 0, sizeof(c->cache));
+}
+
+static void sq_disconnect(struct dbc *dc)
+{
+	struct sq_conn *c = SQ(dc);
+	clear_cache(c);
 	sqlite3_close(c->h);
 	if (c->lock_fd >= 0)
 		close(c->lock_fd);
@@ -276,11 +304,30 @@ static void writer_done(struct sq_conn *c)
 	}
 }
 
+/* A handle that opened its file read-only stays so: before a write, open the file again,
+ * in case it has been made writable since, so that the server writes again without a restart
+ * (else the write fails with DB_STORAGE, as it would have). */
+static void reopen_if_readonly(struct sq_conn *c)
+{
+	sqlite3 *h;
+	if (sqlite3_db_readonly(c->h, "main") != 1)
+		return;
+	if (open_handle(sqlite3_db_filename(c->h, "main"), &h) != SQLITE_OK ||
+	    sqlite3_db_readonly(h, "main") == 1) {
+		sqlite3_close(h);
+		return;
+	}
+	clear_cache(c);
+	sqlite3_close(c->h);
+	c->h = h;
+}
+
 static int sq_begin(struct dbc *dc, int write)
 {
 	struct sq_conn *c = SQ(dc);
 	if (!write)
 		return sq_script(dc, "BEGIN");
+	reopen_if_readonly(c);
 	pthread_mutex_lock(&writer_lock);
 	c->writing = 1;
 	int rc = sq_script(dc, "BEGIN IMMEDIATE");

@@ -70,8 +70,11 @@ async function psql(url, sql) {
   return r.stdout;
 }
 
-/** A fresh, initialised database. Returns {url, sql(text), drop()}. */
-export async function makeDb({ demo = false } = {}) {
+/**
+ * A fresh, initialised database. Returns {url, sql(text), drop()}; on SQLite also file, the
+ * database file, in a new temporary directory or in `dir` (which drop() leaves).
+ */
+export async function makeDb({ demo = false, dir } = {}) {
   let db;
   if (BACKEND === 'pg') {
     const base = process.env.SHENPI_PG_URL;
@@ -86,7 +89,8 @@ export async function makeDb({ demo = false } = {}) {
       drop: () => psql(base, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {}),
     };
   } else if (BACKEND === 'sqlite') {
-    const dir = mkdtempSync(path.join(tmpdir(), 'shenpi-http-'));
+    const own = !dir;
+    if (own) dir = mkdtempSync(path.join(tmpdir(), 'shenpi-http-'));
     const file = path.join(dir, 't.db');
     db = {
       url: 'sqlite:' + file,
@@ -96,7 +100,7 @@ export async function makeDb({ demo = false } = {}) {
         if (r.code !== 0 || /Error|error:/.test(r.stderr)) throw new Error(`sqlite3 failed: ${r.stderr}`);
         return r.stdout;
       },
-      drop: async () => rmSync(dir, { recursive: true, force: true }),
+      drop: async () => { if (own) rmSync(dir, { recursive: true, force: true }); },
     };
   } else {
     throw new Error(`SHENPI_TEST_DB must be sqlite or pg, not ${BACKEND}`);
@@ -204,16 +208,16 @@ export function expectStatus(res, status) {
 }
 
 /**
- * Start a server on a fresh database. Returns an object with
+ * Start a server on a fresh database (or `db`), as user uid:gid when given. Returns an object with
  *  url, db (url, sql, drop), req, login, cli(args, opts), stop() → {code, signal},
  *  close() (stop if running, drop the database), log() (stderr so far),
  *  and fixtures: admin() (admin with changed password), newUser(adminSession, spec, pw),
  *  activate(username, pw), create(path, body, who), org() (two centers with units).
  */
-export async function startServer({ demo = false, db: givenDb, args = [] } = {}) {
+export async function startServer({ demo = false, db: givenDb, args = [], uid, gid } = {}) {
   const db = givenDb || (await makeDb({ demo }));
   const proc = spawn(BIN, ['serve', '--db', db.url, '--listen', '127.0.0.1:0', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'], uid, gid,
   });
   let stderr = '';
   let exited = null;
