@@ -25,7 +25,7 @@ import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync } from 'n
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import os from 'node:os';
 import path from 'node:path';
-import { makeDb, startServer, expectStatus, run, BACKEND, ROOT } from '../tests/http/server.mjs';
+import { makeDb, startServer, expectStatus, agentRequest, run, BACKEND, ROOT } from '../tests/http/server.mjs';
 import { idCard } from '../tests/http/ids.mjs';
 
 const { values: opt } = parseArgs({ options: {
@@ -100,25 +100,12 @@ async function setup() {
 async function load({ url, clerk, h1, h2, item, material, clients, seconds }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: clients * 2 });
   const lat = {};
-  function call(kind, who, method, p, body) {
-    const payload = body ? JSON.stringify(body) : undefined;
+  async function call(kind, who, method, p, body) {
     const t0 = process.hrtime.bigint();
-    return new Promise((resolve, reject) => {
-      const req = http.request(url + p, { method, agent, headers: {
-        Cookie: `shenpi_session=${who.session.cookie}`, 'X-CSRF-Token': who.session.csrf,
-        ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}),
-      } }, (res) => {
-        let data = '';
-        res.on('data', (d) => (data += d));
-        res.on('end', () => {
-          if (res.statusCode >= 300) return reject(new Error(`${method} ${p} → ${res.statusCode} ${data}`));
-          (lat[kind] ||= []).push(Number(process.hrtime.bigint() - t0) / 1e6);
-          resolve(JSON.parse(data));
-        });
-      });
-      req.on('error', reject);
-      req.end(payload);
-    });
+    const r = await agentRequest(agent, url, who, method, p, body);
+    if (r.status >= 300) throw new Error(`${method} ${p} → ${r.status} ${r.text}`);
+    (lat[kind] ||= []).push(Number(process.hrtime.bigint() - t0) / 1e6);
+    return r.json;
   }
   const applicant = { kind: 'person', name: '张三', id_no: idCard('510104', '19850312', '123'), phone: '13800000001' };
   let done = 0, stop = false;

@@ -55,6 +55,16 @@ async function window(srv, clerk) {
   };
 }
 
+/** A window on srv, a case applied for and a file uploaded to it: {w, kase, up (the file)}. */
+async function firstCase(srv) {
+  const w = await window(srv);
+  const a = await w.apply();
+  expectStatus(a.res, 201);
+  const up = await w.upload(a.res.json, pdf(5000));
+  expectStatus(up, 201);
+  return { w, kase: a.res.json, up: up.json };
+}
+
 /** A PDF of n bytes whose content differs from every other call's. */
 function pdf(n) {
   const b = Buffer.alloc(n, 0x20);
@@ -146,12 +156,7 @@ test('SQLite on a full disk: 503 storage_unavailable, nothing half-written, read
   const db = await makeDb({ demo: true, dir: disk.dir });
   const srv = await startServer({ db });
   cleanup.push(async () => { if (!srv.exited()) srv.proc.kill('SIGKILL'); });
-  const w = await window(srv);
-  const a = await w.apply();
-  expectStatus(a.res, 201);
-  const kase = a.res.json;
-  const up = await w.upload(kase, pdf(100000));
-  expectStatus(up, 201);
+  const { w, kase, up } = await firstCase(srv);
 
   // the next request records the session's use, a write the full disk refuses
   await db.sql('UPDATE sessions SET seen_at = seen_at - 3600');
@@ -188,7 +193,7 @@ test('SQLite on a full disk: 503 storage_unavailable, nothing half-written, read
   assert.equal((await rows(db, `SELECT state FROM cases WHERE no = '${kase.no}'`))[0][0], 'applied');
   assert.equal((await rows(db, 'SELECT COUNT(*) FROM events'))[0][0], events, 'no event of a refused write');
   assert.equal((await rows(db, 'SELECT COUNT(*) FROM case_files'))[0][0], files, 'no row of a refused upload');
-  await readsWork(srv, w, kase, up.json);
+  await readsWork(srv, w, kase, up);
 
   // room for the database's rows, not for the file's bytes
   truncateSync(filler, statSync(filler).size - 200000);
@@ -224,12 +229,8 @@ test('SQLite database file read-only for the server: 503 storage_unavailable, re
   for (const f of readdirSync(dir)) chownSync(path.join(dir, f), nobody.uid, nobody.gid);
   let srv = await startServer({ db, ...nobody });
   cleanup.push(async () => { if (!srv.exited()) srv.proc.kill('SIGKILL'); });
-  let w = await window(srv);
-  const a = await w.apply();
-  expectStatus(a.res, 201);
-  const kase = a.res.json;
-  const up = await w.upload(kase, pdf(5000));
-  expectStatus(up, 201);
+  const { kase, up, ...first } = await firstCase(srv);
+  let w = first.w;
   assert.deepEqual(await srv.stop(), { code: 0, signal: null });
 
   chmodSync(db.file, 0o444);
@@ -237,7 +238,7 @@ test('SQLite database file read-only for the server: 503 storage_unavailable, re
   w = await window(srv, w.clerk);
   // signing in records a session: refused; the session from before goes on
   expectStorage(await srv.req('POST', '/api/v1/session', { body: { username: '510104ck01', password: w.clerk.password } }));
-  await readsWork(srv, w, kase, up.json);
+  await readsWork(srv, w, kase, up);
   const refused = [];
   for (let i = 0; i < 2; i++) {
     const r = await w.apply();
@@ -269,12 +270,7 @@ test('PostgreSQL database set read-only: 503 storage_unavailable, reads go on, w
   const db = await makeDb({ demo: true });
   const srv = await startServer({ db });
   cleanup.push(async () => { if (!srv.exited()) srv.proc.kill('SIGKILL'); await db.drop(); });
-  const w = await window(srv);
-  const a = await w.apply();
-  expectStatus(a.res, 201);
-  const kase = a.res.json;
-  const up = await w.upload(kase, pdf(5000));
-  expectStatus(up, 201);
+  const { w, kase, up } = await firstCase(srv);
   const name = new URL(db.url).pathname.slice(1);
   /** Set the database read-only or writable and cut its sessions (a setting applies to new ones). */
   async function readOnly(on) {
@@ -306,7 +302,7 @@ test('PostgreSQL database set read-only: 503 storage_unavailable, reads go on, w
   expectStorage(await settled(() => w.upload(kase, pdf(6000))));
   await nothingOf(db, refused);
   assert.equal((await rows(db, `SELECT state FROM cases WHERE no = '${kase.no}'`))[0][0], 'applied');
-  await readsWork(srv, w, kase, up.json);
+  await readsWork(srv, w, kase, up);
 
   // writable again: the same server writes
   await readOnly(false);
