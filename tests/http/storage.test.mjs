@@ -13,7 +13,8 @@ import { chmodSync, chownSync, closeSync, mkdtempSync, openSync, readdirSync, rm
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { startServer, makeDb, expectError, expectStatus, run, BACKEND } from './server.mjs';
+import { spawnSync } from 'node:child_process';
+import { startServer, makeDb, expectError, expectStatus, run, BACKEND, BIN } from './server.mjs';
 import { idCard } from './ids.mjs';
 
 const cleanup = [];
@@ -220,11 +221,13 @@ test('SQLite on a full disk: 503 storage_unavailable, nothing half-written, read
 });
 
 test('SQLite database file read-only for the server: 503 storage_unavailable, reads go on', { skip: BACKEND !== 'sqlite' && 'SQLite only' }, async (t) => {
+  const nobody = { uid: 65534, gid: 65534 };
   if (process.getuid() !== 0) return t.skip('runs the server as nobody: needs root');
+  const probe = spawnSync(BIN, ['--help'], { ...nobody, stdio: 'ignore' });
+  if (probe.status !== 0) return t.skip(`nobody cannot run ${BIN} (${probe.error?.code || probe.status}): the server runs as nobody`);
   const dir = mkdtempSync(path.join(tmpdir(), 'shenpi-ro-'));
   cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
   const db = await makeDb({ demo: true, dir });
-  const nobody = { uid: 65534, gid: 65534 };
   chownSync(dir, nobody.uid, nobody.gid);
   for (const f of readdirSync(dir)) chownSync(path.join(dir, f), nobody.uid, nobody.gid);
   let srv = await startServer({ db, ...nobody });
