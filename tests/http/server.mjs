@@ -72,12 +72,13 @@ async function psql(url, sql) {
 
 /**
  * A fresh, initialised database. Returns {url, sql(text), drop()}; on SQLite also file, the
- * database file, in a new temporary directory or in `dir` (which drop() leaves).
+ * database file, in a new temporary directory or in `dir` (which drop() leaves). On
+ * PostgreSQL a new database of the server at pgUrl (default SHENPI_PG_URL).
  */
-export async function makeDb({ demo = false, dir } = {}) {
+export async function makeDb({ demo = false, dir, pgUrl = process.env.SHENPI_PG_URL } = {}) {
   let db;
   if (BACKEND === 'pg') {
-    const base = process.env.SHENPI_PG_URL;
+    const base = pgUrl;
     if (!base) throw new Error('SHENPI_TEST_DB=pg needs SHENPI_PG_URL');
     const name = 'shenpi_t_' + randomBytes(6).toString('hex');
     await psql(base, `CREATE DATABASE ${name}`);

@@ -6,7 +6,9 @@
 //              test is skipped, saying why, where mount is not allowed), filled to the last
 //              page: applies, a transition and an upload; then the database file made
 //              read-only for the server, which runs as `nobody`
-//  PostgreSQL  the database set read-only (default_transaction_read_only), its sessions cut
+//  PostgreSQL  the database set read-only (default_transaction_read_only), its sessions cut;
+//              and a server of the test's own stopped and started again: 503 db_unavailable
+//              meanwhile, reads too (the data are out of reach), and no restart of shenpi after
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, chownSync, closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
@@ -14,7 +16,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { startServer, makeDb, expectError, expectStatus, run, BACKEND, BIN } from './server.mjs';
+import net from 'node:net';
+import { startServer, makeDb, expectError, expectStatus, run, BACKEND, BIN, ROOT } from './server.mjs';
 import { idCard } from './ids.mjs';
 
 const cleanup = [];
@@ -318,4 +321,49 @@ test('PostgreSQL database set read-only: 503 storage_unavailable, reads go on, w
   await srv.close();
   const v = await srv.cli(['verify']);
   assert.equal(v.code, 0, v.out);
+});
+
+test('PostgreSQL stopped under a running server: 503 db_unavailable, reads too; the server goes on once it is back', { skip: BACKEND !== 'pg' && 'PostgreSQL only' }, async (t) => {
+  // a server of its own (scripts/pg.sh), which the other test files do not share
+  const dir = mkdtempSync(path.join(tmpdir(), 'shenpi-pg-'));
+  const port = await new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+  });
+  const pg = (...args) => run(path.join(ROOT, 'scripts/pg.sh'), [...args, dir, ...(args[0] === 'start' ? [String(port)] : [])], { timeout: 120000 });
+  const started = await pg('start');
+  if (started.code !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    return t.skip(`scripts/pg.sh could not start a server of the test's own: ${started.stderr.trim().split('\n').pop()}`);
+  }
+  cleanup.push(async () => { await pg('stop'); rmSync(dir, { recursive: true, force: true }); });
+  const db = await makeDb({ demo: true, pgUrl: started.stdout.trim() });
+  const srv = await startServer({ db });
+  cleanup.push(async () => { if (!srv.exited()) srv.proc.kill('SIGKILL'); });
+  const { w, kase, up } = await firstCase(srv);
+
+  assert.equal((await pg('stop')).code, 0);
+  const down = (r) => expectError(r, 503, 'db_unavailable');
+  down(await srv.req('GET', `/api/v1/cases/${kase.no}`, { session: w.clerk.session }));
+  down(await srv.req('GET', '/api/v1/cases?size=5', { session: w.clerk.session }));
+  down(await srv.req('GET', '/healthz'));
+  const refused = [];
+  for (let i = 0; i < 3; i++) {
+    const r = await w.apply();
+    down(r.res);
+    refused.push(r.phone);
+  }
+  down(await srv.req('POST', `/api/v1/cases/${kase.no}/accept`, { session: w.clerk.session, body: {} }));
+  assert.match(srv.log(), /"msg":"database unavailable"/, 'the cause is logged');
+
+  // back: the same server reads and writes
+  assert.equal((await pg('start')).code, 0);
+  await readsWork(srv, w, kase, up);
+  const again = await settled(async () => (await w.apply()).res);
+  expectStatus(again, 201);
+  expectStatus(await settled(() => srv.req('POST', `/api/v1/cases/${kase.no}/accept`, { session: w.clerk.session, body: {} })), 200);
+  await nothingOf(db, refused);
+  await srv.close();
+  const v = await srv.cli(['verify']);
+  assert.equal(v.code, 0, v.out);
+  await db.drop();
 });
