@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { makeDb, startServer, expectStatus, ROOT } from '../tests/http/server.mjs';
+import { makeDb, startServer, expectStatus, agentRequest, ROOT } from '../tests/http/server.mjs';
 import { idCard } from '../tests/http/ids.mjs';
 
 /** A field of /proc/PID/status in kB (VmRSS, VmHWM). */
@@ -82,26 +82,12 @@ export async function setupLifecycle({ hello = false, threads = 4, env } = {}) {
 export function lifecycleClient(url, sockets) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
   const c = { lat: Object.fromEntries(KINDS.map((k) => [k, []])), timing: true, close: () => agent.destroy() };
-  c.call = (kind, who, method, p, body) => {
-    const payload = body ? JSON.stringify(body) : undefined;
+  c.call = async (kind, who, method, p, body) => {
     const t0 = process.hrtime.bigint();
-    return new Promise((resolve, reject) => {
-      const req = http.request(url + p, { method, agent, headers: {
-        Cookie: `shenpi_session=${who.session.cookie}`, 'X-CSRF-Token': who.session.csrf,
-        ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}),
-      } }, (res) => {
-        let data = '';
-        res.on('data', (d) => (data += d));
-        res.on('end', () => {
-          if (res.statusCode >= 300) return reject(new Error(`${method} ${p} → ${res.statusCode} ${data.slice(0, 300)}`));
-          if (c.timing) (c.lat[kind] ||= []).push(Number(process.hrtime.bigint() - t0) / 1e6);
-          resolve(JSON.parse(data));
-        });
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(payload);
-    });
+    const r = await agentRequest(agent, url, who, method, p, body);
+    if (r.status >= 300) throw new Error(`${method} ${p} → ${r.status} ${r.text.slice(0, 300)}`);
+    if (c.timing) (c.lat[kind] ||= []).push(Number(process.hrtime.bigint() - t0) / 1e6);
+    return r.json;
   };
   return c;
 }

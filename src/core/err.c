@@ -40,6 +40,8 @@ static const struct err_info table[E_COUNT_] = {
 	[-E_FILE_TYPE] = {"file_type", 400,
 			  "不支持的文件类型：请上传PDF、OFD、图片（JPG、PNG、GIF、TIFF、BMP）、"
 			  "Word/Excel/PowerPoint（docx、xlsx、pptx）或UTF-8文本文件"},
+	[-E_STORAGE] = {"storage_unavailable", 503,
+			"服务器存储空间已满或只读，本次操作未保存；请联系系统管理员，稍后再试"},
 };
 
 static const struct err_info *info(int e)

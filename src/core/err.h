@@ -35,7 +35,8 @@ enum err {
 	E_STATE = -22,
 	E_MATERIAL_TOO_LARGE = -23, /* an attachment over 3 MB: 413, like a body over its cap */
 	E_FILE_TYPE = -24,	    /* an attachment whose bytes are no type we accept */
-	E_COUNT_ = 25		    /* one past the last code's magnitude */
+	E_STORAGE = -25,	    /* the disk is full or read-only: nothing was written */
+	E_COUNT_ = 26		    /* one past the last code's magnitude */
 };
 
 /* "bad_json", ... ; for an unknown value the entry of E_INTERNAL. */

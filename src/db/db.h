@@ -28,7 +28,8 @@ enum db_err {
 	DB_UNIQUE = -2,	    /* a unique or primary-key constraint was violated */
 	DB_FOREIGN = -3,    /* a foreign-key constraint was violated */
 	DB_BUSY = -4,	    /* the database stayed locked past the busy timeout */
-	DB_UNAVAILABLE = -5 /* cannot connect / connection lost */
+	DB_UNAVAILABLE = -5, /* cannot connect / connection lost */
+	DB_STORAGE = -6	     /* disk full or database read-only: writes fail, reads go on */
 };
 
 enum db_type { DB_NULL, DB_INT, DB_TEXT, DB_BLOB };

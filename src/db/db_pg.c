@@ -121,6 +121,9 @@ static int pg_map_state(const char *state)
 		return DB_UNIQUE;
 	if (!strcmp(state, "23503"))
 		return DB_FOREIGN;
+	/* disk_full; read_only_sql_transaction (a database or server set read-only) */
+	if (!strcmp(state, "53100") || !strcmp(state, "25006"))
+		return DB_STORAGE;
 	for (i = 0; i < sizeof(busy) / sizeof(busy[0]); i++)
 		if (!strcmp(state, busy[i]))
 			return DB_BUSY;

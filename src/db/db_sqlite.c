@@ -89,10 +89,22 @@ struct sq_res {
 
 #define SQ(c) ((struct sq_conn *)(c))
 
+/* Whether a failed system call ran out of room or into a read-only file system: the disk may
+ * be freed or remounted while the server runs, and reads go on meanwhile. */
+static int storage_errno(int e)
+{
+	return e == ENOSPC || e == EDQUOT || e == EROFS;
+}
+
 static int map_error(struct sq_conn *c, int rc)
 {
-	snprintf(c->err, sizeof(c->err), "%s", sqlite3_errmsg(c->cur->db));
-	switch (rc & 0xff) {
+	int p = rc & 0xff, e = 0;
+	/* the errno of SQLite's last system call, which only these codes come from */
+	if (p == SQLITE_IOERR || p == SQLITE_CANTOPEN || p == SQLITE_FULL || p == SQLITE_READONLY)
+		e = sqlite3_system_errno(c->cur->db);
+	snprintf(c->err, sizeof(c->err), "%s%s%s", sqlite3_errmsg(c->cur->db), e ? ": " : "",
+		 e ? strerror(e) : "");
+	switch (p) {
 	case SQLITE_CONSTRAINT:
 		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
 			return DB_UNIQUE;
@@ -100,12 +112,16 @@ static int map_error(struct sq_conn *c, int rc)
 			return DB_FOREIGN;
 		return DB_ERROR;
 	case SQLITE_BUSY:
-	case SQLITE_LOCKED: return DB_BUSY;
+	case SQLITE_LOCKED:
+		return DB_BUSY;
+	case SQLITE_FULL:
+	case SQLITE_READONLY:
+		return DB_STORAGE;
 	case SQLITE_CANTOPEN:
 	case SQLITE_IOERR:
-	case SQLITE_FULL:
-	case SQLITE_READONLY: return DB_UNAVAILABLE;
-	default: return DB_ERROR;
+		return storage_errno(e) ? DB_STORAGE : DB_UNAVAILABLE;
+	default:
+		return DB_ERROR;
 	}
 }
 
@@ -429,7 +445,7 @@ static int durable_wait(struct sq_conn *c, uint64_t upto)
 	if (!err)
 		return DB_OK;
 	snprintf(c->err, sizeof(c->err), "%s-wal: fdatasync: %s", f->path, strerror(err));
-	return DB_UNAVAILABLE;
+	return storage_errno(err) ? DB_STORAGE : DB_UNAVAILABLE;
 }
 
 static void writer_done(struct sq_conn *c)
@@ -439,6 +455,24 @@ static void writer_done(struct sq_conn *c)
 		c->cur = &c->own;
 		pthread_mutex_unlock(&c->file->write);
 	}
+}
+
+/* A handle that opened its file read-only stays so: before a write, open the file again, in
+ * case it has been made writable since, so that the server writes again without a restart
+ * (else the write fails with DB_STORAGE, as it would have). */
+static void reopen_if_readonly(struct sq_handle *h, const char *sync)
+{
+	struct sq_handle fresh = {0};
+	char why[256];
+	if (sqlite3_db_readonly(h->db, "main") != 1 ||
+	    handle_open(&fresh, sqlite3_db_filename(h->db, "main"), sync, why, sizeof(why)) < 0)
+		return;
+	if (sqlite3_db_readonly(fresh.db, "main") == 1) {
+		handle_close(&fresh);
+		return;
+	}
+	handle_close(h);
+	*h = fresh;
 }
 
 static int sq_begin(struct dbc *dc, int write)
@@ -455,6 +489,7 @@ static int sq_begin(struct dbc *dc, int write)
 	c->writing = 1;
 	if (c->file->writer.db)
 		c->cur = &c->file->writer;
+	reopen_if_readonly(c->cur, c->cur == &c->own ? "FULL" : "NORMAL");
 	int rc = sq_exec(dc, "BEGIN IMMEDIATE", NULL, 0, NULL);
 	if (rc < 0)
 		writer_done(c);

@@ -237,10 +237,15 @@ static int ext_ok(const struct ftype *t, const char *ext)
 
 /* ---- content store ---- */
 
+/* A full or read-only disk is E_STORAGE, as for the database; anything else internal. */
 static int io_fail(struct ctx *c, const char *what, const char *path)
 {
+	int e = errno;
 	log_msg(LOG_ERROR, "file store",
-		json_pack("{s:s,s:s,s:s}", "op", what, "path", path, "error", strerror(errno)));
+		json_pack("{s:s,s:s,s:s}", "op", what, "path", path, "error", strerror(e)));
+	if (e == ENOSPC || e == EDQUOT || e == EROFS)
+		return ctx_fail(c, E_STORAGE, "file",
+				"服务器存储空间已满或只读，附件未保存；请联系系统管理员，稍后再试");
 	return ctx_fail(c, E_INTERNAL, NULL, "附件存储失败，请稍后再试");
 }
 

@@ -31,6 +31,10 @@ int ctx_db(struct ctx *c, int db_rc)
 	case DB_BUSY:
 		log_msg(LOG_ERROR, "database unavailable", json_pack("{s:s}", "error", db_errmsg(c->db)));
 		return E_DB_UNAVAILABLE;
+	case DB_STORAGE:
+		log_msg(LOG_ERROR, "storage full or read-only",
+			json_pack("{s:s}", "error", db_errmsg(c->db)));
+		return E_STORAGE;
 	default:
 		log_msg(LOG_ERROR, "database error", json_pack("{s:s}", "error", db_errmsg(c->db)));
 		return E_INTERNAL;

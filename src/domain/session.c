@@ -165,8 +165,9 @@ static int from_secret(struct ctx *c, const struct secret_kind *k, const char *s
 	if (!k->by_token)
 		memcpy(a->session_hash, h, sizeof(h));
 	if (c->now - used >= (k->by_token ? 60 : seen_every())) {
+		/* on a full or read-only disk the use goes unrecorded and reads go on */
 		struct db_val u[] = {DBI(c->now), DBT(h)};
-		if ((rc = db_exec(c->db, k->touch, u, 2, NULL)) < 0)
+		if ((rc = db_exec(c->db, k->touch, u, 2, NULL)) < 0 && rc != DB_STORAGE)
 			return ctx_db(c, rc);
 	}
 	return E_OK;

@@ -70,11 +70,15 @@ async function psql(url, sql) {
   return r.stdout;
 }
 
-/** A fresh, initialised database. Returns {url, sql(text), drop()}. */
-export async function makeDb({ demo = false } = {}) {
+/**
+ * A fresh, initialised database. Returns {url, sql(text), drop()}; on SQLite also file, the
+ * database file, in a new temporary directory or in `dir` (which drop() leaves). On
+ * PostgreSQL a new database of the server at pgUrl (default SHENPI_PG_URL).
+ */
+export async function makeDb({ demo = false, dir, pgUrl = process.env.SHENPI_PG_URL } = {}) {
   let db;
   if (BACKEND === 'pg') {
-    const base = process.env.SHENPI_PG_URL;
+    const base = pgUrl;
     if (!base) throw new Error('SHENPI_TEST_DB=pg needs SHENPI_PG_URL');
     const name = 'shenpi_t_' + randomBytes(6).toString('hex');
     await psql(base, `CREATE DATABASE ${name}`);
@@ -86,7 +90,8 @@ export async function makeDb({ demo = false } = {}) {
       drop: () => psql(base, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {}),
     };
   } else if (BACKEND === 'sqlite') {
-    const dir = mkdtempSync(path.join(tmpdir(), 'shenpi-http-'));
+    const own = !dir;
+    if (own) dir = mkdtempSync(path.join(tmpdir(), 'shenpi-http-'));
     const file = path.join(dir, 't.db');
     db = {
       url: 'sqlite:' + file,
@@ -96,7 +101,7 @@ export async function makeDb({ demo = false } = {}) {
         if (r.code !== 0 || /Error|error:/.test(r.stderr)) throw new Error(`sqlite3 failed: ${r.stderr}`);
         return r.stdout;
       },
-      drop: async () => rmSync(dir, { recursive: true, force: true }),
+      drop: async () => { if (own) rmSync(dir, { recursive: true, force: true }); },
     };
   } else {
     throw new Error(`SHENPI_TEST_DB must be sqlite or pg, not ${BACKEND}`);
@@ -205,16 +210,16 @@ export function expectStatus(res, status) {
 
 /**
  * Start a server on a fresh database (or on db), with extra command-line args and extra
- * environment env. Returns an object with
+ * environment env, as user uid:gid when given. Returns an object with
  *  url, db (url, sql, drop), req, login, cli(args, opts), stop() → {code, signal},
  *  close() (stop if running, drop the database), log() (stderr so far),
  *  and fixtures: admin() (admin with changed password), newUser(adminSession, spec, pw),
  *  activate(username, pw), create(path, body, who), org() (two centers with units).
  */
-export async function startServer({ demo = false, db: givenDb, args = [], env } = {}) {
+export async function startServer({ demo = false, db: givenDb, args = [], env, uid, gid } = {}) {
   const db = givenDb || (await makeDb({ demo }));
   const proc = spawn(BIN, ['serve', '--db', db.url, '--listen', '127.0.0.1:0', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, uid, gid,
   });
   let stderr = '';
   let exited = null;
@@ -378,6 +383,33 @@ export function rawRequest(port, { method = 'POST', path: p, headers = {}, body 
     });
     if (body !== undefined) r.end(body);
     else r.end();
+  });
+}
+
+/**
+ * A request as a signed-in user `who` ({session}) over node:http with `agent` (keep-alive,
+ * for load): no retries, unlike fetch. Resolves {status, json, text}; rejects when the
+ * connection fails or the reply is cut off.
+ */
+export function agentRequest(agent, base, who, method, p, body) {
+  const payload = body ? JSON.stringify(body) : undefined;
+  return new Promise((resolve, reject) => {
+    const req = http.request(base + p, { method, agent, headers: {
+      Cookie: `${COOKIE}=${who.session.cookie}`, 'X-CSRF-Token': who.session.csrf,
+      ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}),
+    } }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => {
+        if (!res.complete) return reject(new Error('reply cut off'));
+        let json = null;
+        try { json = JSON.parse(text); } catch { /* not JSON */ }
+        resolve({ status: res.statusCode, json, text });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(payload);
   });
 }
 
