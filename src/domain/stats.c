@@ -163,10 +163,10 @@ int stats_on_case(struct ctx *c, int64_t case_id, const char *action)
 	return rc < 0 ? ctx_db(c, rc) : E_OK;
 }
 
-/* The used working days of the completed promised cases, added to their rollup rows: the
- * one counter SQL cannot compute, as it needs the calendar. Cases come sorted by their row,
- * so each row is updated once. */
-static int rebuild_used_days(struct ctx *c)
+/* The used working days of the completed promised cases, by rollup row, into the temporary
+ * table stats_used: the one counter SQL cannot compute, as it needs the calendar. Cases come
+ * sorted by their row. */
+static int used_days_table(struct ctx *c)
 {
 	struct calendar cal;
 	struct db_res *r;
@@ -203,14 +203,22 @@ static int rebuild_used_days(struct ctx *c)
 					      (int32_t)db_int(r, 5));
 	}
 	db_res_free(r);
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		struct db_val p[] = {DBI(rows[i].used), DBI(rows[i].key[0]), DBI(rows[i].key[1]),
-				     DBI(rows[i].key[2]), DBI(rows[i].key[3])};
+	if (rc == 0)
 		rc = db_exec(
 		    c->db,
-		    "UPDATE stats_daily SET used_days_sum = used_days_sum + ? WHERE day = ? "
-		    "AND center_id = ? AND unit_id = ? AND item_id = ?",
-		    p, 5, NULL);
+		    "CREATE TEMP TABLE stats_used (day INTEGER NOT NULL, center_id BIGINT NOT "
+		    "NULL, unit_id BIGINT NOT NULL, item_id BIGINT NOT NULL, used BIGINT NOT "
+		    "NULL)",
+		    NULL, 0, NULL);
+	if (rc == 0 && (rc = db_copy_begin(c->db, "stats_used",
+					   "day, center_id, unit_id, item_id, used")) == 0) {
+		for (size_t i = 0; i < n && rc == 0; i++) {
+			struct db_val p[] = {DBI(rows[i].key[0]), DBI(rows[i].key[1]),
+					     DBI(rows[i].key[2]), DBI(rows[i].key[3]),
+					     DBI(rows[i].used)};
+			rc = db_copy_row(c->db, p, 5);
+		}
+		rc = db_copy_end(c->db);
 	}
 	free(rows);
 	return rc < 0 ? ctx_db(c, rc) : E_OK;
@@ -236,18 +244,75 @@ static int rebuild_centers(struct ctx *c)
 	return rc < 0 ? ctx_db(c, rc) : E_OK;
 }
 
+/* Whether the comma-separated names `cols` include `name`. */
+static int has_col(const char *cols, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = cols; *p; p += strspn(p, ", ")) {
+		size_t len = strcspn(p, ",");
+		if (len == n && !strncmp(p, name, n))
+			return 1;
+		p += len;
+	}
+	return 0;
+}
+
+/* stats_daily from all cases in one INSERT (the table is empty): a CTE per fact with its
+ * sums by row, and stats_used's; every counter of each taken from the fact that has it, 0
+ * from the others; summed by row. Upserting fact after fact updated most rows five times. */
+static int rebuild_daily(struct ctx *c)
+{
+	struct buf sql = BUF_INIT(16384);
+	struct db_val zero[NFACTS];
+	int n = 0;
+	buf_addf(&sql, "WITH ");
+	for (size_t i = 0; i < NFACTS; i++) {
+		const struct fact *f = &facts[i];
+		buf_addf(&sql,
+			 "f%zu (day, center_id, unit_id, item_id, %s) AS (SELECT %s, %s, %s FROM "
+			 "cases k WHERE %s GROUP BY 1, 2, 3, 4), ",
+			 i, f->cols, f->day, rollups[0].case_keys, f->sums, f->cond);
+		if (f->used_days)
+			zero[n++] = DBI(0);
+	}
+	buf_addf(&sql,
+		 "f%zu (day, center_id, unit_id, item_id, used_days_sum) AS (SELECT day, "
+		 "center_id, unit_id, item_id, used FROM stats_used) INSERT INTO stats_daily "
+		 "(day, center_id, unit_id, item_id",
+		 NFACTS);
+	for (int j = 0; counters[j]; j++)
+		buf_addf(&sql, ", %s", counters[j]);
+	buf_addf(&sql, ") SELECT day, center_id, unit_id, item_id");
+	for (int j = 0; counters[j]; j++)
+		buf_addf(&sql, ", SUM(%s)", counters[j]);
+	buf_addf(&sql, " FROM (");
+	for (size_t i = 0; i <= NFACTS; i++) {
+		const char *cols = i < NFACTS ? facts[i].cols : "used_days_sum";
+		buf_addf(&sql, "%sSELECT day, center_id, unit_id, item_id", i ? " UNION ALL " : "");
+		for (int j = 0; counters[j]; j++)
+			buf_addf(&sql, has_col(cols, counters[j]) ? ", %s" : ", 0 AS %s",
+				 counters[j]);
+		buf_addf(&sql, " FROM f%zu", i);
+	}
+	buf_addf(&sql, ") x GROUP BY 1, 2, 3, 4");
+	int rc = db_exec(c->db, sql.buf, zero, n, NULL);
+	buf_release(&sql);
+	return rc;
+}
+
 int stats_rebuild(struct ctx *c)
 {
-	struct db_val zero[] = {DBI(0)};
 	int rc = db_exec(c->db, "DELETE FROM stats_daily", NULL, 0, NULL);
 	if (rc == 0)
 		rc = db_exec(c->db, "DELETE FROM stats_center_daily", NULL, 0, NULL);
-	for (size_t i = 0; i < NFACTS && rc == 0; i++)
-		rc = db_exec(c->db, fact_sql(c, &facts[i], &rollups[0], "1 = 1"), zero,
-			     facts[i].used_days, NULL);
 	if (rc < 0)
 		return ctx_db(c, rc);
-	return (rc = rebuild_used_days(c)) < 0 ? rc : rebuild_centers(c);
+	if ((rc = used_days_table(c)) < 0)
+		return rc;
+	if ((rc = rebuild_daily(c)) < 0 ||
+	    (rc = db_exec(c->db, "DROP TABLE stats_used", NULL, 0, NULL)) < 0)
+		return ctx_db(c, rc);
+	return rebuild_centers(c);
 }
 
 /* ---- scopes ---- */
