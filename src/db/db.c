@@ -194,6 +194,68 @@ int db_script(struct dbc *c, const char *sql)
 	return HEAD(c)->be->script(c, sql);
 }
 
+int db_copy_begin(struct dbc *c, const char *table, const char *columns)
+{
+	struct dbc_head *h = HEAD(c);
+	int cols = 1, rc = DB_OK;
+	for (const char *p = columns; *p; p++)
+		cols += *p == ',';
+	if (h->copy_cols || !h->in_tx) {
+		log_msg(LOG_ERROR, "db_copy_begin outside a transaction or inside a copy",
+			json_pack("{s:s}", "table", table));
+		return DB_ERROR;
+	}
+	if (h->be->copy_begin) {
+		rc = h->be->copy_begin(c, table, columns);
+	} else {
+		/* INSERT INTO t (columns) VALUES (?, ?, …) */
+		size_t len = strlen(table) + strlen(columns) + 3 * (size_t)cols + 32, o;
+		if (!(h->copy_insert = malloc(len)))
+			abort();
+		o = (size_t)snprintf(h->copy_insert, len, "INSERT INTO %s (%s) VALUES (?", table,
+				     columns);
+		for (int i = 1; i < cols; i++)
+			o += (size_t)snprintf(h->copy_insert + o, len - o, ", ?");
+		snprintf(h->copy_insert + o, len - o, ")");
+	}
+	if (rc == DB_OK) {
+		h->copy_cols = cols;
+		h->copy_rc = DB_OK;
+	}
+	return rc;
+}
+
+int db_copy_row(struct dbc *c, const struct db_val *vals, int n)
+{
+	struct dbc_head *h = HEAD(c);
+	if (h->copy_rc < 0)
+		return h->copy_rc;
+	if (n != h->copy_cols)
+		h->copy_rc = DB_ERROR;
+	else if (h->be->copy_row)
+		h->copy_rc = h->be->copy_row(c, vals, n);
+	else
+		h->copy_rc = h->be->exec(c, h->copy_insert, vals, n, NULL);
+	return h->copy_rc;
+}
+
+int db_copy_end(struct dbc *c)
+{
+	struct dbc_head *h = HEAD(c);
+	int rc = h->copy_rc;
+	if (!h->copy_cols)
+		return DB_ERROR;
+	if (h->be->copy_end) {
+		int end = h->be->copy_end(c, rc < 0);
+		if (rc == DB_OK)
+			rc = end;
+	}
+	free(h->copy_insert);
+	h->copy_insert = NULL;
+	h->copy_cols = 0;
+	return rc;
+}
+
 int db_check(struct dbc *c, char *why, size_t len)
 {
 	return HEAD(c)->be->check(c, why, len);

@@ -91,6 +91,21 @@ void db_res_free(struct db_res *r);
 /* Run several ;-separated statements without parameters (migrations). */
 int db_script(struct dbc *c, const char *sql);
 
+/* Bulk loading: many rows into one table, inside a write transaction, nothing else run on the
+ * connection between begin and end:
+ *   db_copy_begin(c, "case_steps", "id, case_id, stage");
+ *   for each row: db_copy_row(c, vals, 3);     (a value for each column, in their order)
+ *   if (db_copy_end(c) < 0) db_rollback(c);
+ * PostgreSQL streams the rows with COPY FROM STDIN; other backends run a prepared INSERT a
+ * row. `table` and `columns` are SQL text of the program, never input. A failure shows at
+ * db_copy_row or only at db_copy_end, which returns the first one: always call db_copy_end,
+ * and roll back when it fails (none of the copy's rows remain then). When the columns
+ * include `id`, the table's next automatic id continues after the largest id copied, so
+ * rows may be given their ids up front and be referred to by rows copied later. */
+int db_copy_begin(struct dbc *c, const char *table, const char *columns);
+int db_copy_row(struct dbc *c, const struct db_val *vals, int n);
+int db_copy_end(struct dbc *c);
+
 /* Check the database's own integrity (SQLite: integrity_check and foreign_key_check).
  * 0 when sound; otherwise DB_ERROR with a description in why. */
 int db_check(struct dbc *c, char *why, size_t len);
@@ -183,6 +198,12 @@ struct db_backend {
 	void (*unlock)(struct dbc *c, enum db_lock l);
 	/* db_commit_stats; NULL when the backend has none */
 	void (*commit_stats)(struct dbc *c, uint64_t *commits, uint64_t *syncs);
+	/* db_copy_*, the column count checked by db.c; copy_end gets whether a row failed (the
+	 * copy is to be abandoned). NULL when the backend has no bulk path: db.c then runs an
+	 * INSERT a row through exec. */
+	int (*copy_begin)(struct dbc *c, const char *table, const char *columns);
+	int (*copy_row)(struct dbc *c, const struct db_val *vals, int n);
+	int (*copy_end)(struct dbc *c, int failed);
 };
 
 extern const struct db_backend db_sqlite_backend;
@@ -194,7 +215,10 @@ struct dbc_head {
 	const struct db_backend *be;
 	struct db *pool;
 	struct dbc *next_free;
-	int in_tx;
+	int in_tx;	/* a copy under way (db_copy_begin): its column count (0 = none), its first failure,
+	 * and for a backend without copy_* the INSERT run for each row */
+	int copy_cols, copy_rc;
+	char *copy_insert;
 };
 struct db_res_head {
 	struct dbc *conn;

@@ -43,6 +43,11 @@ struct pg_conn {
 	struct pg_stmt *stmts; /* open-addressing table, `cap` slots, a power of two */
 	size_t cap, used;
 	char err[512];
+	/* a COPY under way: its table when the rows give their ids (the identity to move on
+	 * at the end), and the line of the current row */
+	char *copy_ids;
+	char *line;
+	size_t line_len, line_cap;
 };
 
 struct pg_res {
@@ -559,6 +564,8 @@ static void pg_disconnect(struct dbc *dbc)
 	for (i = 0; i < c->cap; i++)
 		free(c->stmts[i].sql);
 	free(c->stmts);
+	free(c->copy_ids);
+	free(c->line);
 	free(c);
 }
 
@@ -821,6 +828,162 @@ static void pg_unlock(struct dbc *dbc, enum db_lock l)
 	pg_command(c, sql);
 }
 
+/* ---- COPY FROM STDIN (db_copy_*) ---- */
+
+/* Whether the comma-separated `columns` name `id`. */
+static int pg_has_id(const char *columns)
+{
+	for (const char *p = columns; *p;) {
+		size_t n;
+		p += strspn(p, " \t\n");
+		n = strcspn(p, ",");
+		while (n && strchr(" \t\n", p[n - 1]))
+			n--;
+		if (n == 2 && !strncmp(p, "id", 2))
+			return 1;
+		p += strcspn(p, ",");
+		p += *p == ',';
+	}
+	return 0;
+}
+
+static int pg_copy_begin(struct dbc *dbc, const char *table, const char *columns)
+{
+	struct pg_conn *c = pg_conn(dbc);
+	size_t len = strlen(table) + strlen(columns) + 32;
+	char *sql = malloc(len);
+	PGresult *res;
+	int rc = pg_ready(c);
+
+	if (!sql)
+		abort();
+	snprintf(sql, len, "COPY %s (%s) FROM STDIN", table, columns);
+	if (rc == 0) {
+		res = PQexec(c->pg, sql);
+		if (PQresultStatus(res) != PGRES_COPY_IN && (rc = pg_check(c, res)) == 0) {
+			pg_seterr(c, NULL, "COPY did not start");
+			rc = DB_ERROR;
+		}
+		PQclear(res);
+	}
+	free(sql);
+	if (rc == 0 && pg_has_id(columns) && !(c->copy_ids = strdup(table)))
+		abort();
+	return rc;
+}
+
+/* Append n bytes to the current line. */
+static void pg_line_add(struct pg_conn *c, const char *s, size_t n)
+{
+	if (c->line_len + n > c->line_cap) {
+		size_t cap = c->line_cap ? c->line_cap : 1024;
+		while (cap < c->line_len + n)
+			cap *= 2;
+		if (!(c->line = realloc(c->line, cap)))
+			abort();
+		c->line_cap = cap;
+	}
+	memcpy(c->line + c->line_len, s, n);
+	c->line_len += n;
+}
+
+/* A value in COPY's text format: \N for NULL, backslash escapes for the characters that
+ * delimit fields and rows, a bytea as \\x and its hex digits. */
+static void pg_line_value(struct pg_conn *c, const struct db_val *v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char num[24];
+
+	switch (v->type) {
+	case DB_INT:
+		pg_line_add(c, num, (size_t)snprintf(num, sizeof(num), "%" PRId64, v->i));
+		return;
+	case DB_TEXT:
+		if (!v->s)
+			break;
+		for (const char *p = v->s; *p;) {
+			size_t n = strcspn(p, "\\\t\n\r");
+			pg_line_add(c, p, n);
+			p += n;
+			if (*p) {
+				char esc[2] = {'\\', *p == '\t'	  ? 't'
+						     : *p == '\n' ? 'n'
+						     : *p == '\r' ? 'r'
+								  : '\\'};
+				pg_line_add(c, esc, 2);
+				p++;
+			}
+		}
+		return;
+	case DB_BLOB:
+		if (!v->s)
+			break;
+		pg_line_add(c, "\\\\x", 3);
+		for (size_t i = 0; i < v->len; i++) {
+			unsigned char b = (unsigned char)v->s[i];
+			char h[2] = {hex[b >> 4], hex[b & 15]};
+			pg_line_add(c, h, 2);
+		}
+		return;
+	default: break;
+	}
+	pg_line_add(c, "\\N", 2);
+}
+
+static int pg_copy_row(struct dbc *dbc, const struct db_val *vals, int n)
+{
+	struct pg_conn *c = pg_conn(dbc);
+
+	c->line_len = 0;
+	for (int i = 0; i < n; i++) {
+		if (i)
+			pg_line_add(c, "\t", 1);
+		pg_line_value(c, &vals[i]);
+	}
+	pg_line_add(c, "\n", 1);
+	if (c->line_len > INT_MAX || PQputCopyData(c->pg, c->line, (int)c->line_len) != 1) {
+		pg_seterr(c, NULL, PQerrorMessage(c->pg));
+		return DB_UNAVAILABLE;
+	}
+	return 0;
+}
+
+/* End the COPY (abandon it when a row failed); then, when the rows gave their ids, move
+ * the identity past the largest one, never back (nextval: other sessions may have taken
+ * ids meanwhile). Sequences are not transactional: a rollback leaves only a gap. */
+static int pg_copy_end(struct dbc *dbc, int failed)
+{
+	struct pg_conn *c = pg_conn(dbc);
+	PGresult *res;
+	int rc = 0;
+
+	if (PQputCopyEnd(c->pg, failed ? "a row failed" : NULL) != 1) {
+		pg_seterr(c, NULL, PQerrorMessage(c->pg));
+		rc = DB_UNAVAILABLE;
+	}
+	while ((res = PQgetResult(c->pg))) {
+		int r = pg_check(c, res);
+		if (rc == 0)
+			rc = r;
+		PQclear(res);
+	}
+	if (rc == 0 && !failed && c->copy_ids) {
+		size_t len = 3 * strlen(c->copy_ids) + 160;
+		char *sql = malloc(len);
+		if (!sql)
+			abort();
+		snprintf(sql, len,
+			 "SELECT setval(pg_get_serial_sequence('%s', 'id'), GREATEST((SELECT "
+			 "MAX(id) FROM %s), nextval(pg_get_serial_sequence('%s', 'id'))))",
+			 c->copy_ids, c->copy_ids, c->copy_ids);
+		rc = pg_command(c, sql);
+		free(sql);
+	}
+	free(c->copy_ids);
+	c->copy_ids = NULL;
+	return rc;
+}
+
 const struct db_backend db_pg_backend = {
 	.kind = "postgresql",
 	.connect = pg_connect,
@@ -848,4 +1011,7 @@ const struct db_backend db_pg_backend = {
 	.file = pg_file,
 	.lock = pg_lock,
 	.unlock = pg_unlock,
+	.copy_begin = pg_copy_begin,
+	.copy_row = pg_copy_row,
+	.copy_end = pg_copy_end,
 };

@@ -12,7 +12,8 @@
 #include "domain/stats.h"
 #include "domain/user.h"
 
-#define GEN_BATCH	  20000 /* rows per commit */
+#define GEN_BATCH	  20000 /* rows per commit, of the organisation and catalog */
+#define GEN_CHUNK	  10000 /* cases planned, then copied table by table, per commit */
 #define GEN_UNITS	  10	/* per center */
 #define GEN_ITEMS	  20	/* per unit */
 #define GEN_MAX_STEPS	  6	/* accept, approve (+ parallel), transfer-out, approve, complete */
@@ -105,6 +106,8 @@ struct gen {
 	struct gunit *units;
 	struct gitem *items;
 	struct applicant *applicants;
+	struct gcase *chunk;	      /* GEN_CHUNK cases being written */
+	int64_t next_case, next_step; /* the ids the next case and case step get */
 	int nregions, ncenters, nunits, nitems, nprocesses, nusers;
 	int64_t ncases, nsteps, nopen, noverdue, nurges, nfollowups;
 };
@@ -381,6 +384,8 @@ struct gcase {
 	int64_t created_at, accepted_at, decided_at, completed_at, picked_up_at;
 	int32_t applied, accepted, due, paused_since, completed, picked;
 	int paused_days, rating, permitted, urged;
+	int serial, was_accepted, open, overdue, urge_answered, followup_answered;
+	int64_t id, step_id; /* its id and its first step's, given up front */
 	/* the steps: their state, days and times */
 	struct {
 		const char *state;
@@ -515,50 +520,42 @@ static void case_plan(struct gen *g, struct gcase *k)
 	k->comment = k->rating >= 4 ? "办事效率高" : k->rating == 3 ? "" : "等待时间太长";
 }
 
-static int followup_put(struct gen *g, const struct gcase *k, int64_t case_id)
+/* The day of the urge on an overdue case: the working day after its deadline, or today. */
+static int32_t urge_day(struct gen *g, const struct gcase *k)
 {
-	int32_t due = add(g, k->picked, GEN_FOLLOWUP_DAYS);
-	int answered = below(g, 100) < (due < g->today ? 85 : 30);
-	struct db_val p[] = {DBI(case_id),
-			     DBI(k->ce->id),
-			     DBI(k->u->id),
-			     DBI(due),
-			     DBI(k->picked_up_at),
-			     answered ? DBT("已联系申请人说明情况并整改") : DBN,
-			     answered ? DBI(k->u->clerk) : DBN,
-			     answered ? DBI(k->picked_up_at + 86400) : DBN};
-	g->nfollowups++;
-	return put(g,
-		   "INSERT INTO followups (case_id, center_id, unit_id, due_day, created_at, "
-		   "answer, answered_by, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		   p, 8);
+	int32_t day = add(g, k->due, 1);
+	return day < g->today ? day : g->today;
 }
 
-/* An urge of the center's admin on an overdue case, at its active step. */
-static int urge_put(struct gen *g, const struct gcase *k, int64_t case_id, int64_t step_id)
+/* The rest of a case's plan, drawn in the order its rows are written: whether it is urged,
+ * whether the urge and the follow-up were answered; its number and ids. */
+static void case_finish(struct gen *g, struct gcase *k)
 {
-	int32_t day = add(g, k->due, 1) < g->today ? add(g, k->due, 1) : g->today;
-	int32_t reply_by = add(g, day, 3);
-	int answered = reply_by < g->today && below(g, 10) < 6;
-	int64_t to = k->it->steps[k->active].handler;
-	struct db_val p[] = {DBI(k->ce->id),
-			     DBI(k->u->id),
-			     DBI(case_id),
-			     DBI(step_id),
-			     to ? DBI(to) : DBN,
-			     DBI(reply_by),
-			     DBI(k->ce->admin),
-			     DBI(at(day, 0)),
-			     answered ? DBT("已加快办理") : DBN,
-			     answered ? DBI(to ? to : k->u->clerk) : DBN,
-			     answered ? DBI(at(day, 2)) : DBN};
-	g->nurges++;
-	return put(
-	    g,
-	    "INSERT INTO urges (center_id, unit_id, case_id, step_id, to_user, kind, message, "
-	    "reply_by, created_by, created_at, answer, answered_by, answered_at) VALUES (?, "
-	    "?, ?, ?, ?, 'supervise', '办件已超期，请加快办理', ?, ?, ?, ?, ?, ?)",
-	    p, 11);
+	k->serial = ++g->centers[k->ce - g->centers].serial;
+	k->was_accepted = strcmp(k->state, "supplement") && strcmp(k->state, "refused") &&
+			  strcmp(k->state, "withdrawn");
+	k->open = !strcmp(k->state, "in_process");
+	k->overdue = k->open && !k->paused_since && k->due < g->today;
+	k->urged = k->overdue && below(g, 5) == 0;
+	if (k->urged) {
+		int32_t reply_by = add(g, urge_day(g, k), 3);
+		k->urge_answered = reply_by < g->today && below(g, 10) < 6;
+		g->nurges++;
+	}
+	if (k->rating && k->rating <= 2) {
+		int32_t due = add(g, k->picked, GEN_FOLLOWUP_DAYS);
+		k->followup_answered = below(g, 100) < (due < g->today ? 85 : 30);
+		g->nfollowups++;
+	}
+	k->id = g->next_case++;
+	k->step_id = g->next_step;
+	if (k->was_accepted) {
+		g->next_step += k->it->nsteps;
+		g->nsteps += k->it->nsteps;
+	}
+	g->ncases++;
+	g->nopen += k->open;
+	g->noverdue += k->overdue;
 }
 
 static struct db_val nz(int64_t v)
@@ -566,24 +563,28 @@ static struct db_val nz(int64_t v)
 	return v ? DBI(v) : DBN;
 }
 
-static int case_put(struct gen *g, struct gcase *k, int serial)
+#define CASE_COLUMNS                                                                               \
+	"id, no, center_id, unit_id, item_id, item_kind, statutory_days, promised_days, "          \
+	"process_version, state, applicant_kind, applicant_name, applicant_id_no, "                \
+	"applicant_phone, created_by, created_at, applied_day, accepted_by, accepted_at, "         \
+	"accepted_day, due_day, paused_since, paused_days, decision_note, decided_at, "            \
+	"completed_by, completed_at, completed_day, permitted, doc_no, opinion, picked_up_by, "    \
+	"picked_up_at, no_id_card, rating, rating_comment, urged, updated_at"
+
+static int case_row(struct gen *g, const struct gcase *k)
 {
-	int y, m, d, rc;
+	int y, m, d;
 	char no[32];
 	calendar_day_ymd(k->applied, &y, &m, &d);
-	snprintf(no, sizeof(no), "%s-%04d%02d%02d-%06d", k->ce->region, y, m, d, serial);
-	int accepted = strcmp(k->state, "supplement") && strcmp(k->state, "refused") &&
-		       strcmp(k->state, "withdrawn");
-	int open = !strcmp(k->state, "in_process");
-	int overdue = open && !k->paused_since && k->due < g->today;
-	k->urged = overdue && below(g, 5) == 0;
-	int done = k->completed_at && !open;
+	snprintf(no, sizeof(no), "%s-%04d%02d%02d-%06d", k->ce->region, y, m, d, k->serial);
+	int accepted = k->was_accepted, done = k->completed_at && !k->open;
 	int64_t updated = k->picked_up_at ? k->picked_up_at
 			  : done	  ? k->completed_at
 			  : accepted	  ? k->accepted_at
 			  : k->decided_at ? k->decided_at
 					  : k->created_at;
-	struct db_val p[] = {DBT(no),
+	struct db_val p[] = {DBI(k->id),
+			     DBT(no),
 			     DBI(k->ce->id),
 			     DBI(k->u->id),
 			     DBI(k->it->id),
@@ -592,6 +593,7 @@ static int case_put(struct gen *g, struct gcase *k, int serial)
 			     DBI(k->it->promised),
 			     DBI(accepted && k->it->promised ? 1 : 0),
 			     DBT(k->state),
+			     DBT("person"),
 			     DBT(k->ap->name),
 			     DBT(k->ap->id_no),
 			     DBT(k->ap->phone),
@@ -619,39 +621,41 @@ static int case_put(struct gen *g, struct gcase *k, int serial)
 			     k->rating ? DBT(k->comment) : DBN,
 			     DBI(k->urged),
 			     DBI(updated)};
-	int64_t id;
-	if ((rc = put_id(
-		 g,
-		 "INSERT INTO cases (no, center_id, unit_id, item_id, item_kind, "
-		 "statutory_days, promised_days, process_version, state, applicant_kind, "
-		 "applicant_name, applicant_id_no, applicant_phone, created_by, created_at, "
-		 "applied_day, accepted_by, accepted_at, accepted_day, due_day, paused_since, "
-		 "paused_days, decision_note, decided_at, completed_by, completed_at, "
-		 "completed_day, permitted, doc_no, opinion, picked_up_by, picked_up_at, "
-		 "no_id_card, rating, rating_comment, urged, updated_at) VALUES (?, ?, ?, ?, "
-		 "?, ?, ?, ?, ?, 'person', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-		 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-		 p, (int)(sizeof(p) / sizeof(p[0])), &id)) < 0)
-		return rc;
-	g->ncases++;
-	g->nopen += open;
-	g->noverdue += overdue;
-	for (int i = 1; i <= 2; i++) {
-		struct db_val q[] = {DBI(id), DBI(i), DBT(i == 1 ? "申请书" : "申请人身份证明"),
+	return db_copy_row(g->c->db, p, (int)(sizeof(p) / sizeof(p[0])));
+}
+
+#define MATERIAL_COLUMNS "case_id, seq, name, form, copies, required, present"
+
+static int materials_rows(struct gen *g, const struct gcase *k)
+{
+	int rc = DB_OK;
+	for (int i = 1; i <= 2 && rc == DB_OK; i++) {
+		struct db_val q[] = {DBI(k->id),
+				     DBI(i),
+				     DBT(i == 1 ? "申请书" : "申请人身份证明"),
 				     DBT(i == 1 ? "original" : "copy"),
+				     DBI(1),
+				     DBI(1),
 				     DBI(i == 1 || strcmp(k->state, "supplement"))};
-		if ((rc = put(g,
-			      "INSERT INTO case_materials (case_id, seq, name, form, copies, "
-			      "required, present) VALUES (?, ?, ?, ?, 1, 1, ?)",
-			      q, 5)) < 0)
-			return rc;
+		rc = db_copy_row(g->c->db, q, 7);
 	}
-	int64_t active_step = 0;
-	for (int i = 0; accepted && i < k->it->nsteps; i++) {
+	return rc;
+}
+
+#define STEP_COLUMNS                                                                               \
+	"id, case_id, center_id, unit_id, item_id, stage, seq, name, kind, handler_id, "           \
+	"limit_days, transfer_desc, transfer_days, state, started_at, started_day, due_day, "      \
+	"out_day, finished_at, finished_by, opinion"
+
+static int steps_rows(struct gen *g, const struct gcase *k)
+{
+	int rc = DB_OK;
+	for (int i = 0; k->was_accepted && i < k->it->nsteps && rc == DB_OK; i++) {
 		const struct gstep *s = &k->it->steps[i];
 		int waiting = !strcmp(k->s[i].state, "waiting"),
 		    fin = !strcmp(k->s[i].state, "done");
-		struct db_val q[] = {DBI(id),
+		struct db_val q[] = {DBI(k->step_id + i),
+				     DBI(k->id),
 				     DBI(k->ce->id),
 				     DBI(k->u->id),
 				     DBI(k->it->id),
@@ -671,55 +675,126 @@ static int case_put(struct gen *g, struct gcase *k, int serial)
 				     fin ? DBI(k->s[i].finished_at) : DBN,
 				     fin ? DBI(s->handler ? s->handler : k->u->clerk) : DBN,
 				     DBT(fin ? "同意" : "")};
-		int64_t sid;
-		if ((rc = put_id(
-			 g,
-			 "INSERT INTO case_steps (case_id, center_id, unit_id, item_id, stage, "
-			 "seq, name, kind, handler_id, limit_days, transfer_desc, transfer_days, "
-			 "state, started_at, started_day, due_day, out_day, finished_at, "
-			 "finished_by, opinion) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-			 "?, ?, ?, ?, ?, ?) RETURNING id",
-			 q, 20, &sid)) < 0)
-			return rc;
-		g->nsteps++;
-		if (i == k->active)
-			active_step = sid;
+		rc = db_copy_row(g->c->db, q, (int)(sizeof(q) / sizeof(q[0])));
 	}
-	if (k->urged && (rc = urge_put(g, k, id, active_step)) < 0)
-		return rc;
-	if (k->rating && k->rating <= 2 && (rc = followup_put(g, k, id)) < 0)
-		return rc;
-	return E_OK;
+	return rc;
 }
 
+#define URGE_COLUMNS                                                                               \
+	"center_id, unit_id, case_id, step_id, to_user, kind, message, reply_by, created_by, "     \
+	"created_at, answer, answered_by, answered_at"
+
+/* An urge of the center's admin on an overdue case, at its active step. */
+static int urge_rows(struct gen *g, const struct gcase *k)
+{
+	if (!k->urged)
+		return DB_OK;
+	int32_t day = urge_day(g, k);
+	int answered = k->urge_answered;
+	int64_t to = k->it->steps[k->active].handler;
+	struct db_val p[] = {DBI(k->ce->id),
+			     DBI(k->u->id),
+			     DBI(k->id),
+			     DBI(k->step_id + k->active),
+			     to ? DBI(to) : DBN,
+			     DBT("supervise"),
+			     DBT("办件已超期，请加快办理"),
+			     DBI(add(g, day, 3)),
+			     DBI(k->ce->admin),
+			     DBI(at(day, 0)),
+			     answered ? DBT("已加快办理") : DBN,
+			     answered ? DBI(to ? to : k->u->clerk) : DBN,
+			     answered ? DBI(at(day, 2)) : DBN};
+	return db_copy_row(g->c->db, p, (int)(sizeof(p) / sizeof(p[0])));
+}
+
+#define FOLLOWUP_COLUMNS                                                                           \
+	"case_id, center_id, unit_id, due_day, created_at, answer, answered_by, answered_at"
+
+/* The follow-up of a bad rating. */
+static int followup_rows(struct gen *g, const struct gcase *k)
+{
+	if (!k->rating || k->rating > 2)
+		return DB_OK;
+	int answered = k->followup_answered;
+	struct db_val p[] = {DBI(k->id),
+			     DBI(k->ce->id),
+			     DBI(k->u->id),
+			     DBI(add(g, k->picked, GEN_FOLLOWUP_DAYS)),
+			     DBI(k->picked_up_at),
+			     answered ? DBT("已联系申请人说明情况并整改") : DBN,
+			     answered ? DBI(k->u->clerk) : DBN,
+			     answered ? DBI(k->picked_up_at + 86400) : DBN};
+	return db_copy_row(g->c->db, p, 8);
+}
+
+/* The tables a case writes rows to, in the order of their foreign keys. */
+static const struct {
+	const char *table, *columns;
+	int (*rows)(struct gen *g, const struct gcase *k);
+} case_tables[] = {
+    {"cases", CASE_COLUMNS, case_row},
+    {"case_materials", MATERIAL_COLUMNS, materials_rows},
+    {"case_steps", STEP_COLUMNS, steps_rows},
+    {"urges", URGE_COLUMNS, urge_rows},
+    {"followups", FOLLOWUP_COLUMNS, followup_rows},
+};
+
+/* Copy the rows of n planned cases, table by table, and commit them. */
+static int chunk_put(struct gen *g, const struct gcase *ks, int n)
+{
+	int rc = E_OK;
+	for (size_t t = 0; t < sizeof(case_tables) / sizeof(case_tables[0]) && rc == E_OK; t++) {
+		int copy = db_copy_begin(g->c->db, case_tables[t].table, case_tables[t].columns);
+		for (int i = 0; i < n && copy == DB_OK; i++)
+			copy = case_tables[t].rows(g, &ks[i]);
+		int end = db_copy_end(g->c->db);
+		if (copy < 0 || end < 0)
+			rc = ctx_db(g->c, end);
+	}
+	if (rc == E_OK && (rc = ctx_db(g->c, db_commit(g->c->db))) == E_OK)
+		rc = ctx_db(g->c, db_begin_write(g->c->db));
+	return rc;
+}
+
+/* The n cases applied on `day`, GEN_CHUNK at a time; then the day's serials, so that real
+ * applications continue the sequence. */
 static int day_cases(struct gen *g, int32_t day, int64_t n)
 {
 	int rc = E_OK;
-	for (int64_t i = 0; i < n && rc == E_OK; i++) {
-		struct gcase k = {0};
-		k.ce = &g->centers[below(g, g->ncenters)];
-		k.u = &g->units[(k.ce - g->centers) * GEN_UNITS + below(g, GEN_UNITS)];
-		k.it = &g->items[(k.u - g->units) * GEN_ITEMS + below(g, GEN_ITEMS)];
-		k.ap = &g->applicants[below(g, GEN_APPLICANTS)];
-		k.applied = day;
-		k.created_at = at(day, 0) - 1800 + below(g, 7 * 3600);
-		case_plan(g, &k);
-		rc = case_put(g, &k, ++g->centers[k.ce - g->centers].serial);
-		if (g->o->progress && g->ncases % 100000 == 0)
-			fprintf(g->o->progress, "gen: %lld/%lld cases\n", (long long)g->ncases,
-				(long long)g->o->cases);
+	for (int64_t done = 0; done < n && rc == E_OK;) {
+		int m = n - done < GEN_CHUNK ? (int)(n - done) : GEN_CHUNK;
+		for (int i = 0; i < m; i++) {
+			struct gcase *k = &g->chunk[i];
+			*k = (struct gcase){0};
+			k->ce = &g->centers[below(g, g->ncenters)];
+			k->u = &g->units[(k->ce - g->centers) * GEN_UNITS + below(g, GEN_UNITS)];
+			k->it = &g->items[(k->u - g->units) * GEN_ITEMS + below(g, GEN_ITEMS)];
+			k->ap = &g->applicants[below(g, GEN_APPLICANTS)];
+			k->applied = day;
+			k->created_at = at(day, 0) - 1800 + below(g, 7 * 3600);
+			case_plan(g, k);
+			case_finish(g, k);
+			if (g->o->progress && g->ncases % 100000 == 0)
+				fprintf(g->o->progress, "gen: %lld/%lld cases\n",
+					(long long)g->ncases, (long long)g->o->cases);
+		}
+		rc = chunk_put(g, g->chunk, m);
+		done += m;
 	}
-	/* the day's serials, so that real applications continue the sequence */
-	for (int i = 0; i < g->ncenters && rc == E_OK; i++) {
+	if (rc < 0)
+		return rc;
+	int copy = db_copy_begin(g->c->db, "serials", "center_id, kind, day, last");
+	for (int i = 0; i < g->ncenters && copy == DB_OK; i++) {
 		if (!g->centers[i].serial)
 			continue;
-		struct db_val p[] = {DBI(g->centers[i].id), DBI(day), DBI(g->centers[i].serial)};
-		rc = put(
-		    g, "INSERT INTO serials (center_id, kind, day, last) VALUES (?, 'case', ?, ?)",
-		    p, 3);
+		struct db_val p[] = {DBI(g->centers[i].id), DBT("case"), DBI(day),
+				     DBI(g->centers[i].serial)};
+		copy = db_copy_row(g->c->db, p, 4);
 		g->centers[i].serial = 0;
 	}
-	return rc;
+	int end = db_copy_end(g->c->db);
+	return copy < 0 || end < 0 ? ctx_db(g->c, end) : E_OK;
 }
 
 /* The cases over the working days of the last o->days days, spread evenly. */
@@ -754,7 +829,11 @@ static int generate(struct gen *g, json_t **out)
 		fprintf(g->o->progress, "gen: %d centers, %d units, %d items, %d users\n",
 			g->ncenters, g->nunits, g->nitems, g->nusers);
 	applicants_make(g);
-	if ((rc = cases_put(g)) < 0)
+	if ((rc = ctx_int(g->c, "SELECT COALESCE(MAX(id), 0) + 1 FROM cases", NULL, 0,
+			  &g->next_case)) < 0 ||
+	    (rc = ctx_int(g->c, "SELECT COALESCE(MAX(id), 0) + 1 FROM case_steps", NULL, 0,
+			  &g->next_step)) < 0 ||
+	    (rc = cases_put(g)) < 0)
 		return rc;
 	if (g->o->progress)
 		fprintf(g->o->progress, "gen: statistics rollups\n");
@@ -782,7 +861,8 @@ int gen_run(struct ctx *c, const struct gen_opts *o, json_t **out)
 	g.units = calloc((size_t)o->centers * GEN_UNITS, sizeof(*g.units));
 	g.items = calloc((size_t)o->centers * GEN_UNITS * GEN_ITEMS, sizeof(*g.items));
 	g.applicants = calloc(GEN_APPLICANTS, sizeof(*g.applicants));
-	if (!g.centers || !g.units || !g.items || !g.applicants) {
+	g.chunk = calloc(GEN_CHUNK, sizeof(*g.chunk));
+	if (!g.centers || !g.units || !g.items || !g.applicants || !g.chunk) {
 		rc = ctx_fail(c, E_INTERNAL, NULL, "内存不足");
 		goto out;
 	}
@@ -811,5 +891,6 @@ out:
 	free(g.units);
 	free(g.items);
 	free(g.applicants);
+	free(g.chunk);
 	return rc;
 }

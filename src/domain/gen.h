@@ -12,8 +12,10 @@
  * skewed high; transfer-outs, late and stuck (overdue) cases, urges on some overdue ones and
  * follow-ups of bad ratings. Numbers are RRRRRR-YYYYMMDD-NNNNNN with `serials` bumped so
  * real applications continue the sequence. Rows are written directly (not through the
- * case transitions) in large transactions; the statistics rollups are rebuilt from them
- * (stats_rebuild) and one summary event "gen" is appended.
+ * case transitions): the cases are planned GEN_CHUNK at a time with their ids given up
+ * front, then bulk-loaded table by table (db_copy_*: COPY on PostgreSQL) and committed; the
+ * statistics rollups are rebuilt from them (stats_rebuild) and one summary event "gen" is
+ * appended.
  *
  * Generated accounts (initial password 888888): genNNNadmin (center NNN's admin),
  * genNNNuUUck (clerk), genNNNuUUh1 / h2 (handlers, the first works at the hall),
@@ -42,7 +44,7 @@ struct gen_opts {
 };
 
 /* Generate into c->db, which must be outside a transaction and hold no province 510000 yet
- * (E_DUPLICATE). Runs its own write transactions (committing every GEN_BATCH rows); on
+ * (E_DUPLICATE). Runs its own write transactions (a commit after each chunk of cases); on
  * SQLite with synchronous=OFF while it runs. *out gets the counts:
  * {"regions","centers","units","items","processes","users","cases","case_steps",
  *  "open","overdue","urges","followups"}. */

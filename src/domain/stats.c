@@ -99,8 +99,8 @@ static const struct rollup rollups[] = {
 };
 #define NROLLUPS (sizeof(rollups) / sizeof(rollups[0]))
 
-/* The upsert of fact f into rollup ru over the cases meeting `where` too, from malloc. */
-static char *fact_sql(const struct fact *f, const struct rollup *ru, const char *where)
+/* The upsert of fact f of the case of id ? into rollup ru, from malloc. */
+static char *fact_sql(const struct fact *f, const struct rollup *ru)
 {
 	struct buf set = BUF_INIT(4096), sql = BUF_INIT(8192);
 	const char *col = f->cols;
@@ -111,12 +111,11 @@ static char *fact_sql(const struct fact *f, const struct rollup *ru, const char 
 		col += n;
 		col += strspn(col, ", ");
 	}
-	buf_addf(
-	    &sql,
-	    "INSERT INTO %s (%s, %s) SELECT %s, %s, %s FROM cases k WHERE %s AND %s GROUP BY %s "
-	    "ON CONFLICT (%s) DO UPDATE SET %s",
-	    ru->table, ru->keys, f->cols, f->day, ru->case_keys, f->sums, where, f->cond, ru->group,
-	    ru->keys, set.buf);
+	buf_addf(&sql,
+		 "INSERT INTO %s (%s, %s) SELECT %s, %s, %s FROM cases k WHERE k.id = ? AND %s "
+		 "GROUP BY %s ON CONFLICT (%s) DO UPDATE SET %s",
+		 ru->table, ru->keys, f->cols, f->day, ru->case_keys, f->sums, f->cond, ru->group,
+		 ru->keys, set.buf);
 	buf_release(&set);
 	char *text = buf_detach(&sql, NULL);
 	if (!text)
@@ -124,25 +123,21 @@ static char *fact_sql(const struct fact *f, const struct rollup *ru, const char 
 	return text;
 }
 
-/* Every fact_sql, built once (a transition runs two of them): of one case (k.id = ?) into each
- * rollup, and of all cases into stats_daily (stats_rebuild). */
-enum { ONE_CASE, ALL_CASES };
-static char *upserts[2][NFACTS][NROLLUPS];
+/* fact_sql of every fact and rollup, built once: a transition runs two of them. */
+static char *upserts[NFACTS][NROLLUPS];
 static pthread_once_t upserts_once = PTHREAD_ONCE_INIT;
 
 static void upserts_build(void)
 {
 	for (size_t i = 0; i < NFACTS; i++)
-		for (size_t j = 0; j < NROLLUPS; j++) {
-			upserts[ONE_CASE][i][j] = fact_sql(&facts[i], &rollups[j], "k.id = ?");
-			upserts[ALL_CASES][i][j] = fact_sql(&facts[i], &rollups[j], "1 = 1");
-		}
+		for (size_t j = 0; j < NROLLUPS; j++)
+			upserts[i][j] = fact_sql(&facts[i], &rollups[j]);
 }
 
-static const char *upsert(int which, size_t fact, size_t rollup)
+static const char *upsert(size_t fact, size_t rollup)
 {
 	pthread_once(&upserts_once, upserts_build);
-	return upserts[which][fact][rollup];
+	return upserts[fact][rollup];
 }
 
 /* The working days a case took from acceptance to completion, its pauses left out. */
@@ -183,14 +178,14 @@ int stats_on_case(struct ctx *c, int64_t case_id, const char *action)
 	}
 	p[n++] = DBI(case_id);
 	for (size_t i = 0; i < NROLLUPS && rc >= 0; i++)
-		rc = db_exec(c->db, upsert(ONE_CASE, fi, i), p, n, NULL);
+		rc = db_exec(c->db, upsert(fi, i), p, n, NULL);
 	return rc < 0 ? ctx_db(c, rc) : E_OK;
 }
 
-/* The used working days of the completed promised cases, added to their rollup rows: the
- * one counter SQL cannot compute, as it needs the calendar. Cases come sorted by their row,
- * so each row is updated once. */
-static int rebuild_used_days(struct ctx *c)
+/* The used working days of the completed promised cases, by rollup row, into the temporary
+ * table stats_used: the one counter SQL cannot compute, as it needs the calendar. Cases come
+ * sorted by their row. */
+static int used_days_table(struct ctx *c)
 {
 	struct calendar cal;
 	struct db_res *r;
@@ -227,14 +222,22 @@ static int rebuild_used_days(struct ctx *c)
 					      (int32_t)db_int(r, 5));
 	}
 	db_res_free(r);
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		struct db_val p[] = {DBI(rows[i].used), DBI(rows[i].key[0]), DBI(rows[i].key[1]),
-				     DBI(rows[i].key[2]), DBI(rows[i].key[3])};
+	if (rc == 0)
 		rc = db_exec(
 		    c->db,
-		    "UPDATE stats_daily SET used_days_sum = used_days_sum + ? WHERE day = ? "
-		    "AND center_id = ? AND unit_id = ? AND item_id = ?",
-		    p, 5, NULL);
+		    "CREATE TEMP TABLE stats_used (day INTEGER NOT NULL, center_id BIGINT NOT "
+		    "NULL, unit_id BIGINT NOT NULL, item_id BIGINT NOT NULL, used BIGINT NOT "
+		    "NULL)",
+		    NULL, 0, NULL);
+	if (rc == 0 && (rc = db_copy_begin(c->db, "stats_used",
+					   "day, center_id, unit_id, item_id, used")) == 0) {
+		for (size_t i = 0; i < n && rc == 0; i++) {
+			struct db_val p[] = {DBI(rows[i].key[0]), DBI(rows[i].key[1]),
+					     DBI(rows[i].key[2]), DBI(rows[i].key[3]),
+					     DBI(rows[i].used)};
+			rc = db_copy_row(c->db, p, 5);
+		}
+		rc = db_copy_end(c->db);
 	}
 	free(rows);
 	return rc < 0 ? ctx_db(c, rc) : E_OK;
@@ -260,17 +263,75 @@ static int rebuild_centers(struct ctx *c)
 	return rc < 0 ? ctx_db(c, rc) : E_OK;
 }
 
+/* Whether the comma-separated names `cols` include `name`. */
+static int has_col(const char *cols, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = cols; *p; p += strspn(p, ", ")) {
+		size_t len = strcspn(p, ",");
+		if (len == n && !strncmp(p, name, n))
+			return 1;
+		p += len;
+	}
+	return 0;
+}
+
+/* stats_daily from all cases in one INSERT (the table is empty): a CTE per fact with its
+ * sums by row, and stats_used's; every counter of each taken from the fact that has it, 0
+ * from the others; summed by row. Upserting fact after fact updated most rows five times. */
+static int rebuild_daily(struct ctx *c)
+{
+	struct buf sql = BUF_INIT(16384);
+	struct db_val zero[NFACTS];
+	int n = 0;
+	buf_addf(&sql, "WITH ");
+	for (size_t i = 0; i < NFACTS; i++) {
+		const struct fact *f = &facts[i];
+		buf_addf(&sql,
+			 "f%zu (day, center_id, unit_id, item_id, %s) AS (SELECT %s, %s, %s FROM "
+			 "cases k WHERE %s GROUP BY 1, 2, 3, 4), ",
+			 i, f->cols, f->day, rollups[0].case_keys, f->sums, f->cond);
+		if (f->used_days)
+			zero[n++] = DBI(0);
+	}
+	buf_addf(&sql,
+		 "f%zu (day, center_id, unit_id, item_id, used_days_sum) AS (SELECT day, "
+		 "center_id, unit_id, item_id, used FROM stats_used) INSERT INTO stats_daily "
+		 "(day, center_id, unit_id, item_id",
+		 NFACTS);
+	for (int j = 0; counters[j]; j++)
+		buf_addf(&sql, ", %s", counters[j]);
+	buf_addf(&sql, ") SELECT day, center_id, unit_id, item_id");
+	for (int j = 0; counters[j]; j++)
+		buf_addf(&sql, ", SUM(%s)", counters[j]);
+	buf_addf(&sql, " FROM (");
+	for (size_t i = 0; i <= NFACTS; i++) {
+		const char *cols = i < NFACTS ? facts[i].cols : "used_days_sum";
+		buf_addf(&sql, "%sSELECT day, center_id, unit_id, item_id", i ? " UNION ALL " : "");
+		for (int j = 0; counters[j]; j++)
+			buf_addf(&sql, has_col(cols, counters[j]) ? ", %s" : ", 0 AS %s",
+				 counters[j]);
+		buf_addf(&sql, " FROM f%zu", i);
+	}
+	buf_addf(&sql, ") x GROUP BY 1, 2, 3, 4");
+	int rc = db_exec(c->db, sql.buf, zero, n, NULL);
+	buf_release(&sql);
+	return rc;
+}
+
 int stats_rebuild(struct ctx *c)
 {
-	struct db_val zero[] = {DBI(0)};
 	int rc = db_exec(c->db, "DELETE FROM stats_daily", NULL, 0, NULL);
 	if (rc == 0)
 		rc = db_exec(c->db, "DELETE FROM stats_center_daily", NULL, 0, NULL);
-	for (size_t i = 0; i < NFACTS && rc == 0; i++)
-		rc = db_exec(c->db, upsert(ALL_CASES, i, 0), zero, facts[i].used_days, NULL);
 	if (rc < 0)
 		return ctx_db(c, rc);
-	return (rc = rebuild_used_days(c)) < 0 ? rc : rebuild_centers(c);
+	if ((rc = used_days_table(c)) < 0)
+		return rc;
+	if ((rc = rebuild_daily(c)) < 0 ||
+	    (rc = db_exec(c->db, "DROP TABLE stats_used", NULL, 0, NULL)) < 0)
+		return ctx_db(c, rc);
+	return rebuild_centers(c);
 }
 
 /* ---- scopes ---- */
