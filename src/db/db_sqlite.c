@@ -462,10 +462,11 @@ static void writer_done(struct sq_conn *c)
  * (else the write fails with DB_STORAGE, as it would have). */
 static void reopen_if_readonly(struct sq_handle *h, const char *sync)
 {
+	if (sqlite3_db_readonly(h->db, "main") != 1)
+		return;
 	struct sq_handle fresh = {0};
 	char why[256];
-	if (sqlite3_db_readonly(h->db, "main") != 1 ||
-	    handle_open(&fresh, sqlite3_db_filename(h->db, "main"), sync, why, sizeof(why)) < 0)
+	if (handle_open(&fresh, sqlite3_db_filename(h->db, "main"), sync, why, sizeof(why)) < 0)
 		return;
 	if (sqlite3_db_readonly(fresh.db, "main") == 1) {
 		handle_close(&fresh);
