@@ -198,7 +198,8 @@ static int used_days_table(struct ctx *c)
 			   "'promised' ORDER BY 1, 2, 3, 4",
 			   NULL, 0)) < 0)
 		return ctx_db(c, rc);
-	/* the sums by row, gathered before updating: the query is still being read */
+	/* the sums by row, gathered before the copy into stats_used: the query is still being
+	 * read */
 	struct row_sum {
 		int64_t key[4], used;
 	} *rows = NULL;
