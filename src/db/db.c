@@ -356,11 +356,13 @@ int db_migrate(struct db *db, int *applied)
 			db_rollback(c);
 			continue;
 		}
-		char *ids = expand(m->sql, "@ID@", be->id_column);
-		char *sql = expand(ids, "@BLOB@", be->blob_column);
-		rc = db_script(c, sql);
-		free(sql);
-		free(ids);
+		if (!m->backend || !strcmp(m->backend, be->kind)) {
+			char *ids = expand(m->sql, "@ID@", be->id_column);
+			char *sql = expand(ids, "@BLOB@", be->blob_column);
+			rc = db_script(c, sql);
+			free(sql);
+			free(ids);
+		}
 		struct db_val p[] = {DBI(m->version), DBT(m->name), DBI(time(NULL))};
 		if (rc == DB_OK)
 			rc = db_exec(c,

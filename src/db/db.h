@@ -228,6 +228,7 @@ struct db_res_head {
 struct db_migration {
 	int version;
 	const char *name;
+	const char *backend; /* the kind of the one backend it is for; NULL for all */
 	const char *sql;
 };
 extern const struct db_migration db_migrations[];
