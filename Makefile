@@ -53,13 +53,16 @@ BENCH_PG_DIR  ?= /tmp/shenpi-bench-pg
 BENCH_PG_PORT ?= 54339
 BENCH_OUT     := build/bench/lifecycle.jsonl
 
-# docs/performance.md, "Benchmark suite": the lifecycle over HTTP on SQLite, on PostgreSQL
+# docs/performance.md, "Benchmark suite": the lifecycle over HTTP on SQLite (writes answered
+# in brief, then with the whole case), on PostgreSQL
 # (a private server from scripts/pg.sh, stopped after) and against the hello server, which
 # prints the ratios; then the notice bench. The province scale is `make bench-scale`.
 bench: bin/shenpi build/bench/hello build/bench/notice
 	@rm -f $(BENCH_OUT)
 	@$(BENCH_MACHINE); echo "== node bench/lifecycle.mjs --record $(BENCH_OUT)"
 	node bench/lifecycle.mjs --record $(BENCH_OUT)
+	@$(BENCH_MACHINE); echo "== node bench/lifecycle.mjs --full --record $(BENCH_OUT)"
+	node bench/lifecycle.mjs --full --record $(BENCH_OUT)
 	@url=$$(scripts/pg.sh start $(BENCH_PG_DIR) $(BENCH_PG_PORT)) && \
 	  trap 'scripts/pg.sh stop $(BENCH_PG_DIR)' EXIT && \
 	  $(BENCH_MACHINE) && echo "== SHENPI_TEST_DB=pg SHENPI_PG_URL=$$url node bench/lifecycle.mjs --record $(BENCH_OUT)" && \

@@ -77,14 +77,16 @@ export async function setupLifecycle({ hello = false, threads = 4, env } = {}) {
  * A client of url over keep-alive connections (at most `sockets`): call(kind, who, method,
  * path, body) resolves with the reply's JSON, or rejects on a network error or a status of
  * 300 or more; the time of each successful call in ms is pushed to lat[kind] while `timing`
- * says so. close() ends the connections.
+ * says so. close() ends the connections. A write asks for the case in brief (`Prefer:
+ * return=minimal`), as a program does, unless `full` (the whole case, as the web asks).
  */
-export function lifecycleClient(url, sockets) {
+export function lifecycleClient(url, sockets, { full = false } = {}) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
   const c = { lat: Object.fromEntries(KINDS.map((k) => [k, []])), timing: true, close: () => agent.destroy() };
+  const prefer = full ? {} : { Prefer: 'return=minimal' };
   c.call = async (kind, who, method, p, body) => {
     const t0 = process.hrtime.bigint();
-    const r = await agentRequest(agent, url, who, method, p, body);
+    const r = await agentRequest(agent, url, who, method, p, body, method === 'GET' ? {} : prefer);
     if (r.status >= 300) throw new Error(`${method} ${p} → ${r.status} ${r.text.slice(0, 300)}`);
     if (c.timing) (c.lat[kind] ||= []).push(Number(process.hrtime.bigint() - t0) / 1e6);
     return r.json;

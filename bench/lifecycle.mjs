@@ -9,8 +9,11 @@
 // of each request kind, the server's CPU time and its RSS (idle, highest sampled under load,
 // high-water mark). See docs/performance.md.
 //
+// The writes ask for the case in brief (`Prefer: return=minimal`), as a program does; with
+// --full they get the whole case back, as the web does.
+//
 //   node bench/lifecycle.mjs [--clients 32] [--client-threads 2] [--seconds 20] [--threads 4]
-//                            [--hello] [--record FILE]
+//                            [--full] [--hello] [--record FILE]
 //
 // On SQLite it also measures the disk's rate of one-row commits (WAL, synchronous=FULL) beside
 // the database, before and after the load.
@@ -31,6 +34,7 @@ const { values: opt } = parseArgs({ options: {
   threads: { type: 'string', default: '4' },
   'client-threads': { type: 'string', default: '2' },
   hello: { type: 'boolean', default: false },
+  full: { type: 'boolean', default: false },
   record: { type: 'string' },
 } });
 const CLIENTS = Number(opt.clients), SECONDS = Number(opt.seconds), WORKERS = Number(opt['client-threads']);
@@ -38,14 +42,14 @@ if (!(CLIENTS >= 1 && CLIENTS <= 1000 && SECONDS > 0 && SECONDS <= 3600 && WORKE
   throw new Error('--clients 1..1000, --seconds up to 3600, --client-threads 1..16');
 }
 process.env.SHENPI_BIN ||= path.join(ROOT, 'bin/shenpi');
-const target = opt.hello ? 'hello' : BACKEND;
+const target = opt.hello ? 'hello' : opt.full ? `${BACKEND} full` : BACKEND;
 
 /**
  * One client thread's share of the load: `clients` loops over the lifecycle for `seconds`.
  * → {done, lat: {kind: [ms…]}}
  */
-async function load({ url, ids, clients, seconds }) {
-  const c = lifecycleClient(url, clients * 2);
+async function load({ url, ids, clients, seconds, full }) {
+  const c = lifecycleClient(url, clients * 2, { full });
   let done = 0, stop = false;
   async function loop() { while (!stop) { await lifecycle(c, ids); done++; } }
   const loops = Array.from({ length: clients }, loop);
@@ -86,7 +90,7 @@ if (!isMainThread) {
     // the clients split over --client-threads Node threads, so that one thread's event loop does not cap hello
     const shares = Array.from({ length: WORKERS }, (_, i) => Math.floor(CLIENTS / WORKERS) + (i < CLIENTS % WORKERS));
     const workers = shares.filter(Boolean).map((clients) => new Worker(new URL(import.meta.url), { workerData: {
-      url: srv.url, ids, clients, seconds: SECONDS } }));
+      url: srv.url, ids, clients, seconds: SECONDS, full: opt.full } }));
     const parts = await Promise.all(workers.map(async (w) => (await once(w, 'message'))[0]));
     clearInterval(sampler);
     const secs = (Date.now() - t0) / 1000;

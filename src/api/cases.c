@@ -27,17 +27,33 @@ int api_consultations_get(struct call *k)
 	return rc < 0 ? rc : consultation_get(&k->ctx, id, &k->out);
 }
 
-/* The reply of a case's change: the case as it is once committed. */
+/* The whole case, read once its change has committed. */
 static int reply_case(struct call *k)
 {
 	return case_get(&k->ctx, k->reply_key, &k->out);
 }
 
+/* The reply of a case's change b (rc its result): with `Prefer: return=minimal` (RFC 7240)
+ * the case in brief, for programs that need no more; else the whole case. */
+static int reply_change(struct call *k, int rc, const struct case_brief *b)
+{
+	if (rc < 0)
+		return rc;
+	if (http_prefers(k->r, "return=minimal")) {
+		k->r->preference_applied = "return=minimal";
+		k->out = case_brief_json(b);
+	} else {
+		k->reply = reply_case;
+		k->reply_key = b->no;
+	}
+	return rc;
+}
+
 int api_cases_create(struct call *k)
 {
+	struct case_brief b;
 	k->status = 201;
-	k->reply = reply_case;
-	return case_apply(&k->ctx, k->in, &k->reply_key);
+	return reply_change(k, case_apply(&k->ctx, k->in, &b), &b);
 }
 
 int api_cases_list(struct call *k)
@@ -57,9 +73,8 @@ int api_cases_get(struct call *k)
 
 int api_cases_act(struct call *k)
 {
-	k->reply = reply_case;
-	k->reply_key = k->r->params[0];
-	return case_act(&k->ctx, k->r->params[0], k->r->params[1], k->in);
+	struct case_brief b;
+	return reply_change(k, case_act(&k->ctx, k->r->params[0], k->r->params[1], k->in, &b), &b);
 }
 
 int api_cases_svg(struct call *k)

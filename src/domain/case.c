@@ -691,7 +691,7 @@ static int no_supervisor(struct ctx *c)
 	return E_OK;
 }
 
-int case_apply(struct ctx *c, json_t *in, const char **no)
+int case_apply(struct ctx *c, json_t *in, struct case_brief *out)
 {
 	struct item_info it;
 	struct applicant ap;
@@ -786,7 +786,7 @@ int case_apply(struct ctx *c, json_t *in, const char **no)
 	if ((rc = event_append(c, it.center_id, k.id, "case.apply",
 			       (json_object_set_new(ev, "no", json_string(k.no)), ev))) < 0)
 		return rc;
-	*no = arena_strdup(c->arena, k.no);
+	*out = (struct case_brief){.no = arena_strdup(c->arena, k.no), .state = "applied"};
 	return E_OK;
 }
 
@@ -1172,7 +1172,7 @@ static const struct action actions[] = {
     {"pickup", act_pickup, 0},
 };
 
-int case_act(struct ctx *c, const char *no, const char *name, json_t *in)
+int case_act(struct ctx *c, const char *no, const char *name, json_t *in, struct case_brief *out)
 {
 	const struct action *act = NULL;
 	struct kase k;
@@ -1196,9 +1196,10 @@ int case_act(struct ctx *c, const char *no, const char *name, json_t *in)
 		json_decref(ev);
 		return rc;
 	}
-	if ((rc = stats_on_case(c, k.id, name)) < 0)
+	if ((rc = stats_on_case(c, k.id, name)) < 0 || (rc = case_event(c, &k, name, ev)) < 0)
 		return rc;
-	return case_event(c, &k, name, ev);
+	*out = (struct case_brief){.no = k.no, .state = k.state, .due_day = k.due_day};
+	return E_OK;
 }
 
 /* ---- reading ---- */
@@ -1467,6 +1468,12 @@ static void lights_and_actions(struct ctx *c, const struct calendar *cal, const 
 	    (!c->actor || (c->actor->roles & (ROLE_CLERK | ROLE_HANDLER))))
 		json_array_append_new(acts, json_string("pickup"));
 	json_object_set_new(o, "actions", acts);
+}
+
+json_t *case_brief_json(const struct case_brief *b)
+{
+	return json_pack("{s:s,s:s,s:s,s:o}", "no", b->no, "state", b->state, "state_name",
+			 state_name(b->state), "due_day", day_string(b->due_day));
 }
 
 static json_t *overview(const struct kase *k, struct ctx *c)

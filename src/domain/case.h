@@ -42,13 +42,21 @@
 #define CASE_MAX_NAME 100   /* names, numbers, phones */
 #define CASE_MAX_PAGE 100
 
-/* Apply: in as in POST /api/v1/cases; *no gets the new case's number (from c->arena), for
- * case_get once committed. */
-int case_apply(struct ctx *c, json_t *in, const char **no);
+/* A case as a change leaves it: what a program that asks for no more gets back. */
+struct case_brief {
+	const char *no, *state; /* from c->arena */
+	int32_t due_day;	/* 0 while there is none */
+};
+/* {no, state, state_name, due_day} */
+json_t *case_brief_json(const struct case_brief *b);
+
+/* Apply: in as in POST /api/v1/cases; *out gets the new case (its number, for case_get once
+ * committed). */
+int case_apply(struct ctx *c, json_t *in, struct case_brief *out);
 /* A transition on case `no`: action is one of "materials", "accept", "refuse", "supplement",
  * "resupply", "withdraw", "submit", "return", "transfer-out", "transfer-back", "complete",
  * "pickup" with its body `in`. E_NOT_FOUND for an unknown action. */
-int case_act(struct ctx *c, const char *no, const char *action, json_t *in);
+int case_act(struct ctx *c, const char *no, const char *action, json_t *in, struct case_brief *out);
 /* The case as JSON if the actor may see it (an overview when they may only see that);
  * E_NOT_FOUND otherwise. */
 int case_get(struct ctx *c, const char *no, json_t **out);

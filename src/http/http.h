@@ -35,6 +35,7 @@ struct req {
 	const char *user;     /* username, for logs */
 	const char *params[HTTP_MAX_PARAMS]; /* {id} parts of the path, set by the router */
 	const char *set_cookie;		      /* Set-Cookie header of the reply, if any */
+	const char *preference_applied;	      /* Preference-Applied header of the reply */
 	void *app;
 };
 
@@ -57,6 +58,9 @@ int http_serve(const struct http_config *cfg);
 const char *http_query(struct req *r, const char *name);
 const char *http_header(struct req *r, const char *name);
 const char *http_cookie(struct req *r, const char *name);
+/* Whether the request's Prefer header (RFC 7240) names the preference pref, e.g.
+ * "return=minimal". */
+int http_prefers(struct req *r, const char *pref);
 /* The client's address as text. */
 const char *http_client_ip(struct req *r);
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -87,6 +88,17 @@ const char *http_cookie(struct req *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
 }
 
+int http_prefers(struct req *r, const char *pref)
+{
+	size_t n = strlen(pref);
+	for (const char *p = http_header(r, "Prefer"); p && *p; p = strchr(p, ',')) {
+		p += strspn(p, " \t,");
+		if (!strncasecmp(p, pref, n) && strchr(" \t;,", p[n]))
+			return 1;
+	}
+	return 0;
+}
+
 const char *http_client_ip(struct req *r)
 {
 	const union MHD_ConnectionInfo *ci =
@@ -111,6 +123,8 @@ static void queue(struct req *r, int status, struct MHD_Response *resp)
 	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
 	if (r->set_cookie)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie);
+	if (r->preference_applied)
+		MHD_add_response_header(resp, "Preference-Applied", r->preference_applied);
 	r->status = status;
 	MHD_queue_response(r->conn, (unsigned)status, resp);
 	MHD_destroy_response(resp);

@@ -169,6 +169,31 @@ test('an immediate case is completed at the window on the spot', async () => {
   assert.equal(k.pickup.no_id_card, true);
 });
 
+test('a program that asks for no more (Prefer: return=minimal) gets the case in brief', async () => {
+  const brief = { headers: { Prefer: 'return=minimal' } };
+  let r = await srv.req('POST', '/api/v1/cases', { session: clerk.session, ...brief,
+    body: { item_id: promised.id, applicant: person(), materials: ticks(promised) } });
+  expectStatus(r, 201);
+  assert.equal(r.headers.get('preference-applied'), 'return=minimal');
+  const no = r.json.no;
+  assert.deepEqual(r.json, { no, state: 'applied', state_name: '已申请', due_day: null });
+  // each change answers with what the whole case then says
+  const full = async () => (await get(clerk, `/api/v1/cases/${no}`)).json;
+  r = await srv.req('POST', `/api/v1/cases/${no}/accept`, { session: clerk.session, headers: { Prefer: 'respond-async, return=minimal; x=1' } });
+  expectStatus(r, 200);
+  let k = await full();
+  assert.deepEqual(r.json, { no, state: 'in_process', state_name: k.state_name, due_day: k.due_day });
+  assert.match(k.due_day, /^\d{4}-\d{2}-\d{2}$/);
+  // a refused change answers as always
+  expectError(await srv.req('POST', `/api/v1/cases/${no}/accept`, { session: clerk.session, ...brief }), 409, 'invalid_state');
+  // with another preference the whole case comes back
+  r = await srv.req('POST', `/api/v1/cases/${no}/withdraw`, { session: clerk.session, headers: { Prefer: 'return=minimalist' }, body: { reason: '申请人撤回' } });
+  expectStatus(r, 200);
+  assert.equal(r.headers.get('preference-applied'), null);
+  assert.equal(r.json.state, 'withdrawn');
+  assert.ok(Array.isArray(r.json.history) && r.json.history.length === 3, 'the whole case, with its history');
+});
+
 test('one-time notice names every missing material; the case returns when they arrive', async () => {
   const c = await apply(promised, { materials: ticks(promised, false) });
   const required = promised.materials.filter((m) => m.required).map((m) => m.name);

@@ -388,14 +388,14 @@ export function rawRequest(port, { method = 'POST', path: p, headers = {}, body 
 
 /**
  * A request as a signed-in user `who` ({session}) over node:http with `agent` (keep-alive,
- * for load): no retries, unlike fetch. Resolves {status, json, text}; rejects when the
- * connection fails or the reply is cut off.
+ * for load), with extra `headers`: no retries, unlike fetch. Resolves {status, json, text};
+ * rejects when the connection fails or the reply is cut off.
  */
-export function agentRequest(agent, base, who, method, p, body) {
+export function agentRequest(agent, base, who, method, p, body, headers = {}) {
   const payload = body ? JSON.stringify(body) : undefined;
   return new Promise((resolve, reject) => {
     const req = http.request(base + p, { method, agent, headers: {
-      Cookie: `${COOKIE}=${who.session.cookie}`, 'X-CSRF-Token': who.session.csrf,
+      ...headers, Cookie: `${COOKIE}=${who.session.cookie}`, 'X-CSRF-Token': who.session.csrf,
       ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}),
     } }, (res) => {
       let text = '';

@@ -77,7 +77,8 @@ static json_t *read_case(const struct actor *who, int64_t now, const char *no)
 }
 
 /* Run one call as `who` at `now` in a write transaction; the case afterwards in *out (may be
- * NULL), read as the API does once the call has committed. */
+ * NULL), read as the API does once the call has committed, and the brief the call gave back
+ * checked against it. */
 static int act(const struct actor *who, int64_t now, const char *no, const char *action, json_t *in,
 	       json_t **out)
 {
@@ -85,14 +86,23 @@ static int act(const struct actor *who, int64_t now, const char *no, const char 
 	g_c.now = now;
 	clear_fail();
 	assert_int_equal(db_begin_write(g_c.db), DB_OK);
-	int rc = case_act(&g_c, no, action, in);
+	struct case_brief b;
+	int rc = case_act(&g_c, no, action, in, &b);
 	if (rc == E_OK)
 		assert_int_equal(db_commit(g_c.db), DB_OK);
 	else
 		db_rollback(g_c.db);
 	json_decref(in);
-	if (rc == E_OK && out)
+	if (rc == E_OK && out) {
 		*out = read_case(who, now, no);
+		json_t *brief = case_brief_json(&b);
+		assert_true(
+		    json_equal(json_object_get(brief, "state"), json_object_get(*out, "state")));
+		assert_true(json_equal(json_object_get(brief, "due_day"),
+				       json_object_get(*out, "due_day")));
+		assert_string_equal(json_string_value(json_object_get(brief, "no")), no);
+		json_decref(brief);
+	}
 	return rc;
 }
 
@@ -118,8 +128,9 @@ static const char *accepted(void)
 	    json_pack("{s:i,s:{s:s,s:s,s:s,s:s},s:[{s:i,s:b}]}", "item_id", ITEM, "applicant",
 		      "kind", "person", "name", "张三", "id_no", "11010519491231002x", "phone",
 		      "13800000000", "materials", "id", 1, "present", 1);
-	const char *no;
-	assert_int_equal(case_apply(&g_c, in, &no), E_OK);
+	struct case_brief b;
+	assert_int_equal(case_apply(&g_c, in, &b), E_OK);
+	const char *no = b.no;
 	assert_int_equal(db_commit(g_c.db), DB_OK);
 	json_decref(in);
 	out = read_case(&g_clerk, march(2), no);
