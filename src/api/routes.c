@@ -241,15 +241,13 @@ void api_handle(struct req *r)
 {
 	struct app *app = r->app;
 	const struct route *rt = NULL;
-	int path_known = 0;
-	for (size_t i = 0; i < NROUTES && !rt; i++) {
-		if (!match(r, routes[i].pattern, r->path))
-			continue;
-		path_known = 1;
-		if (!strcmp(routes[i].method, r->method))
+	for (size_t i = 0; i < NROUTES && !rt; i++)
+		if (!strcmp(routes[i].method, r->method) && match(r, routes[i].pattern, r->path))
 			rt = &routes[i];
-	}
 	if (!rt) {
+		int path_known = 0;
+		for (size_t i = 0; i < NROUTES && !path_known; i++)
+			path_known = match(NULL, routes[i].pattern, r->path);
 		if (!path_known && strncmp(r->path, "/api/", 5) &&
 		    (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")))
 			http_reply_file(r, app->web_root, r->path);
