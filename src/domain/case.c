@@ -821,48 +821,32 @@ static int act_accept(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
 	int32_t today = calendar_day_of(c->now);
 	k->accepted_day = today;
 	int64_t version = 0;
-	if (!strcmp(k->kind, "promised")) {
-		json_t *proc = NULL, *st;
-		size_t i;
-		if ((rc = process_get(c, k->item_id, 0, &proc)) < 0)
-			return rc;
-		if (!json_is_true(json_object_get(proc, "valid"))) {
-			rc = ctx_fail(c, E_STATE, NULL,
-				      "该事项的办理流程不符合规则（%s），请联系单位管理员修改流程",
-				      json_string_value(json_object_get(proc, "problem")));
-			json_decref(proc);
-			return rc;
-		}
-		version = json_integer_value(json_object_get(proc, "version"));
-		json_array_foreach(json_object_get(proc, "steps"), i, st)
-		{
-			json_t *h = json_object_get(st, "handler_id");
-			struct db_val p[] = {
-			    DBI(k->id),
-			    DBI(k->center_id),
-			    DBI(k->unit_id),
-			    DBI(k->item_id),
-			    DBI(json_integer_value(json_object_get(st, "stage"))),
-			    DBI(json_integer_value(json_object_get(st, "seq"))),
-			    DBT(json_string_value(json_object_get(st, "name"))),
-			    DBT(json_string_value(json_object_get(st, "kind"))),
-			    json_is_integer(h) ? DBI(json_integer_value(h)) : DBN,
-			    DBI(json_integer_value(json_object_get(st, "limit_days"))),
-			    DBT(json_string_value(json_object_get(st, "transfer_desc"))),
-			    DBI(json_integer_value(json_object_get(st, "transfer_days")))};
-			if ((rc = db_exec(
-				 c->db,
-				 "INSERT INTO case_steps (case_id, center_id, unit_id, item_id, "
-				 "stage, seq, name, kind, handler_id, limit_days, transfer_desc, "
-				 "transfer_days, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-				 "?, "
-				 "'waiting')",
-				 p, 12, NULL)) < 0) {
-				json_decref(proc);
-				return ctx_db(c, rc);
-			}
-		}
-		json_decref(proc);
+	struct process_step *ps = NULL;
+	size_t np = 0;
+	if (!strcmp(k->kind, "promised") &&
+	    (rc = process_current(c, k->item_id, &version, &ps, &np)) < 0)
+		return rc;
+	for (size_t i = 0; i < np; i++) {
+		struct db_val p[] = {DBI(k->id),
+				     DBI(k->center_id),
+				     DBI(k->unit_id),
+				     DBI(k->item_id),
+				     DBI(ps[i].stage),
+				     DBI(ps[i].seq),
+				     DBT(ps[i].name),
+				     DBT(ps[i].kind),
+				     ps[i].handler_id ? DBI(ps[i].handler_id) : DBN,
+				     DBI(ps[i].limit_days),
+				     DBT(ps[i].transfer_desc),
+				     DBI(ps[i].transfer_days)};
+		if ((rc = db_exec(
+			 c->db,
+			 "INSERT INTO case_steps (case_id, center_id, unit_id, item_id, stage, "
+			 "seq, name, kind, handler_id, limit_days, transfer_desc, "
+			 "transfer_days, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+			 "'waiting')",
+			 p, 12, NULL)) < 0)
+			return ctx_db(c, rc);
 	}
 	k->due_day = calendar_add_workdays(&cal, today, k->promised_days);
 	const char *state = strcmp(k->kind, "promised") ? "accepted" : "in_process";

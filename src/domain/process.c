@@ -21,16 +21,6 @@ struct pitem {
 };
 
 /* One step, as read from input or from the database. */
-struct pstep {
-	int64_t id;
-	int stage, seq;
-	const char *name, *kind;
-	int64_t handler_id; /* 0 = none */
-	const char *handler_name;
-	int limit_days, transfer_days;
-	const char *transfer_desc, *remarks;
-};
-
 /* A version's header; id 0 for the default process. */
 struct pversion {
 	int64_t id, version, created_at;
@@ -105,7 +95,7 @@ static int step_fail(struct ctx *c, size_t i, int rc)
 	return rc;
 }
 
-static int step_parse(struct ctx *c, json_t *o, struct pstep *s)
+static int step_parse(struct ctx *c, json_t *o, struct process_step *s)
 {
 	int64_t stage = 0, handler = 0, limit = 0, tdays = 0;
 	const char *kind = NULL;
@@ -139,7 +129,7 @@ static int step_parse(struct ctx *c, json_t *o, struct pstep *s)
 }
 
 /* The well-formed steps of in["steps"]: an array of at most PROCESS_MAX_STEPS objects. */
-static int steps_parse(struct ctx *c, json_t *in, struct pstep **out, size_t *n)
+static int steps_parse(struct ctx *c, json_t *in, struct process_step **out, size_t *n)
 {
 	json_t *arr = json_object_get(in, "steps");
 	if (!json_is_array(arr))
@@ -161,7 +151,7 @@ static int steps_parse(struct ctx *c, json_t *in, struct pstep **out, size_t *n)
 
 /* The promised days the steps take: per stage its longest non-transfer step. Steps are in
  * stage order. */
-static int steps_total(const struct pstep *s, size_t n)
+static int steps_total(const struct process_step *s, size_t n)
 {
 	int total = 0;
 	for (size_t i = 0; i < n;) {
@@ -178,7 +168,7 @@ static int steps_total(const struct pstep *s, size_t n)
 
 /* Stages 1..n in order, stage 1 one accept step, the last stage one complete step, approve
  * and transfer-out steps between them, at least one approve step. */
-static int check_shape(struct ctx *c, const struct pstep *s, size_t n)
+static int check_shape(struct ctx *c, const struct process_step *s, size_t n)
 {
 	size_t accepts = 0, completes = 0, approves = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -235,7 +225,7 @@ static int check_shape(struct ctx *c, const struct pstep *s, size_t n)
 }
 
 /* A handler must be an enabled user of the item's unit with the handler role. */
-static int check_handler(struct ctx *c, const struct pitem *it, size_t i, struct pstep *s)
+static int check_handler(struct ctx *c, const struct pitem *it, size_t i, struct process_step *s)
 {
 	const char *f = arena_printf(c->arena, "steps[%zu].handler_id", i);
 	struct db_res *r;
@@ -270,7 +260,7 @@ static int check_handler(struct ctx *c, const struct pitem *it, size_t i, struct
 	return E_OK;
 }
 
-static int check_step(struct ctx *c, const struct pitem *it, size_t i, struct pstep *s)
+static int check_step(struct ctx *c, const struct pitem *it, size_t i, struct process_step *s)
 {
 	int transfer = !strcmp(s->kind, "transfer_out");
 	if (!strcmp(s->kind, "approve") && !s->handler_id)
@@ -303,7 +293,7 @@ static int check_step(struct ctx *c, const struct pitem *it, size_t i, struct ps
 	return E_OK;
 }
 
-static int check_rules(struct ctx *c, const struct pitem *it, struct pstep *s, size_t n)
+static int check_rules(struct ctx *c, const struct pitem *it, struct process_step *s, size_t n)
 {
 	int rc, total;
 	if ((rc = check_shape(c, s, n)) < 0)
@@ -356,7 +346,7 @@ static int version_load(struct ctx *c, const struct pitem *it, int64_t version,
 	return rc == 0 ? ctx_fail(c, E_NOT_FOUND, "version", "该流程版本不存在") : E_OK;
 }
 
-static int steps_load(struct ctx *c, int64_t process_id, struct pstep **out, size_t *n)
+static int steps_load(struct ctx *c, int64_t process_id, struct process_step **out, size_t *n)
 {
 	struct db_res *r;
 	struct db_val p[] = {DBI(process_id)};
@@ -372,7 +362,7 @@ static int steps_load(struct ctx *c, int64_t process_id, struct pstep **out, siz
 	*out = arena_alloc(c->arena, cap * sizeof(**out));
 	*n = 0;
 	while ((rc = db_next(r)) > 0 && *n < cap) {
-		struct pstep *s = &(*out)[(*n)++];
+		struct process_step *s = &(*out)[(*n)++];
 		s->id = db_int(r, 0);
 		s->stage = (int)db_int(r, 1);
 		s->seq = (int)db_int(r, 2);
@@ -412,7 +402,8 @@ static int first_handler(struct ctx *c, int64_t unit_id, int64_t *id, const char
 
 /* The default process: 受理 (0 days: the day of acceptance is not counted), 审核 (the rest)
  * and 办结 (1 day when the promised limit leaves one), so the limits add up. */
-static int default_steps(struct ctx *c, const struct pitem *it, struct pstep **out, size_t *n)
+static int default_steps(struct ctx *c, const struct pitem *it, struct process_step **out,
+			 size_t *n)
 {
 	int complete = it->promised >= 2 ? 1 : 0;
 	int64_t handler;
@@ -420,17 +411,31 @@ static int default_steps(struct ctx *c, const struct pitem *it, struct pstep **o
 	int rc = first_handler(c, it->unit_id, &handler, &hname);
 	if (rc < 0)
 		return rc;
-	struct pstep *s = arena_alloc(c->arena, 3 * sizeof(*s));
-	s[0] = (struct pstep){.stage = 1, .seq = 1, .name = "受理", .kind = "accept",
-			      .handler_name = "", .transfer_desc = "",
-			      .remarks = "窗口受理，受理当日不计入时限"};
-	s[1] = (struct pstep){.stage = 2, .seq = 1, .name = "审核", .kind = "approve",
-			      .handler_id = handler, .handler_name = hname,
-			      .limit_days = it->promised - complete, .transfer_desc = "",
-			      .remarks = ""};
-	s[2] = (struct pstep){.stage = 3, .seq = 1, .name = "办结", .kind = "complete",
-			      .handler_name = "", .limit_days = complete, .transfer_desc = "",
-			      .remarks = "出具结果，窗口发证"};
+	struct process_step *s = arena_alloc(c->arena, 3 * sizeof(*s));
+	s[0] = (struct process_step){.stage = 1,
+				     .seq = 1,
+				     .name = "受理",
+				     .kind = "accept",
+				     .handler_name = "",
+				     .transfer_desc = "",
+				     .remarks = "窗口受理，受理当日不计入时限"};
+	s[1] = (struct process_step){.stage = 2,
+				     .seq = 1,
+				     .name = "审核",
+				     .kind = "approve",
+				     .handler_id = handler,
+				     .handler_name = hname,
+				     .limit_days = it->promised - complete,
+				     .transfer_desc = "",
+				     .remarks = ""};
+	s[2] = (struct process_step){.stage = 3,
+				     .seq = 1,
+				     .name = "办结",
+				     .kind = "complete",
+				     .handler_name = "",
+				     .limit_days = complete,
+				     .transfer_desc = "",
+				     .remarks = "出具结果，窗口发证"};
 	*out = s;
 	*n = 3;
 	return E_OK;
@@ -438,12 +443,12 @@ static int default_steps(struct ctx *c, const struct pitem *it, struct pstep **o
 
 /* The steps of a version (the default when v->id is 0). */
 static int version_steps(struct ctx *c, const struct pitem *it, const struct pversion *v,
-			 struct pstep **s, size_t *n)
+			 struct process_step **s, size_t *n)
 {
 	return v->id ? steps_load(c, v->id, s, n) : default_steps(c, it, s, n);
 }
 
-static json_t *steps_json(const struct pstep *s, size_t n)
+static json_t *steps_json(const struct process_step *s, size_t n)
 {
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
@@ -499,7 +504,7 @@ int process_get(struct ctx *c, int64_t item_id, int64_t version, json_t **out)
 {
 	struct pitem it;
 	struct pversion v;
-	struct pstep *s;
+	struct process_step *s;
 	size_t n;
 	json_t *versions, *handlers;
 	int rc;
@@ -526,9 +531,27 @@ int process_get(struct ctx *c, int64_t item_id, int64_t version, json_t **out)
 	return E_OK;
 }
 
+int process_current(struct ctx *c, int64_t item_id, int64_t *version, struct process_step **steps,
+		    size_t *n)
+{
+	struct pitem it;
+	struct pversion v;
+	int rc;
+	if ((rc = item_open(c, item_id, ACCESS_READ, &it)) < 0 ||
+	    (rc = version_load(c, &it, 0, &v)) < 0 ||
+	    (rc = version_steps(c, &it, &v, steps, n)) < 0)
+		return rc;
+	*version = v.version;
+	if ((rc = check_rules(c, &it, *steps, *n)) != E_INVALID)
+		return rc;
+	const char *problem = c->fail_message ? c->fail_message : "流程不符合规则";
+	return ctx_fail(c, E_STATE, NULL,
+			"该事项的办理流程不符合规则（%s），请联系单位管理员修改流程", problem);
+}
+
 /* ---- saving ---- */
 
-static int steps_insert(struct ctx *c, int64_t process_id, struct pstep *s, size_t n)
+static int steps_insert(struct ctx *c, int64_t process_id, struct process_step *s, size_t n)
 {
 	int seq = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -555,7 +578,7 @@ static int render(struct ctx *c, struct pitem *it, struct pversion *v, const cha
 int process_save(struct ctx *c, int64_t item_id, json_t *in, json_t **out)
 {
 	struct pitem it;
-	struct pstep *s;
+	struct process_step *s;
 	size_t n;
 	const char *name = NULL;
 	int64_t version, id;
@@ -604,7 +627,7 @@ int process_save(struct ctx *c, int64_t item_id, json_t *in, json_t **out)
 
 /* ---- flowcharts ---- */
 
-static int draw(struct ctx *c, const struct pstep *s, size_t n, const char *title,
+static int draw(struct ctx *c, const struct process_step *s, size_t n, const char *title,
 		const char **svg, size_t *len)
 {
 	struct flowchart_step *f = arena_alloc(c->arena, (n + 1) * sizeof(*f));
@@ -624,7 +647,7 @@ static int draw(struct ctx *c, const struct pstep *s, size_t n, const char *titl
 static int render(struct ctx *c, struct pitem *it, struct pversion *v, const char **svg,
 		  size_t *len)
 {
-	struct pstep *s;
+	struct process_step *s;
 	size_t n;
 	int rc = version_steps(c, it, v, &s, &n);
 	if (rc < 0)
@@ -660,7 +683,7 @@ int process_svg(struct ctx *c, int64_t item_id, int64_t version, const char **sv
 }
 
 /* The name of a handler of the unit, for a preview; "" when the id is not one. */
-static int preview_handler(struct ctx *c, const struct pitem *it, struct pstep *s)
+static int preview_handler(struct ctx *c, const struct pitem *it, struct process_step *s)
 {
 	struct db_res *r;
 	struct db_val p[] = {DBI(s->handler_id), DBI(it->unit_id)};
@@ -675,7 +698,7 @@ static int preview_handler(struct ctx *c, const struct pitem *it, struct pstep *
 int process_preview_svg(struct ctx *c, json_t *in, const char **svg, size_t *len)
 {
 	struct pitem it;
-	struct pstep *s;
+	struct process_step *s;
 	size_t n;
 	int64_t item_id = 0;
 	int rc;
@@ -685,7 +708,7 @@ int process_preview_svg(struct ctx *c, json_t *in, const char **svg, size_t *len
 		return rc;
 	/* stable insertion sort by stage: the editor may hold steps in any order */
 	for (size_t i = 1; i < n; i++) {
-		struct pstep t = s[i];
+		struct process_step t = s[i];
 		size_t j = i;
 		for (; j > 0 && s[j - 1].stage > t.stage; j--)
 			s[j] = s[j - 1];

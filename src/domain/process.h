@@ -33,10 +33,27 @@
 #define PROCESS_MAX_STEPS 30
 #define PROCESS_MAX_DAYS 365
 
+/* A step of a process version. */
+struct process_step {
+	int64_t id;
+	int stage, seq;
+	const char *name, *kind;
+	int64_t handler_id; /* 0 = none */
+	const char *handler_name;
+	int limit_days, transfer_days;
+	const char *transfer_desc, *remarks;
+};
+
 /* Version `version` (0 = the current one; the default when none is saved) of the item's
  * process: {"item":{…},"id","version","default","name","created_at","created_by_name",
  * "total_days","steps":[…],"versions":[…],"handlers":[…]} as in docs/api.md. */
 int process_get(struct ctx *c, int64_t item_id, int64_t version, json_t **out);
+
+/* The current version of the item's process, as a case accepted now copies it: *version (0
+ * for the default) and its steps (from c->arena); E_STATE naming the rule it breaks when the
+ * item or its handlers have changed since it was saved. */
+int process_current(struct ctx *c, int64_t item_id, int64_t *version, struct process_step **steps,
+		    size_t *n);
 
 /* in {"name"?, "steps":[…]}: check every rule and store it as the next version; *out gets
  * the stored process as process_get gives it. */

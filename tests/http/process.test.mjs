@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, expectError, expectStatus } from './server.mjs';
+import { idCard } from './ids.mjs';
 
 let srv, admin, jj, scj, gaj, zhang, li, clerk, qyAdmin, otherHandler, item, immediate;
 
@@ -175,6 +176,14 @@ test('changing the promised limit after saving leaves the process invalid until 
   let p = (await req(scj, 'GET', at)).json;
   assert.equal(p.valid, false);
   assert.match(p.problem, /\(10\).*\(8\)/, p.problem);
+  // a case of the item waits at the window: it cannot be accepted onto that process
+  const applied = await req(clerk, 'POST', '/api/v1/cases', { item_id: created.json.id,
+    applicant: { kind: 'person', name: '张三', id_no: idCard('510104', '19850312', '123'), phone: '13800000001' } });
+  expectStatus(applied, 201);
+  const refused = await req(clerk, 'POST', `/api/v1/cases/${applied.json.no}/accept`, {});
+  expectError(refused, 409, 'invalid_state');
+  assert.match(refused.json.error.message, /^该事项的办理流程不符合规则（.*\(10\).*\(8\).*），请联系单位管理员修改流程$/);
+  assert.equal((await req(clerk, 'GET', `/api/v1/cases/${applied.json.no}`)).json.state, 'applied');
 
   steps[1].limit_days = 7;
   expectStatus(await req(scj, 'PUT', at, { steps }), 200);
