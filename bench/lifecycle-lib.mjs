@@ -19,6 +19,9 @@ export const waitMs = (pid) => readdirSync(`/proc/${pid}/task`).reduce((ms, t) =
   try { return ms + Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[1]) / 1e6; } catch { return ms; }
 }, 0);
 
+/** Bytes the process has had written to storage (write_bytes of /proc/PID/io). */
+export const writtenBytes = (pid) => Number(readFileSync(`/proc/${pid}/io`, 'utf8').match(/^write_bytes: (\d+)/m)[1]);
+
 /** The process's CPU time in ms (utime + stime of /proc/PID/stat, clock ticks of 10 ms). */
 export const cpuMs = (pid) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');

@@ -26,7 +26,7 @@ import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import path from 'node:path';
 import { run, BACKEND, ROOT } from '../tests/http/server.mjs';
-import { setupLifecycle, lifecycleClient, lifecycle, percentiles, statusKB, waitMs, cpuMs, machine as machineNow } from './lifecycle-lib.mjs';
+import { setupLifecycle, lifecycleClient, lifecycle, percentiles, statusKB, waitMs, cpuMs, writtenBytes, machine as machineNow } from './lifecycle-lib.mjs';
 
 const { values: opt } = parseArgs({ options: {
   clients: { type: 'string', default: '32' },
@@ -86,7 +86,7 @@ if (!isMainThread) {
     let peakKB = idleKB;
     const sampler = setInterval(() => (peakKB = Math.max(peakKB, statusKB(pid, 'VmRSS'))), 100);
     console.log(`load: ${CLIENTS} clients for ${SECONDS} s`);
-    const cpu0 = cpuMs(pid), wait0 = waitMs(pid), client0 = process.cpuUsage(), t0 = Date.now();
+    const cpu0 = cpuMs(pid), wait0 = waitMs(pid), written0 = writtenBytes(pid), client0 = process.cpuUsage(), t0 = Date.now();
     // the clients split over --client-threads Node threads, so that one thread's event loop does not cap hello
     const shares = Array.from({ length: WORKERS }, (_, i) => Math.floor(CLIENTS / WORKERS) + (i < CLIENTS % WORKERS));
     const workers = shares.filter(Boolean).map((clients) => new Worker(new URL(import.meta.url), { workerData: {
@@ -95,6 +95,7 @@ if (!isMainThread) {
     clearInterval(sampler);
     const secs = (Date.now() - t0) / 1000;
     const serverCpu = (cpuMs(pid) - cpu0) / 1000, serverWait = (waitMs(pid) - wait0) / 1000;
+    const written = writtenBytes(pid) - written0;
     const clientCpu = Object.values(process.cpuUsage(client0)).reduce((a, b) => a + b) / 1e6;
     const done = parts.reduce((n, p) => n + p.done, 0);
     const lat = {};
@@ -111,7 +112,8 @@ if (!isMainThread) {
       server_threads: Number(opt.threads), seconds: +secs.toFixed(1), cases_s: +(done / secs).toFixed(1),
       req_s: Math.round(requests / secs), server_cpu_pct: Math.round(serverCpu / secs * 100),
       client_cpu_pct: Math.round(clientCpu / secs * 100), server_runq_pct: Math.round(serverWait / secs * 100),
-      ...(dbDir ? { disk_commits_s: [commitsBefore, commitsAfter], commits_per_sync: +(commits / syncs).toFixed(2) } : {}),
+      ...(dbDir ? { disk_commits_s: [commitsBefore, commitsAfter], commits_per_sync: +(commits / syncs).toFixed(2),
+        written_kb_per_case: Math.round(written / 1024 / Math.max(done, 1)) } : {}),
       rss_idle_mb: Math.round(idleKB / 1024), rss_peak_mb: Math.round(peakKB / 1024),
       rss_hwm_mb: Math.round(statusKB(pid, 'VmHWM') / 1024), kinds,
     };
@@ -119,7 +121,7 @@ if (!isMainThread) {
     console.log(`lifecycle on ${target}: ${CLIENTS} clients in ${WORKERS} Node threads, ${result.seconds} s, ${opt.threads} server threads; machine: ${machine}`);
     console.log(`completed lifecycles: ${done} → ${result.cases_s}/s (${result.req_s} requests/s)`);
     console.log(`CPU: server ${result.server_cpu_pct}% of a core (${(serverCpu / requests * 1000).toFixed(2)} ms a request), clients ${result.client_cpu_pct}%; the server's threads waited for a CPU ${result.server_runq_pct}% of the time (summed)`);
-    if (dbDir) console.log(`disk: ${commitsBefore} SQLite commits/s before the load, ${commitsAfter} after (one-row transactions, WAL, synchronous=FULL); the server's ${commits} commits shared ${syncs} WAL syncs (${result.commits_per_sync} a sync)`);
+    if (dbDir) console.log(`disk: ${commitsBefore} SQLite commits/s before the load, ${commitsAfter} after (one-row transactions, WAL, synchronous=FULL); the server's ${commits} commits shared ${syncs} WAL syncs (${result.commits_per_sync} a sync); it wrote ${result.written_kb_per_case} KB to storage a case (the WAL and its checkpoints)`);
     console.log(`server RSS: idle ${result.rss_idle_mb} MB, highest under load ${result.rss_peak_mb} MB, high-water ${result.rss_hwm_mb} MB`);
     console.log('request        n   p50 ms   p99 ms');
     for (const [k, v] of Object.entries(kinds)) {
