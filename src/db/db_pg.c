@@ -190,10 +190,16 @@ static int pg_command(struct pg_conn *c, const char *sql)
 	return rc;
 }
 
-/* Per-session settings, after connect and after every reset. */
+/* Per-session settings, after connect and after every reset. Neither JIT compilation nor
+ * parallel workers: both are chosen by the planner's estimated cost, which overestimates the
+ * rows of the short index-driven queries shenpi runs (a few thousand lit or overdue rows) by
+ * up to ten times; JIT then spent up to half a second compiling for a query of 150 ms, and
+ * each parallel worker is a fresh process that first maps every shared buffer it reads
+ * (docs/performance.md, "Province scale"). */
 static int pg_session_setup(struct pg_conn *c)
 {
-	return pg_command(c, "SET TIME ZONE 'UTC'");
+	return pg_command(
+	    c, "SET TIME ZONE 'UTC'; SET jit = off; SET max_parallel_workers_per_gather = 0");
 }
 
 /* Make sure the connection is usable: reset it once if it was lost outside a transaction.

@@ -33,20 +33,22 @@ static const char *rule_name(const char *rule)
 #define RAISE_COLUMNS "key, center_id, unit_id, case_id, step_id, urge_id, followup_id, user_id"
 
 /* Each rule: the rows due before today (?), read by the indexed due day; those that have
- * their card already are skipped by the card's unique key. */
+ * their card already are skipped by the card's unique key. A step's center and unit are its
+ * case's (migration 012); its case's state is a scalar subquery, which both backends look up
+ * by key for each overdue step: a join made PostgreSQL, which expects several times more
+ * overdue steps than there are (state and due day go together), hash all the open cases. */
+#define STEP_CASE_OPEN "(SELECT k.state FROM cases k WHERE k.id = s.case_id) = 'in_process'"
 static const struct sweep_rule {
 	const char *rule, *color, *select;
 } sweep_rules[] = {
     {"step_overdue", "yellow",
-     "SELECT 'step_overdue:' || s.id || ':' || s.started_day, k.center_id, k.unit_id, k.id, "
-     "s.id, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), s.handler_id FROM case_steps s JOIN cases "
-     "k ON k.id = s.case_id "
-     "WHERE s.state = 'active' AND s.due_day < ? AND k.state = 'in_process'"},
+     "SELECT 'step_overdue:' || s.id || ':' || s.started_day, s.center_id, s.unit_id, s.case_id, "
+     "s.id, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), s.handler_id FROM case_steps s "
+     "WHERE s.state = 'active' AND s.due_day < ? AND " STEP_CASE_OPEN},
     {"transfer_overdue", "yellow",
-     "SELECT 'transfer_overdue:' || s.id || ':' || s.out_day, k.center_id, k.unit_id, k.id, "
-     "s.id, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), s.handler_id FROM case_steps s JOIN cases "
-     "k ON k.id = s.case_id "
-     "WHERE s.state = 'out' AND s.due_day < ? AND k.state = 'in_process'"},
+     "SELECT 'transfer_overdue:' || s.id || ':' || s.out_day, s.center_id, s.unit_id, s.case_id, "
+     "s.id, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), s.handler_id FROM case_steps s "
+     "WHERE s.state = 'out' AND s.due_day < ? AND " STEP_CASE_OPEN},
     {"case_overdue", "red",
      "SELECT 'case_overdue:' || k.id || ':' || k.due_day, k.center_id, k.unit_id, k.id, "
      "(SELECT s.id FROM case_steps s WHERE s.case_id = k.id AND s.state = 'active' ORDER BY "
