@@ -158,6 +158,13 @@ int db_query(struct dbc *c, struct db_res **out, const char *sql, const struct d
 	return HEAD(c)->be->query(c, out, sql, params, n);
 }
 
+int db_query_partial(struct dbc *c, struct db_res **out, const char *sql,
+		     const struct db_val *params, int n)
+{
+	const struct db_backend *be = HEAD(c)->be;
+	return (be->query_partial ? be->query_partial : be->query)(c, out, sql, params, n);
+}
+
 int db_next(struct db_res *r)
 {
 	return RBE(r)->next(r);

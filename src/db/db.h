@@ -81,6 +81,15 @@ int db_exec(struct dbc *c, const char *sql, const struct db_val *params, int n, 
  * *len 0 for NULL or an empty blob). */
 int db_query(struct dbc *c, struct db_res **out, const char *sql, const struct db_val *params,
 	     int n);
+/* db_query for a long result that the caller may stop reading early (a page read in order
+ * and decided row by row). SQLite steps lazily anyway; PostgreSQL, which db_query makes
+ * compute and send every row before the first db_next, computes the rows here in batches as
+ * they are read, through a cursor planned for its first rows. The cursor belongs to the
+ * transaction: inside one, other statements may run between two db_next, and the result
+ * must be freed before the transaction ends (db_next fails afterwards; an error found while
+ * reading, as at db_query, aborts the transaction). Outside a transaction it is db_query. */
+int db_query_partial(struct dbc *c, struct db_res **out, const char *sql,
+		     const struct db_val *params, int n);
 int db_next(struct db_res *r);
 int64_t db_int(struct db_res *r, int col);
 const char *db_text(struct db_res *r, int col);
@@ -175,6 +184,9 @@ struct db_backend {
 	int (*exec)(struct dbc *c, const char *sql, const struct db_val *p, int n, int64_t *changes);
 	int (*query)(struct dbc *c, struct db_res **out, const char *sql, const struct db_val *p,
 		     int n);
+	/* db_query_partial; NULL when query already reads lazily */
+	int (*query_partial)(struct dbc *c, struct db_res **out, const char *sql,
+			     const struct db_val *p, int n);
 	int (*next)(struct db_res *r);
 	int64_t (*get_int)(struct db_res *r, int col);
 	const char *(*get_text)(struct db_res *r, int col);

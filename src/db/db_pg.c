@@ -8,6 +8,13 @@
  * server infers parameter types. A bytea result arrives as hex text and db_blob decodes it
  * with PQunescapeBytea into memory the result keeps until the next row.
  *
+ * db_query_partial reads through a cursor inside a transaction (DECLARE, then FETCH in batches
+ * that grow from PG_FETCH_FIRST to PG_FETCH_MAX rows, CLOSE when the result is freed): the
+ * server computes only the rows fetched, and plans the query for its first rows
+ * (cursor_tuple_fraction). The cursor is a server object, so other statements may run on the
+ * connection between two batches; it ends with its transaction. It is declared unnamed (never
+ * cached), so each run is planned for its parameters.
+ *
  * A lost connection fails the call with DB_UNAVAILABLE; the next call made outside a
  * transaction resets it once (a transaction cut off by a lost connection stays failed until
  * it is rolled back, so no statement silently runs outside the transaction it belongs to).
@@ -26,6 +33,8 @@
 #define PG_STACK_PARAMS	  16	/* parameters converted without a heap allocation */
 #define PG_MAX_PARAMS	  65535 /* the wire protocol's limit */
 #define PG_LOCK_KEY	  0x7368656e7069LL /* "shenpi": advisory lock keys are this + enum db_lock */
+#define PG_FETCH_FIRST	  100		   /* rows of a cursor's first batch (a page and some) */
+#define PG_FETCH_MAX	  6400		   /* each batch fetches 4 times the last, up to this */
 
 struct pg_stmt {
 	char *sql;     /* owned copy of the statement text; NULL marks a free slot */
@@ -38,6 +47,8 @@ struct pg_conn {
 	struct dbc_head head; /* must come first: db.c pools connections through it */
 	PGconn *pg;
 	int tx;	       /* inside a transaction begun by pg_begin */
+	unsigned txno; /* counts the transactions begun: a cursor lives in the one it was made in */
+	unsigned cursors; /* cursors declared, for their names */
 	unsigned held; /* bit (1 << enum db_lock) for each advisory lock the session holds */
 	unsigned next_id;
 	struct pg_stmt *stmts; /* open-addressing table, `cap` slots, a power of two */
@@ -52,9 +63,14 @@ struct pg_conn {
 
 struct pg_res {
 	struct db_res_head head; /* must come first: db.c finds the backend through it */
-	PGresult *res;
+	PGresult *res;		 /* all the rows, or a cursor's current batch */
 	int row, nrows;
 	unsigned char **blobs; /* per column: the current row's decoded bytea, or NULL */
+	/* db_query_partial: the cursor's name ("" for a whole result), the transaction it lives
+	 * in, the size of the last batch and whether more may follow it */
+	char cursor[16];
+	unsigned txno;
+	int batch, more;
 };
 
 static inline struct pg_conn *pg_conn(struct dbc *c)
@@ -174,10 +190,16 @@ static int pg_command(struct pg_conn *c, const char *sql)
 	return rc;
 }
 
-/* Per-session settings, after connect and after every reset. */
+/* Per-session settings, after connect and after every reset. Neither JIT compilation nor
+ * parallel workers: both are chosen by the planner's estimated cost, which overestimates the
+ * rows of the short index-driven queries shenpi runs (a few thousand lit or overdue rows) by
+ * up to ten times; JIT then spent up to half a second compiling for a query of 150 ms, and
+ * each parallel worker is a fresh process that first maps every shared buffer it reads
+ * (docs/performance.md, "Province scale"). */
 static int pg_session_setup(struct pg_conn *c)
 {
-	return pg_command(c, "SET TIME ZONE 'UTC'");
+	return pg_command(
+	    c, "SET TIME ZONE 'UTC'; SET jit = off; SET max_parallel_workers_per_gather = 0");
 }
 
 /* Make sure the connection is usable: reset it once if it was lost outside a transaction.
@@ -439,9 +461,10 @@ static int pg_run_cached(struct pg_conn *c, struct pg_stmt *st, const char *cons
 	}
 }
 
-/* Run one statement with parameters; *out gets the result (also on failure, may be NULL),
- * which the caller frees with PQclear. */
-static int pg_run(struct pg_conn *c, const char *sql, const struct db_val *p, int n, PGresult **out)
+/* Run one statement with parameters, prepared and cached unless `once`; *out gets the result
+ * (also on failure, may be NULL), which the caller frees with PQclear. */
+static int pg_run(struct pg_conn *c, const char *sql, const struct db_val *p, int n, int once,
+		  PGresult **out)
 {
 	const char *stack_vals[PG_STACK_PARAMS], **vals = stack_vals;
 	char stack_ints[PG_STACK_PARAMS][24], (*ints)[24] = stack_ints;
@@ -495,8 +518,8 @@ static int pg_run(struct pg_conn *c, const char *sql, const struct db_val *p, in
 			break;
 		}
 	}
-	rc = pg_stmt_find(c, sql, &st);
-	if (rc < 0)
+	st = NULL;
+	if (!once && (rc = pg_stmt_find(c, sql, &st)) < 0)
 		goto out;
 	if (st)
 		rc = pg_run_cached(c, st, vals, lens, fmts, n, out);
@@ -584,8 +607,10 @@ static int pg_begin(struct dbc *dbc, int write)
 	if (rc < 0)
 		return rc;
 	rc = pg_command(c, write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-	if (rc == 0)
+	if (rc == 0) {
 		c->tx = 1;
+		c->txno++;
+	}
 	return rc;
 }
 
@@ -634,7 +659,7 @@ static int pg_exec(struct dbc *dbc, const char *sql, const struct db_val *p, int
 {
 	struct pg_conn *c = pg_conn(dbc);
 	PGresult *res;
-	int rc = pg_run(c, sql, p, n, &res);
+	int rc = pg_run(c, sql, p, n, 0, &res);
 
 	if (rc == 0 && changes)
 		*changes = strtoll(PQcmdTuples(res), NULL, 10);
@@ -642,34 +667,83 @@ static int pg_exec(struct dbc *dbc, const char *sql, const struct db_val *p, int
 	return rc;
 }
 
-static int pg_query(struct dbc *dbc, struct db_res **out, const char *sql, const struct db_val *p,
-		    int n)
+/* A result of `res` (taken over, freed on failure) for the caller; cursor is "" for a whole
+ * result. */
+static int pg_res_new(struct pg_conn *c, struct db_res **out, PGresult *res, const char *cursor,
+		      int batch)
 {
-	struct pg_conn *c = pg_conn(dbc);
-	struct pg_res *r = NULL;
-	PGresult *res;
-	int rc;
+	struct pg_res *r = malloc(sizeof(*r));
 
-	*out = NULL;
-	rc = pg_run(c, sql, p, n, &res);
-	if (rc < 0)
-		goto fail;
-	r = malloc(sizeof(*r));
 	if (!r) {
+		PQclear(res);
 		pg_seterr(c, NULL, "out of memory");
-		rc = DB_ERROR;
-		goto fail;
+		return DB_ERROR;
 	}
-	r->head.conn = dbc;
+	r->head.conn = (struct dbc *)c;
 	r->res = res;
 	r->row = -1;
 	r->nrows = PQntuples(res);
 	r->blobs = NULL;
+	snprintf(r->cursor, sizeof(r->cursor), "%s", cursor);
+	r->txno = c->txno;
+	r->batch = batch;
+	r->more = *cursor && r->nrows == batch;
 	*out = (struct db_res *)r;
 	return 0;
-fail:
+}
+
+static int pg_query(struct dbc *dbc, struct db_res **out, const char *sql, const struct db_val *p,
+		    int n)
+{
+	struct pg_conn *c = pg_conn(dbc);
+	PGresult *res;
+	int rc = pg_run(c, sql, p, n, 0, &res);
+
+	*out = NULL;
+	if (rc < 0) {
+		PQclear(res);
+		return rc;
+	}
+	return pg_res_new(c, out, res, "", 0);
+}
+
+/* The next `batch` rows of `cursor`. */
+static int pg_fetch(struct pg_conn *c, const char *cursor, int batch, PGresult **out)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "FETCH FORWARD %d FROM %s", batch, cursor);
+	*out = PQexec(c->pg, sql);
+	return pg_check(c, *out);
+}
+
+/* Outside a transaction (where a cursor cannot live) the whole result, as pg_query. */
+static int pg_query_partial(struct dbc *dbc, struct db_res **out, const char *sql,
+			    const struct db_val *p, int n)
+{
+	struct pg_conn *c = pg_conn(dbc);
+	char cursor[16], *declare;
+	PGresult *res;
+	size_t len = strlen(sql) + 64;
+	int rc;
+
+	if (!c->tx)
+		return pg_query(dbc, out, sql, p, n);
+	*out = NULL;
+	snprintf(cursor, sizeof(cursor), "c%u", ++c->cursors);
+	if (!(declare = malloc(len)))
+		abort();
+	snprintf(declare, len, "DECLARE %s NO SCROLL CURSOR FOR %s", cursor, sql);
+	rc = pg_run(c, declare, p, n, 1, &res);
+	free(declare);
 	PQclear(res);
-	return rc;
+	if (rc < 0)
+		return rc;
+	if ((rc = pg_fetch(c, cursor, PG_FETCH_FIRST, &res)) < 0) {
+		PQclear(res);
+		return rc;
+	}
+	return pg_res_new(c, out, res, cursor, PG_FETCH_FIRST);
 }
 
 /* Free the current row's decoded blobs. */
@@ -683,11 +757,42 @@ static void pg_blobs_clear(struct pg_res *r)
 	}
 }
 
+/* A cursor's next batch, in place of the one read; DB_ERROR once its transaction is over. */
+static int pg_next_batch(struct pg_res *r)
+{
+	struct pg_conn *c = pg_conn(r->head.conn);
+	PGresult *res;
+	int batch = r->batch < PG_FETCH_MAX / 4 ? r->batch * 4 : PG_FETCH_MAX, rc;
+
+	r->more = 0;
+	if (!c->tx || c->txno != r->txno) {
+		pg_seterr(c, NULL, "cursor read after its transaction ended");
+		return DB_ERROR;
+	}
+	if ((rc = pg_fetch(c, r->cursor, batch, &res)) < 0) {
+		PQclear(res);
+		return rc;
+	}
+	PQclear(r->res);
+	r->res = res;
+	r->row = -1;
+	r->nrows = PQntuples(res);
+	r->batch = batch;
+	r->more = r->nrows == batch;
+	return 0;
+}
+
 static int pg_next(struct db_res *dbr)
 {
 	struct pg_res *r = pg_res(dbr);
+	int rc;
 
 	pg_blobs_clear(r);
+	if (r->row + 1 >= r->nrows && r->more) {
+		r->row = r->nrows;
+		if ((rc = pg_next_batch(r)) < 0)
+			return rc;
+	}
 	if (r->row < r->nrows)
 		r->row++;
 	return r->row < r->nrows;
@@ -757,6 +862,17 @@ static void pg_res_free(struct db_res *dbr)
 	pg_blobs_clear(r);
 	free(r->blobs);
 	PQclear(r->res);
+	if (*r->cursor) {
+		/* the end of its transaction closes it otherwise; an aborted one refuses CLOSE */
+		struct pg_conn *c = pg_conn(r->head.conn);
+		char sql[32];
+
+		if (c->tx && c->txno == r->txno && PQstatus(c->pg) == CONNECTION_OK &&
+		    PQtransactionStatus(c->pg) == PQTRANS_INTRANS) {
+			snprintf(sql, sizeof(sql), "CLOSE %s", r->cursor);
+			pg_command(c, sql);
+		}
+	}
 	free(r);
 }
 
@@ -993,6 +1109,7 @@ const struct db_backend db_pg_backend = {
 	.rollback = pg_rollback,
 	.exec = pg_exec,
 	.query = pg_query,
+	.query_partial = pg_query_partial,
 	.next = pg_next,
 	.get_int = pg_get_int,
 	.get_text = pg_get_text,

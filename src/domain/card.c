@@ -32,23 +32,27 @@ static const char *rule_name(const char *rule)
 /* The columns every rule's query gives, in this order, for the rows it may raise. */
 #define RAISE_COLUMNS "key, center_id, unit_id, case_id, step_id, urge_id, followup_id, user_id"
 
-/* Each rule: the rows due before today (?), read by the indexed due day; those that have
- * their card already are skipped by the card's unique key. */
+/* Each rule: the rows due before today (?), read by the indexed due day, the first column
+ * named key. A step's center and unit are its
+ * case's (migration 012); its case's state is a scalar subquery, which both backends look up
+ * by key for each overdue step: a join made PostgreSQL, which expects several times more
+ * overdue steps than there are (state and due day go together), hash all the open cases. */
+#define STEP_CASE_OPEN "(SELECT k.state FROM cases k WHERE k.id = s.case_id) = 'in_process'"
 static const struct sweep_rule {
 	const char *rule, *color, *select;
 } sweep_rules[] = {
     {"step_overdue", "yellow",
-     "SELECT 'step_overdue:' || s.id || ':' || s.started_day, k.center_id, k.unit_id, k.id, "
-     "s.id, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), s.handler_id FROM case_steps s JOIN cases "
-     "k ON k.id = s.case_id "
-     "WHERE s.state = 'active' AND s.due_day < ? AND k.state = 'in_process'"},
+     "SELECT 'step_overdue:' || s.id || ':' || s.started_day AS key, s.center_id, s.unit_id, "
+     "s.case_id, "
+     "s.id, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), s.handler_id FROM case_steps s "
+     "WHERE s.state = 'active' AND s.due_day < ? AND " STEP_CASE_OPEN},
     {"transfer_overdue", "yellow",
-     "SELECT 'transfer_overdue:' || s.id || ':' || s.out_day, k.center_id, k.unit_id, k.id, "
-     "s.id, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), s.handler_id FROM case_steps s JOIN cases "
-     "k ON k.id = s.case_id "
-     "WHERE s.state = 'out' AND s.due_day < ? AND k.state = 'in_process'"},
+     "SELECT 'transfer_overdue:' || s.id || ':' || s.out_day AS key, s.center_id, s.unit_id, "
+     "s.case_id, "
+     "s.id, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), s.handler_id FROM case_steps s "
+     "WHERE s.state = 'out' AND s.due_day < ? AND " STEP_CASE_OPEN},
     {"case_overdue", "red",
-     "SELECT 'case_overdue:' || k.id || ':' || k.due_day, k.center_id, k.unit_id, k.id, "
+     "SELECT 'case_overdue:' || k.id || ':' || k.due_day AS key, k.center_id, k.unit_id, k.id, "
      "(SELECT s.id FROM case_steps s WHERE s.case_id = k.id AND s.state = 'active' ORDER BY "
      "s.due_day, s.id LIMIT 1), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), (SELECT s.handler_id "
      "FROM case_steps s WHERE "
@@ -56,23 +60,29 @@ static const struct sweep_rule {
      "WHERE k.state IN ('accepted', 'in_process') AND k.due_day < ? AND "
      "k.paused_since IS NULL"},
     {"urge_unanswered", "red",
-     "SELECT 'urge_unanswered:' || g.id, g.center_id, g.unit_id, g.case_id, g.step_id, g.id, "
+     "SELECT 'urge_unanswered:' || g.id AS key, g.center_id, g.unit_id, g.case_id, g.step_id, "
+     "g.id, "
      "CAST(NULL AS BIGINT), g.to_user FROM urges g WHERE g.answered_at IS NULL AND "
      "g.reply_by < ?"},
     {"followup_overdue", "yellow",
-     "SELECT 'followup_overdue:' || f.id, f.center_id, f.unit_id, f.case_id, CAST(NULL AS BIGINT), "
+     "SELECT 'followup_overdue:' || f.id AS key, f.center_id, f.unit_id, f.case_id, CAST(NULL AS "
+     "BIGINT), "
      "CAST(NULL AS BIGINT), f.id, "
      "CAST(NULL AS BIGINT) FROM followups f WHERE f.answered_at IS NULL AND f.due_day < ?"},
 };
 
-/* Insert the cards `select` gives (with `p`) that do not exist yet, each with its event. */
+/* Insert the cards `select` gives (with `p`) that do not exist yet, each with its event. A row
+ * whose card exists is dropped by its key before anything else is computed for it (the step
+ * of an overdue case, the insert's own conflict check): a sweep with nothing new reads little
+ * more than the due rows. */
 static int raise(struct ctx *c, const char *rule, const char *color, const char *select,
 		 const struct db_val *p, int n, int64_t *raised)
 {
 	const char *sql = arena_printf(
 	    c->arena,
 	    "INSERT INTO cards (" RAISE_COLUMNS ", rule, color, raised_at) SELECT t.*, '%s', '%s', "
-	    "%lld FROM (%s) t WHERE true ON CONFLICT (key) DO NOTHING RETURNING id, center_id, "
+	    "%lld FROM (%s) t WHERE NOT EXISTS (SELECT 1 FROM cards d WHERE d.key = t.key) ON "
+	    "CONFLICT (key) DO NOTHING RETURNING id, center_id, "
 	    "COALESCE(case_id, 0)",
 	    rule, color, (long long)c->now, select);
 	struct db_res *r;
@@ -132,11 +142,12 @@ int card_late_notice(struct ctx *c, int64_t case_id)
 		return E_OK;
 	int64_t raised = 0;
 	struct db_val q[] = {c->actor ? DBI(c->actor->id) : DBN, DBI(case_id)};
-	return raise(c, "late_notice", "yellow",
-		     "SELECT 'late_notice:' || k.id, k.center_id, k.unit_id, k.id, CAST(NULL AS "
-		     "BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(? AS BIGINT) FROM "
-		     "cases k WHERE k.id = ?",
-		     q, 2, &raised);
+	return raise(
+	    c, "late_notice", "yellow",
+	    "SELECT 'late_notice:' || k.id AS key, k.center_id, k.unit_id, k.id, CAST(NULL AS "
+	    "BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(? AS BIGINT) FROM "
+	    "cases k WHERE k.id = ?",
+	    q, 2, &raised);
 }
 
 /* ---- reading and deciding ---- */

@@ -3,10 +3,11 @@
  *
  * Each list is two queries over the same window (open cases or active steps due by
  * case_lit_until) and the same filters: the counts of its lights, grouped by what decides a
- * light (due day, pause, threshold) and lit in C; and the page, read in due-day order with one
- * arm per state merged by UNION ALL … ORDER BY, so each arm streams from its index and the
- * reading stops once the page is full (`state IN (…)` made SQLite sort the whole window
- * first). docs/performance.md, "Province scale".
+ * light (due day, pause, threshold) and lit in C; and the page: one query per state, each read
+ * in due-day order from its index (db_query_partial: on PostgreSQL a cursor planned for its
+ * first rows), merged here, so that the reading stops once the page is full on both backends
+ * (one query with `state IN (…)` made SQLite sort the whole window first, and a UNION ALL of
+ * the two made PostgreSQL sort it). docs/performance.md, "Province scale".
  */
 #include "domain/warning.h"
 
@@ -34,11 +35,38 @@ static void where_add(struct ctx *c, struct where *w, const char *cond, int n, s
 }
 
 /* Columns of a page row, from 0: no, item code, item name, unit id, unit name, center
- * name, applicant, urged, warn days, due day; then the list's own; last the id (o) that
- * orders the rows of one due day. */
+ * name, applicant, urged, warn days, due day, pause; then the list's own, last or (steps) at
+ * 11 the id that orders the rows of one due day. */
 #define COMMON                                                                                     \
 	"k.no, i.code, i.name, un.id, un.name, ce.name, k.applicant_name, k.urged, "               \
 	"COALESCE(i.warn_days, ce.warn_days), "
+
+/* Whether a's row comes before b's: by due day, then by the id in column idcol. */
+static int row_before(struct db_res *a, struct db_res *b, int idcol)
+{
+	int64_t da = db_int(a, 9), db = db_int(b, 9);
+	return da < db || (da == db && db_int(a, idcol) < db_int(b, idcol));
+}
+
+/* The item of the current row of a page: due day, days left and light already worked out. */
+static json_t *page_row(struct db_res *r, int post, int32_t due, int left, const char *light)
+{
+	char day[CALENDAR_DAY_LEN];
+	calendar_format_day(due, day);
+	json_t *o = json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:b,s:s,s:i,s:s}", "no", db_text(r, 0),
+			      "item_code", db_text(r, 1), "item_name", db_text(r, 2), "unit_id",
+			      (json_int_t)db_int(r, 3), "unit_name", db_text(r, 4), "center_name",
+			      db_text(r, 5), "applicant_name", db_text(r, 6), "urged",
+			      (int)db_int(r, 7), "due_day", day, "days_left", left, "light", light);
+	if (post)
+		json_object_update_new(
+		    o, json_pack("{s:I,s:s,s:s,s:s,s:s}", "step_id", (json_int_t)db_int(r, 11),
+				 "step_name", db_text(r, 12), "step_kind", db_text(r, 13),
+				 "step_state", db_text(r, 14), "handler_name", db_text(r, 15)));
+	else
+		json_object_set_new(o, "paused", json_boolean(db_int(r, 10) != 0));
+	return o;
+}
 
 int warning_list(struct ctx *c, json_t *q, json_t **out)
 {
@@ -110,49 +138,34 @@ int warning_list(struct ctx *c, json_t *q, json_t **out)
 	if ((rc = case_count_lights(c, &cal, sql, w.p, w.n, &yellow, &red)) < 0)
 		return rc;
 
-	/* the page */
-	const char *arm = arena_printf(
-	    c->arena,
-	    "SELECT " COMMON "%s FROM %s%sJOIN units un ON un.id = %s.unit_id %sWHERE %s = ",
-	    post ? "s.due_day, 0, s.id, s.name, s.kind, s.state, COALESCE(h.name, ''), s.id AS o"
-		 : "k.due_day, COALESCE(k.paused_since, 0), k.state, k.id AS o",
-	    from, joins, t, post ? "LEFT JOIN users h ON h.id = s.handler_id " : "", state);
-	sql = arena_printf(
-	    c->arena, "%s'%s' AND %s <= ?%s%s UNION ALL %s'%s' AND %s <= ?%s%s ORDER BY 10, o", arm,
-	    states[post][0], due_col, link, w.sql, arm, states[post][1], due_col, link, w.sql);
-	struct db_val p[16];
-	memcpy(p, w.p, w.n * sizeof(*p));
-	memcpy(p + w.n, w.p, w.n * sizeof(*p));
-	struct db_res *r;
-	if ((rc = db_query(c->db, &r, sql, p, 2 * w.n)) < 0)
-		return ctx_db(c, rc);
+	/* the page: each state's rows in order, the earlier of the two heads taken first */
+	struct db_res *r[2] = {NULL, NULL};
+	int more[2] = {0, 0};
+	for (int i = 0; i < 2 && rc >= 0; i++) {
+		sql = arena_printf(
+		    c->arena,
+		    "SELECT " COMMON "%s FROM %s%sJOIN units un ON un.id = %s.unit_id %sWHERE %s = "
+		    "'%s' AND %s <= ?%s%s ORDER BY %s, %s.id",
+		    post ? "s.due_day, 0, s.id, s.name, s.kind, s.state, COALESCE(h.name, '')"
+			 : "k.due_day, COALESCE(k.paused_since, 0), k.state, k.id",
+		    from, joins, t, post ? "LEFT JOIN users h ON h.id = s.handler_id " : "", state,
+		    states[post][i], due_col, link, w.sql, due_col, post ? "s" : "k");
+		if ((rc = db_query_partial(c->db, &r[i], sql, w.p, w.n)) >= 0)
+			rc = more[i] = db_next(r[i]);
+	}
 	json_t *items = json_array();
 	int64_t skip = (pg.page - 1) * pg.size;
-	while (json_array_size(items) < (size_t)pg.size && (rc = db_next(r)) > 0) {
-		int32_t due = (int32_t)db_int(r, 9);
-		int left = case_days_left(&cal, today, due, (int32_t)db_int(r, 10));
-		const char *light = case_light(left, (int)db_int(r, 8));
-		if (!strcmp(light, "green") || (*want && strcmp(want, light)) || skip-- > 0)
-			continue;
-		char day[CALENDAR_DAY_LEN];
-		calendar_format_day(due, day);
-		json_t *o =
-		    json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:b,s:s,s:i,s:s}", "no", db_text(r, 0),
-			      "item_code", db_text(r, 1), "item_name", db_text(r, 2), "unit_id",
-			      (json_int_t)db_int(r, 3), "unit_name", db_text(r, 4), "center_name",
-			      db_text(r, 5), "applicant_name", db_text(r, 6), "urged",
-			      (int)db_int(r, 7), "due_day", day, "days_left", left, "light", light);
-		if (post)
-			json_object_update_new(
-			    o, json_pack("{s:I,s:s,s:s,s:s,s:s}", "step_id",
-					 (json_int_t)db_int(r, 11), "step_name", db_text(r, 12),
-					 "step_kind", db_text(r, 13), "step_state", db_text(r, 14),
-					 "handler_name", db_text(r, 15)));
-		else
-			json_object_set_new(o, "paused", json_boolean(db_int(r, 10) != 0));
-		json_array_append_new(items, o);
+	while (rc >= 0 && (more[0] || more[1]) && json_array_size(items) < (size_t)pg.size) {
+		int i = !more[0] || (more[1] && row_before(r[1], r[0], post ? 11 : 12));
+		int32_t due = (int32_t)db_int(r[i], 9);
+		int left = case_days_left(&cal, today, due, (int32_t)db_int(r[i], 10));
+		const char *light = case_light(left, (int)db_int(r[i], 8));
+		if (strcmp(light, "green") && (!*want || !strcmp(want, light)) && skip-- <= 0)
+			json_array_append_new(items, page_row(r[i], post, due, left, light));
+		rc = more[i] = db_next(r[i]);
 	}
-	db_res_free(r);
+	db_res_free(r[0]);
+	db_res_free(r[1]);
 	if (rc < 0) {
 		json_decref(items);
 		return ctx_db(c, rc);

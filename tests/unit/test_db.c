@@ -930,6 +930,100 @@ static void test_pg_lock_lost(void **state)
 	db_release(c2);
 }
 
+/* A query of n rows, 1 to n, whose row `bad` fails (abs of the smallest bigint overflows on
+ * both backends) when it is computed. */
+#define SERIES(n, bad)                                                                             \
+	"WITH RECURSIVE t(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM t WHERE x < " #n ") "        \
+	"SELECT abs(CASE WHEN x = " #bad " THEN -9223372036854775807 - 1 ELSE x END) FROM t"
+
+/* Read the next row of r, which must be x. */
+static void next_is(struct db_res *r, int64_t x)
+{
+	assert_int_equal(db_next(r), 1);
+	assert_int_equal(db_int(r, 0), x);
+}
+
+/* db_query_partial: a long result read in part computes no more than was read, leaves the
+ * connection usable between its rows and after it, inside a transaction and outside. */
+static void test_query_partial(void **state)
+{
+	struct dbc *c = db_acquire(g_db);
+	struct db_res *r;
+	int64_t n = 0, sum = 0;
+	int rc;
+
+	(void)state;
+	/* the failing row is never reached by a reader that stops before it */
+	assert_int_equal(db_begin_read(c), DB_OK);
+	assert_int_equal(db_query_partial(c, &r, SERIES(100000, 100000), NULL, 0), DB_OK);
+	next_is(r, 1);
+	/* another statement between two rows; then the rows go on, past the first batch */
+	assert_int_equal(count_kv(c), 0);
+	for (int64_t x = 2; x <= 250; x++)
+		next_is(r, x);
+	assert_int_equal(count_kv(c), 0);
+	next_is(r, 251);
+	db_res_free(r);
+	assert_int_equal(count_kv(c), 0);
+	assert_int_equal(db_commit(c), DB_OK);
+
+	/* read to the end, in a write transaction that writes between the rows */
+	assert_int_equal(db_begin_write(c), DB_OK);
+	assert_int_equal(db_query_partial(c, &r, SERIES(100000, 0), NULL, 0), DB_OK);
+	while ((rc = db_next(r)) > 0) {
+		sum += db_int(r, 0);
+		if (++n % 25000 == 0) {
+			char key[16];
+
+			snprintf(key, sizeof(key), "p%d", (int)(n / 25000));
+			insert_kv(c, key, DBI(n), DBN);
+		}
+	}
+	assert_int_equal(rc, 0);
+	db_res_free(r);
+	assert_int_equal(n, 100000);
+	assert_int_equal(sum, (int64_t)100000 * 100001 / 2);
+	assert_int_equal(db_commit(c), DB_OK);
+	assert_int_equal(count_kv(c), 4);
+
+	/* an error met while reading: rows in order up to it (PostgreSQL fails the whole batch
+	 * that holds the failing row), then the error; the transaction is rolled back and the
+	 * connection works on */
+	assert_int_equal(db_begin_write(c), DB_OK);
+	insert_kv(c, "p5", DBI(5), DBN);
+	assert_int_equal(db_query_partial(c, &r, SERIES(100000, 5000), NULL, 0), DB_OK);
+	for (n = 1; (rc = db_next(r)) > 0; n++)
+		assert_int_equal(db_int(r, 0), n);
+	assert_true(rc < 0);
+	assert_true(n > 100 && n <= 5000);
+	db_res_free(r);
+	db_rollback(c);
+	assert_int_equal(count_kv(c), 4);
+
+	/* a result freed only after its transaction was rolled back */
+	assert_int_equal(db_begin_read(c), DB_OK);
+	assert_int_equal(db_query_partial(c, &r, SERIES(100000, 100000), NULL, 0), DB_OK);
+	next_is(r, 1);
+	db_rollback(c);
+	db_res_free(r);
+	assert_int_equal(count_kv(c), 4);
+
+	/* outside a transaction: read one row, then the connection goes back to the pool and
+	 * serves the next one */
+	assert_int_equal(db_query_partial(c, &r, SERIES(100000, 0), NULL, 0), DB_OK);
+	next_is(r, 1);
+	db_res_free(r);
+	db_release(c);
+	c = db_acquire(g_db);
+	assert_int_equal(count_kv(c), 4);
+	{
+		struct db_val p[] = {DBI(50000)};
+
+		assert_int_equal(query_int(c, "SELECT COUNT(*) FROM ut_kv WHERE i > ?", p, 1), 2);
+	}
+	db_release(c);
+}
+
 #define COMMON_TESTS                                                                               \
 	cmocka_unit_test_setup(test_kind, reset_tables),                                           \
 		cmocka_unit_test_setup(test_exec_query_changes, reset_tables),                     \
@@ -944,6 +1038,7 @@ static void test_pg_lock_lost(void **state)
 		cmocka_unit_test_setup(test_constraint_errors, reset_tables),                      \
 		cmocka_unit_test_setup(test_script, reset_tables),                                 \
 		cmocka_unit_test_setup(test_many_rows, reset_tables),                              \
+		cmocka_unit_test_setup(test_query_partial, reset_tables),                          \
 		cmocka_unit_test_setup(test_dynamic_sql, reset_tables),                            \
 		cmocka_unit_test_setup(test_schema_change, reset_tables),                          \
 		cmocka_unit_test_setup(test_concurrent_writers, reset_tables),                     \
