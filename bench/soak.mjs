@@ -6,7 +6,8 @@
 // and run it, so the rate holds as long as the server keeps up (a start later than due is
 // counted as lag; a run whose lag passes a tenth of its time stops and fails). Each failed
 // request (a status of 300 or more, a broken connection) counts as an error and ends its
-// lifecycle; the client goes on with the next. The server's RSS is sampled every second.
+// lifecycle; the client goes on with the next. Every write gets the whole case back, as the
+// web's do. The server's RSS is sampled every second.
 // After a warm-up it reports the RSS at the start and at the end, its
 // growth, p50/p99 of every request and of each kind, the lag and the errors.
 //
@@ -31,7 +32,7 @@ export const RSS_GROWTH_MAX_PCT = 10;
  */
 export async function soak({ seconds, warmup, rate, clients = 64, threads = 4, env, progress = () => {} }) {
   const { srv, ids } = await setupLifecycle({ threads, env });
-  const c = lifecycleClient(srv.url, clients);
+  const c = lifecycleClient(srv.url, clients, { full: true }); // the web's replies: the most the server builds
   try {
     const pid = srv.proc.pid;
     const rss = []; // [seconds since the start, MB]
