@@ -9,7 +9,8 @@
  * all the rows. The indexes of constraints stay (a primary key, a case's number): they keep
  * the rows unique while they come. Both run inside the caller's write transaction, so a
  * rollback puts back whatever was dropped; on PostgreSQL the dropped keys lock their
- * tables until the commit (a first load, before the system is in use).
+ * tables, and the tables their foreign keys refer to (users, centers, …), until the commit:
+ * a first load, before the system is in use.
  */
 #ifndef SHENPI_BULK_H
 #define SHENPI_BULK_H
