@@ -88,7 +88,8 @@ static const char usage_gen[] =
 	"若干天（默认365）工作日内的办件：不予受理、补正、审批中、超期、转外、办结、取件\n"
 	"与评价、督办和差评整改。默认 --centers 180 --cases 2000000 --seed 1。\n"
 	"账号（初始密码888888）: genNNNadmin 中心管理员，genNNNuUUck 窗口，genNNNuUUh1/h2\n"
-	"承办人，genjc510000 省监察员。进度输出到标准错误。\n";
+	"承办人，genjc510000 省监察员。全部在一个事务中写入：中途失败则数据库保持原样。\n"
+	"进度输出到标准错误。\n";
 
 static const char usage_import[] =
 	"用法: shenpi import --from 目录 [--db URL]\n"

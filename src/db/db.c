@@ -293,6 +293,23 @@ int db_indexes(struct dbc *c, struct db_res **out, const char *table)
 	return db_query(c, out, HEAD(c)->be->indexes_sql, p, 1);
 }
 
+int db_fkeys(struct dbc *c, struct db_res **out, const char *table)
+{
+	struct db_val p[] = {DBT(table)};
+	return db_query(c, out, HEAD(c)->be->fkeys_sql, p, 1);
+}
+
+int db_analyze(struct dbc *c, const char *table)
+{
+	const char *fmt = HEAD(c)->be->analyze_sql;
+	char sql[128];
+	if (!fmt)
+		return DB_OK;
+	if (snprintf(sql, sizeof(sql), fmt, table) >= (int)sizeof(sql))
+		return DB_ERROR;
+	return db_exec(c, sql, NULL, 0, NULL);
+}
+
 const char *db_errmsg(struct dbc *c)
 {
 	return HEAD(c)->be->errmsg(c);

@@ -140,8 +140,18 @@ void db_commit_stats(struct dbc *c, uint64_t *commits, uint64_t *syncs);
 /* The indexes of `table` that no constraint needs (neither its primary key's nor a UNIQUE
  * constraint's), one row each: the index's name and the statement that creates it again.
  * A bulk load into an empty table drops them and builds each once after the rows are in
- * (domain/exchange.c); inside a transaction both are undone by a rollback. */
+ * (domain/bulk.h); inside a transaction both are undone by a rollback. */
 int db_indexes(struct dbc *c, struct db_res **out, const char *table);
+
+/* The foreign keys of `table` that can be dropped and added again, one row each: the
+ * constraint's name and the statement that adds it again (ALTER TABLE … ADD CONSTRAINT, which
+ * checks every row at once). None on SQLite, where a foreign key is part of its table's
+ * statement and cannot be dropped alone. */
+int db_fkeys(struct dbc *c, struct db_res **out, const char *table);
+
+/* Give the planner the statistics of `table` after a bulk load (PostgreSQL: ANALYZE, without
+ * which it plans from the table's size alone); nothing on SQLite. */
+int db_analyze(struct dbc *c, const char *table);
 
 /* The text of the last failure on this connection, for logs. */
 const char *db_errmsg(struct dbc *c);
@@ -203,8 +213,10 @@ struct db_backend {
 	const char *id_column;
 	/* what @BLOB@ becomes: a column of bytes */
 	const char *blob_column;
-	/* db_indexes: a query of one parameter, the table's name */
-	const char *indexes_sql;
+	/* db_indexes, db_fkeys: queries of one parameter, the table's name */
+	const char *indexes_sql, *fkeys_sql;
+	/* db_analyze: a statement with %s for the table's name; NULL for none */
+	const char *analyze_sql;
 	/* db_lock / db_unlock */
 	int (*lock)(struct dbc *c, enum db_lock l, int wait);
 	void (*unlock)(struct dbc *c, enum db_lock l);

@@ -1124,6 +1124,10 @@ const struct db_backend db_pg_backend = {
 		       "pg_class c ON c.oid = x.indexrelid WHERE x.indrelid = to_regclass(?) AND "
 		       "NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid) "
 		       "ORDER BY 1",
+	.fkeys_sql = "SELECT conname, format('ALTER TABLE %s ADD CONSTRAINT %I %s', "
+		     "conrelid::regclass, conname, pg_get_constraintdef(oid)) FROM pg_constraint "
+		     "WHERE conrelid = to_regclass(?) AND contype = 'f' ORDER BY 1",
+	.analyze_sql = "ANALYZE %s",
 	.check = pg_check_db,
 	.file = pg_file,
 	.lock = pg_lock,

@@ -689,6 +689,8 @@ const struct db_backend db_sqlite_backend = {
 	/* a constraint's index (sqlite_autoindex_…) has no statement of its own */
 	.indexes_sql = "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? "
 		       "AND sql IS NOT NULL ORDER BY name",
+	/* a foreign key is part of its table's statement: none can be dropped alone */
+	.fkeys_sql = "SELECT NULL, NULL FROM pragma_foreign_key_list(?) WHERE 0",
 	.lock = sq_lock,
 	.unlock = sq_unlock,
 	.commit_stats = sq_commit_stats,

@@ -19,6 +19,7 @@
 
 #include "core/buf.h"
 #include "core/csv.h"
+#include "domain/bulk.h"
 #include "domain/calendar.h"
 #include "domain/catalog.h"
 #include "domain/event.h"
@@ -486,7 +487,7 @@ struct ex {
 	json_t *groups[F_N]; /* materials, process steps: by parent key {"rows":[…],"lines":[…]} */
 	struct xrows cases, steps;
 	struct iset step_keys; /* the steps of this run, by case, stage and seq */
-	json_t *indexes; /* [[name, CREATE …], …] dropped for the load, built at the end */
+	struct bulk bulk;      /* the keys of the case tables, dropped for a first import */
 	struct calendar cal;
 	json_t *out;
 	time_t started;
@@ -1352,59 +1353,8 @@ static void rows_free(struct xrows *b)
 	free(b->full);
 }
 
-/* ---- the import: the indexes of the case tables ---- */
-
+/* The tables written in bulk, empty before a first import (bulk.h). */
 static const char *const case_tables[] = {"cases", "case_steps"};
-
-/* Drop the indexes of the case tables when both are empty: a first import then writes its
- * rows without updating seven more indexes per case and three per step, and
- * indexes_build makes each once from its sorted keys (docs/performance.md, "Import"). The
- * indexes of constraints stay (a case's number, a step's stage and seq in its case). */
-static int indexes_drop(struct ex *x)
-{
-	struct ctx *c = x->c;
-	int64_t any = 0;
-	int rc = ctx_int(c, "SELECT EXISTS (SELECT 1 FROM cases)", NULL, 0, &any);
-	x->indexes = json_array();
-	for (size_t t = 0; rc == E_OK && !any && t < 2; t++) {
-		struct db_res *res;
-		if ((rc = ctx_db(c, db_indexes(c->db, &res, case_tables[t]))) < 0)
-			break;
-		while ((rc = db_next(res)) > 0)
-			json_array_append_new(x->indexes,
-					      json_pack("[ss]", db_text(res, 0), db_text(res, 1)));
-		db_res_free(res);
-		rc = ctx_db(c, rc);
-	}
-	size_t i;
-	json_t *ix;
-	json_array_foreach(x->indexes, i, ix)
-	{
-		if (rc < 0)
-			break;
-		const char *sql = arena_printf(c->arena, "DROP INDEX %s",
-					       json_string_value(json_array_get(ix, 0)));
-		rc = ctx_db(c, db_exec(c->db, sql, NULL, 0, NULL));
-	}
-	return rc;
-}
-
-static int indexes_build(struct ex *x)
-{
-	size_t i;
-	json_t *ix;
-	json_array_foreach(x->indexes, i, ix)
-	{
-		if (x->o->progress)
-			fprintf(x->o->progress, "建立索引 %s……（第%lld秒）\n",
-				json_string_value(json_array_get(ix, 0)),
-				(long long)(time(NULL) - x->started));
-		int rc = db_exec(x->c->db, json_string_value(json_array_get(ix, 1)), NULL, 0, NULL);
-		if (rc < 0)
-			return ctx_db(x->c, rc);
-	}
-	return E_OK;
-}
 
 /* ---- the import: cases and their steps ---- */
 
@@ -1698,7 +1648,7 @@ static int import_all(struct ex *x)
 		return rc;
 	for (int f = 0; f < F_N; f++) {
 		struct rd r;
-		if (f == F_CASES && (rc = indexes_drop(x)) < 0)
+		if (f == F_CASES && (rc = bulk_drop(x->c, case_tables, 2, &x->bulk)) < 0)
 			return rc;
 		if (!run[f]) {
 			if ((rc = groups_read(x, f)) < 0)
@@ -1715,7 +1665,7 @@ static int import_all(struct ex *x)
 		if (rc < 0)
 			return rc;
 	}
-	if ((rc = indexes_build(x)) < 0)
+	if ((rc = bulk_build(x->c, &x->bulk, x->o->progress, x->started)) < 0)
 		return rc;
 	json_t *cases = json_object_get(x->out, "cases.csv");
 	if (json_integer_value(json_object_get(cases, "imported")) > 0) {
@@ -1796,7 +1746,7 @@ out:
 	rows_free(&x.cases);
 	rows_free(&x.steps);
 	free(x.step_keys.e);
-	json_decref(x.indexes);
+	bulk_release(&x.bulk);
 	if (rc == E_OK)
 		*out = x.out;
 	else

@@ -14,8 +14,9 @@
  * through the same domain calls as the web UI (org, user, catalog, process), with the same
  * checks and one event each; units are written directly (an imported unit brings its own
  * users, not a default one). Cases and their steps are written directly in bulk, many rows
- * per INSERT (into empty tables with their indexes built after the rows): the case
- * gets a new number (RRRRRR-YYYYMMDD-NNNNNN of its application day, serials bumped), and the
+ * per INSERT (into empty tables with their indexes and foreign keys built after the rows,
+ * domain/bulk.h): the case gets a new number (RRRRRR-YYYYMMDD-NNNNNN of its application
+ * day, serials bumped), and the
  * event log records them in events "case.import", one per center and up to
  * EXCHANGE_EVENT_CASES cases, listing each case's new and old number. The statistics
  * rollups are rebuilt at the end (stats_rebuild).

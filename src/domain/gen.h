@@ -13,9 +13,10 @@
  * follow-ups of bad ratings. Numbers are RRRRRR-YYYYMMDD-NNNNNN with `serials` bumped so
  * real applications continue the sequence. Rows are written directly (not through the
  * case transitions): the cases are planned GEN_CHUNK at a time with their ids given up
- * front, then bulk-loaded table by table (db_copy_*: COPY on PostgreSQL) and committed; the
- * statistics rollups are rebuilt from them (stats_rebuild) and one summary event "gen" is
- * appended.
+ * front, then bulk-loaded table by table (db_copy_*: COPY on PostgreSQL), into tables
+ * without their secondary indexes and foreign keys when they were empty (bulk.h: built
+ * after the rows); the statistics rollups are rebuilt from them (stats_rebuild) and one
+ * summary event "gen" is appended.
  *
  * Generated accounts (initial password 888888): genNNNadmin (center NNN's admin),
  * genNNNuUUck (clerk), genNNNuUUh1 / h2 (handlers, the first works at the hall),
@@ -44,8 +45,8 @@ struct gen_opts {
 };
 
 /* Generate into c->db, which must be outside a transaction and hold no province 510000 yet
- * (E_DUPLICATE). Runs its own write transactions (a commit after each chunk of cases); on
- * SQLite with synchronous=OFF while it runs. *out gets the counts:
+ * (E_DUPLICATE). Runs in one write transaction of its own: a failure leaves the database as
+ * it was (the dropped keys too); on SQLite with synchronous=OFF while it runs. *out gets the counts:
  * {"regions","centers","units","items","processes","users","cases","case_steps",
  *  "open","overdue","urges","followups"}. */
 int gen_run(struct ctx *c, const struct gen_opts *o, json_t **out);

@@ -1,7 +1,8 @@
 /*
  * test_gen.c - `shenpi gen` at a small scale: the counts follow the options, every case's
  * state fits its dates and steps, numbers are unique and continue in `serials`, the
- * database and the event chain verify, and the sweep raises a card for each overdue case;
+ * database and the event chain verify, the tables' indexes and foreign keys dropped for the
+ * load are all back, and the sweep raises a card for each overdue case;
  * on SQLite and (with SHENPI_TEST_PG_URL) PostgreSQL.
  */
 #include "testdb.h" /* cmocka, g_c and the rest of the per-test database */
@@ -147,6 +148,31 @@ static void test_states(void **state)
 	assert_true(rows > CASES / 2);
 }
 
+/* The first gen loads its cases without their tables' indexes and foreign keys and builds
+ * them after (domain/bulk.h): all of them are back, and a foreign key holds again. */
+static void test_keys(void **state)
+{
+	(void)state;
+	static const char *const tables[] = {"cases", "case_materials", "case_steps", "urges",
+					     "followups"};
+	char before[5][1024], after[1024];
+	for (int t = 0; t < 5; t++)
+		table_keys(tables[t], before[t], sizeof(before[t]));
+	assert_non_null(strstr(before[0], "cases_open_due "));
+	assert_non_null(strstr(before[2], "case_steps_open "));
+	if (strcmp(g_kind, "postgresql") == 0)
+		assert_non_null(strstr(before[2], "case_steps_case_id_fkey "));
+	generate();
+	for (int t = 0; t < 5; t++)
+		assert_string_equal(table_keys(tables[t], after, sizeof(after)), before[t]);
+	struct db_val p[] = {DBI(query_int("SELECT MAX(id) + 1 FROM cases", NULL, 0))};
+	assert_int_equal(db_exec(g_c.db,
+				 "INSERT INTO case_materials (case_id, seq, name, form, copies, "
+				 "required) VALUES (?, 1, '身份证', '原件', 1, 1)",
+				 p, 1, NULL),
+			 DB_FOREIGN);
+}
+
 static void test_sweep(void **state)
 {
 	(void)state;
@@ -167,6 +193,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_counts, fresh_db, close_db),
 	    cmocka_unit_test_setup_teardown(test_numbers, fresh_db, close_db),
 	    cmocka_unit_test_setup_teardown(test_states, fresh_db, close_db),
+	    cmocka_unit_test_setup_teardown(test_keys, fresh_db, close_db),
 	    cmocka_unit_test_setup_teardown(test_sweep, fresh_db, close_db),
 	};
 	if (testdb_init() < 0)

@@ -3,7 +3,8 @@
  * CSV fields written by csv_put read back unchanged, header mistakes and in-file duplicates
  * named by file, row and column, a GBK file read as well as UTF-8, the rules a case's state
  * brings, case numbers that continue the day's serials, and cases and steps past one batch
- * of inserts each attached to its own case. On SQLite and PostgreSQL.
+ * of inserts each attached to its own case, with the tables' indexes and foreign keys back
+ * after the import and after its rollback. On SQLite and PostgreSQL.
  */
 #include "testdb.h"
 
@@ -204,6 +205,9 @@ static void test_batches(void **state)
 	(void)state;
 	int rc;
 	struct buf cases = BUF_INIT(1 << 20), steps = BUF_INIT(1 << 20);
+	char keys[2][1024], now[1024];
+	table_keys("cases", keys[0], sizeof(keys[0]));
+	table_keys("case_steps", keys[1], sizeof(keys[1]));
 	many_cases(&cases, &steps, 250);
 	buf_addstr(&steps, "K240,1,1,重复,accept,0,done,2019-03-04 09:10:00,2019-03-04 09:10:00\n");
 	assert_string_equal(
@@ -213,6 +217,9 @@ static void test_batches(void **state)
 	assert_int_equal(count("cases"), 0);
 	assert_int_equal(count("case_steps"), 0);
 	assert_int_equal(count("serials"), 0);
+	/* the keys dropped for the first import came back with the rollback */
+	assert_string_equal(table_keys("cases", now, sizeof(now)), keys[0]);
+	assert_string_equal(table_keys("case_steps", now, sizeof(now)), keys[1]);
 
 	buf_reset(&cases);
 	buf_reset(&steps);
@@ -228,6 +235,9 @@ static void test_batches(void **state)
 	    250);
 	/* in file order: K250 is the day's 250th case */
 	assert_int_equal(count("cases WHERE old_no = 'K250' AND no = '520100-20190304-000250'"), 1);
+	/* and were built again after the rows */
+	assert_string_equal(table_keys("cases", now, sizeof(now)), keys[0]);
+	assert_string_equal(table_keys("case_steps", now, sizeof(now)), keys[1]);
 	buf_release(&cases);
 	buf_release(&steps);
 }

@@ -146,6 +146,25 @@ static inline int64_t count(const char *table_where)
 	return query_int(sql, NULL, 0);
 }
 
+/* The names of table's droppable indexes and foreign keys (db_indexes, db_fkeys), each
+ * followed by a space, in out (size len): what a bulk load drops and must build again. */
+static inline const char *table_keys(const char *table, char *out, size_t len)
+{
+	int (*const lists[])(struct dbc *, struct db_res **, const char *) = {db_indexes,
+									       db_fkeys};
+	size_t used = 0;
+	out[0] = '\0';
+	for (int l = 0; l < 2; l++) {
+		struct db_res *r;
+		assert_int_equal(lists[l](g_c.db, &r, table), DB_OK);
+		while (db_next(r) > 0 && used < len)
+			used += (size_t)snprintf(out + used, len - used, "%s ", db_text(r, 0));
+		db_res_free(r);
+	}
+	assert_true(used < len);
+	return out;
+}
+
 /* Forget the previous failure's field and message before a domain call. */
 static inline void clear_fail(void)
 {
