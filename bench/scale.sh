@@ -6,7 +6,8 @@
 # `shenpi gen` into a fresh SQLite file (or reuse SHENPI_SCALE_DB=sqlite:PATH, or a
 # postgresql:// URL, made by an earlier gen), then with the release build:
 #   sweep        `shenpi sweep` over all open cases: the first run (raises every card) and
-#                the later runs (nothing new to raise), each timed
+#                the later runs (nothing new to raise), each timed (SHENPI_SCALE_SWEEPS runs,
+#                default 3; 0 skips them)
 #   warnings     GET /api/v1/warnings?kind=promised and kind=post as the sysadmin (the whole
 #                province, one city by region=510100, a deep page) and as a city center's
 #                admin (gen002admin), RUNS times each after one warm-up request
@@ -40,7 +41,7 @@ sqlite:*) echo "database: SQLite, $(du -h "${db#sqlite:}" | cut -f1)" ;;
 *) echo "database: PostgreSQL, $(psql -tA "$db" -c 'SELECT pg_size_pretty(pg_database_size(current_database()))')" ;;
 esac
 
-for i in $(seq 3); do
+for i in $(seq "${SHENPI_SCALE_SWEEPS:-3}"); do
 	t0=$(ms)
 	out=$(bin/shenpi sweep --db "$db")
 	echo "sweep run $i: $(( $(ms) - t0 )) ms ($out)"

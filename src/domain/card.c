@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "domain/access.h"
 #include "domain/calendar.h"
 #include "domain/event.h"
@@ -90,29 +91,32 @@ static int raise(struct ctx *c, const char *rule, const char *color, const char 
 	if (rc < 0)
 		return ctx_db(c, rc);
 	/* collect first: events are appended once the statement is done */
-	json_t *rows = json_array(), *row;
-	while ((rc = db_next(r)) > 0)
-		json_array_append_new(rows, json_pack("[I,I,I]", (json_int_t)db_int(r, 0),
-						      (json_int_t)db_int(r, 1),
-						      (json_int_t)db_int(r, 2)));
+	struct buf evs = BUF_INIT((size_t)-1);
+	while ((rc = db_next(r)) > 0) {
+		struct event_new e = {
+		    .center_id = db_int(r, 1),
+		    .case_id = db_int(r, 2),
+		    .type = "card.raise",
+		    .payload = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)db_int(r, 0), "rule",
+					 rule, "color", color),
+		};
+		buf_add(&evs, &e, sizeof(e));
+	}
 	db_res_free(r);
+	struct event_new *ev = (struct event_new *)evs.buf;
+	size_t nev = evs.len / sizeof(*ev);
 	if (rc < 0) {
-		json_decref(rows);
+		for (size_t i = 0; i < nev; i++)
+			json_decref(ev[i].payload);
+		buf_release(&evs);
 		return ctx_db(c, rc);
 	}
-	size_t i;
-	json_array_foreach(rows, i, row)
-	{
-		json_int_t id = json_integer_value(json_array_get(row, 0));
-		if ((rc = event_append(
-			 c, json_integer_value(json_array_get(row, 1)),
-			 json_integer_value(json_array_get(row, 2)), "card.raise",
-			 json_pack("{s:I,s:s,s:s}", "id", id, "rule", rule, "color", color))) < 0)
-			break;
-		(*raised)++;
-	}
-	json_decref(rows);
-	return rc < 0 ? rc : E_OK;
+	rc = event_append_all(c, ev, nev);
+	buf_release(&evs);
+	if (rc < 0)
+		return rc;
+	*raised += (int64_t)nev;
+	return E_OK;
 }
 
 int card_sweep(struct ctx *c, int64_t *raised)

@@ -38,48 +38,68 @@ static struct db_val id_or_null(int64_t id)
 	return id ? DBI(id) : DBN;
 }
 
-int event_append(struct ctx *c, int64_t center_id, int64_t case_id, const char *type,
-		 json_t *payload)
+int event_append_all(struct ctx *c, struct event_new *ev, size_t n)
 {
-	if (!payload)
-		payload = json_object();
-	char *text = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
 	int64_t actor = c->actor ? c->actor->id : 0, seq = 0;
-	char prev[TOKEN_HEX] = "", hash[TOKEN_HEX];
+	char prev[TOKEN_HEX] = "", hash[TOKEN_HEX] = "";
 	struct db_res *r = NULL;
-	json_decref(payload);
-	if (!text)
-		return E_INTERNAL;
-
+	int rc = DB_OK;
+	size_t i = 0;
+	if (!n)
+		return E_OK;
 	/* the UPDATE takes the chain's row lock (PostgreSQL) inside the write transaction */
-	int rc = db_query(c->db, &r,
-			  "UPDATE event_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
-			  NULL, 0);
+	struct db_val p[] = {DBI((int64_t)n)};
+	rc = db_query(c->db, &r,
+		      "UPDATE event_head SET seq = seq + ? WHERE id = 1 RETURNING seq, hash", p, 1);
 	if (rc == DB_OK && (rc = db_next(r)) > 0) {
-		seq = db_int(r, 0);
+		seq = db_int(r, 0) - (int64_t)n; /* the last before these */
 		snprintf(prev, sizeof(prev), "%s", db_text(r, 1));
 		rc = DB_OK;
 	} else if (rc == 0) {
 		rc = DB_ERROR;
 	}
 	db_res_free(r);
-	if (rc < 0)
-		goto out;
-
-	event_hash(prev, seq, c->now, center_id, actor, case_id, type, text, hash);
-	struct db_val head[] = {DBT(hash)};
-	struct db_val ev[] = {DBI(seq),		   DBI(c->now), id_or_null(center_id),
-			      id_or_null(actor),   id_or_null(case_id), DBT(type),
-			      DBT(text),	   DBT(prev),		DBT(hash)};
-	rc = db_exec(c->db, "UPDATE event_head SET hash = ? WHERE id = 1", head, 1, NULL);
-	if (rc == DB_OK)
+	for (; i < n && rc == DB_OK; i++) {
+		json_t *payload = ev[i].payload ? ev[i].payload : json_object();
+		char *text = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(payload);
+		if (!text) {
+			i++;
+			rc = DB_ERROR;
+			break;
+		}
+		event_hash(prev, ++seq, c->now, ev[i].center_id, actor, ev[i].case_id, ev[i].type,
+			   text, hash);
+		struct db_val row[] = {DBI(seq),
+				       DBI(c->now),
+				       id_or_null(ev[i].center_id),
+				       id_or_null(actor),
+				       id_or_null(ev[i].case_id),
+				       DBT(ev[i].type),
+				       DBT(text),
+				       DBT(prev),
+				       DBT(hash)};
 		rc = db_exec(c->db,
 			     "INSERT INTO events (seq, at, center_id, actor_id, case_id, type, "
 			     "payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			     ev, 9, NULL);
-out:
-	free(text);
+			     row, 9, NULL);
+		free(text);
+		memcpy(prev, hash, sizeof(prev));
+	}
+	for (; i < n; i++) /* not appended after a failure: consumed all the same */
+		json_decref(ev[i].payload);
+	if (rc == DB_OK) {
+		struct db_val head[] = {DBT(hash)};
+		rc = db_exec(c->db, "UPDATE event_head SET hash = ? WHERE id = 1", head, 1, NULL);
+	}
 	return ctx_db(c, rc);
+}
+
+int event_append(struct ctx *c, int64_t center_id, int64_t case_id, const char *type,
+		 json_t *payload)
+{
+	struct event_new ev = {center_id, case_id, type, payload};
+	return event_append_all(c, &ev, 1);
 }
 
 static json_t *event_row(struct db_res *r)

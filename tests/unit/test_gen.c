@@ -185,6 +185,14 @@ static void test_sweep(void **state)
 	assert_int_equal(COUNT("cards WHERE rule = 'case_overdue'"),
 			 COUNT("cases WHERE state = 'in_process' AND paused_since IS NULL AND "
 			       "due_day < 20454"));
+	/* each card has its event, appended to the chain in one move of its head */
+	assert_int_equal(COUNT("events WHERE type = 'card.raise'"), raised);
+	int64_t verified = 0, bad = 0;
+	const char *why = NULL;
+	assert_int_equal(db_begin_read(g_c.db), DB_OK);
+	assert_int_equal(event_verify(&g_c, &verified, &bad, &why), E_OK);
+	db_rollback(g_c.db);
+	assert_int_equal(verified, COUNT("events"));
 }
 
 int main(void)
