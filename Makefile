@@ -48,6 +48,11 @@ build/bench/hello: bench/hello.c
 	@mkdir -p build/bench
 	$(CC) -std=gnu11 $(WARN) -O2 -g -o $@ $< $(shell pkg-config --cflags --libs libmicrohttpd)
 
+# The lifecycle's load: keep-alive HTTP clients in one epoll thread.
+build/bench/driver: bench/driver.c
+	@mkdir -p build/bench
+	$(CC) -std=gnu11 $(WARN) -O2 -g -o $@ $< -ljansson
+
 BENCH_MACHINE = echo "== $$(date -u '+%F %T UTC'), $$(nproc) cores, $$(awk '/MemTotal/ {printf "%.0f GiB", $$2/1048576}' /proc/meminfo), load average $$(cut -d' ' -f1-3 /proc/loadavg)"
 BENCH_PG_DIR  ?= /tmp/shenpi-bench-pg
 BENCH_PG_PORT ?= 54339
@@ -57,7 +62,7 @@ BENCH_OUT     := build/bench/lifecycle.jsonl
 # in brief, then with the whole case), on PostgreSQL
 # (a private server from scripts/pg.sh, stopped after) and against the hello server, which
 # prints the ratios; then the notice bench. The province scale is `make bench-scale`.
-bench: bin/shenpi build/bench/hello build/bench/notice
+bench: bin/shenpi build/bench/hello build/bench/driver build/bench/notice
 	@rm -f $(BENCH_OUT)
 	@$(BENCH_MACHINE); echo "== node bench/lifecycle.mjs --record $(BENCH_OUT)"
 	node bench/lifecycle.mjs --record $(BENCH_OUT)

@@ -16,7 +16,7 @@ export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_supp
 units=$(ls tests/unit/test_*.c | sed 's|tests/unit/\(.*\)\.c|build/asan/\1|')
 fuzz=$(ls tests/fuzz/fuzz_*.c | sed 's|tests/fuzz/\(.*\)\.c|build/fuzz/\1|')
 scripts/lint.sh
-make -s build/asan/shenpi $units $fuzz web
+make -s build/asan/shenpi build/bench/driver $units $fuzz web
 
 pg_url=$(scripts/pg.sh start "$PG_DIR" "$PG_PORT")
 trap 'scripts/pg.sh stop "$PG_DIR" >/dev/null 2>&1 || true' EXIT

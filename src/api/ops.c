@@ -21,19 +21,25 @@ int api_ops_healthz(struct call *k)
 int api_ops_metrics(struct call *k)
 {
 	struct buf b = BUF_INIT(1 << 20);
-	uint64_t commits, syncs;
+	struct db_commit_stats st;
 	http_metrics(&b);
 	api_sweep_metrics(&b);
-	db_commit_stats(k->ctx.db, &commits, &syncs);
-	buf_addf(&b,
-		 "# HELP shenpi_db_commits_total Write transactions committed (SQLite).\n"
-		 "# TYPE shenpi_db_commits_total counter\n"
-		 "shenpi_db_commits_total %llu\n"
-		 "# HELP shenpi_db_syncs_total Syncs of the SQLite WAL that commits waited for; "
-		 "several concurrent commits share one (group commit).\n"
-		 "# TYPE shenpi_db_syncs_total counter\n"
-		 "shenpi_db_syncs_total %llu\n",
-		 (unsigned long long)commits, (unsigned long long)syncs);
+	db_commit_stats(k->ctx.db, &st);
+	buf_addf(
+	    &b,
+	    "# HELP shenpi_db_transactions_total Write transactions committed (SQLite).\n"
+	    "# TYPE shenpi_db_transactions_total counter\n"
+	    "shenpi_db_transactions_total %llu\n"
+	    "# HELP shenpi_db_commits_total Commits of SQLite that made them; the transactions "
+	    "of concurrent requests share one (group commit).\n"
+	    "# TYPE shenpi_db_commits_total counter\n"
+	    "shenpi_db_commits_total %llu\n"
+	    "# HELP shenpi_db_syncs_total Syncs of the SQLite WAL that commits waited for; "
+	    "several commits may share one.\n"
+	    "# TYPE shenpi_db_syncs_total counter\n"
+	    "shenpi_db_syncs_total %llu\n",
+	    (unsigned long long)st.transactions, (unsigned long long)st.commits,
+	    (unsigned long long)st.syncs);
 	k->text = arena_strndup(&k->r->arena, b.buf, b.len);
 	k->text_len = b.len;
 	k->text_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -280,11 +280,11 @@ int db_backup(struct dbc *c, const char *to, void (*progress)(void *arg, int don
 	return be->backup ? be->backup(c, to, progress, arg) : DB_ERROR;
 }
 
-void db_commit_stats(struct dbc *c, uint64_t *commits, uint64_t *syncs)
+void db_commit_stats(struct dbc *c, struct db_commit_stats *out)
 {
-	*commits = *syncs = 0;
+	*out = (struct db_commit_stats){0};
 	if (HEAD(c)->be->commit_stats)
-		HEAD(c)->be->commit_stats(c, commits, syncs);
+		HEAD(c)->be->commit_stats(c, out);
 }
 
 int db_indexes(struct dbc *c, struct db_res **out, const char *table)

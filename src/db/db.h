@@ -132,10 +132,14 @@ const char *db_file(struct dbc *c);
 int db_backup(struct dbc *c, const char *to, void (*progress)(void *arg, int done, int total),
 	      void *arg);
 
-/* Group commit on SQLite (db_sqlite.c): the write transactions this process has committed to
- * c's database, and the syncs of its log they waited for; commits / syncs is the mean group.
- * Both 0 on PostgreSQL, which groups commits itself. */
-void db_commit_stats(struct dbc *c, uint64_t *commits, uint64_t *syncs);
+/* Group commit on SQLite (db_sqlite.c): what this process has written to c's database. All 0
+ * on PostgreSQL, which groups commits itself. */
+struct db_commit_stats {
+	uint64_t transactions; /* write transactions committed */
+	uint64_t commits;      /* commits of SQLite that made them: several a commit */
+	uint64_t syncs;	       /* of the log, that commits waited for: several commits a sync */
+};
+void db_commit_stats(struct dbc *c, struct db_commit_stats *out);
 
 /* The indexes of `table` that no constraint needs (neither its primary key's nor a UNIQUE
  * constraint's), one row each: the index's name and the statement that creates it again.
@@ -221,7 +225,7 @@ struct db_backend {
 	int (*lock)(struct dbc *c, enum db_lock l, int wait);
 	void (*unlock)(struct dbc *c, enum db_lock l);
 	/* db_commit_stats; NULL when the backend has none */
-	void (*commit_stats)(struct dbc *c, uint64_t *commits, uint64_t *syncs);
+	void (*commit_stats)(struct dbc *c, struct db_commit_stats *out);
 	/* db_copy_*, the column count checked by db.c; copy_end gets whether a row failed (the
 	 * copy is to be abandoned). NULL when the backend has no bulk path: db.c then runs an
 	 * INSERT a row through exec. */

@@ -8,13 +8,17 @@
  * processes (which wait on the busy timeout). One writing handle keeps its page cache: a
  * handle's cache is dropped whenever another handle has written.
  *
- * Group commit: the writing handle commits with synchronous=NORMAL, which appends the
- * transaction to the WAL without waiting for the disk, and hands the handle to the next
- * writer; then the committer waits until one fdatasync of the WAL, its own or another's that
- * started after its commit, has put it on disk. db_commit returns only then, so a reply still
- * follows a durable commit, but the transactions of concurrent requests share one sync. A
- * read transaction first waits for the commits before it to be durable, so that no reply shows
- * what a power cut could still take back.
+ * Group commit: the write transactions of concurrent requests are made one transaction of
+ * SQLite. Each runs in a savepoint of the group's transaction on the writing handle; when it is
+ * done and another writer is waiting for the handle, the group stays open for that one, and
+ * the last writer of the group commits it for all (a writer that fails rolls back its savepoint
+ * only). The pages they share (the day's statistics, the event chain's head, the last leaves of
+ * the tables and their indexes) are then written to the WAL once a group, not once a request.
+ * The commit uses synchronous=NORMAL, which appends the transaction to the WAL without waiting
+ * for the disk; then each member waits until one fdatasync of the WAL, its own or another's
+ * that started after the commit, has put it on disk. db_commit returns only then, so a reply
+ * still follows a durable commit. A read transaction first waits for the commits before it to
+ * be durable, so that no reply shows what a power cut could still take back.
  *
  * Prepared statements are cached per handle, looked up by a hash of their text
  * (db_sql_hash), so SQL built per call is prepared once too.
@@ -25,6 +29,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +45,7 @@
 #define BUSY_TIMEOUT_MS 10000
 #define BACKUP_PAGES	1024 /* pages a backup step copies: 4 MB at the default page size */
 #define BACKUP_PAUSE_US 2000 /* between steps, leaving the disk to the server a moment */
+#define GROUP_MAX	64   /* write transactions one commit takes at most */
 
 /* An open sqlite3 handle and its prepared statements. */
 struct sq_handle {
@@ -53,16 +59,31 @@ struct sq_handle {
 	uint64_t tick;
 };
 
+/* A write transaction waiting for the commit of the group it joined. */
+struct sq_member {
+	struct sq_member *next;
+	struct sq_conn *conn;
+	uint64_t seq; /* the file's commits once its group's was made */
+	int rc;	      /* of that commit */
+	int decided;  /* under sync */
+};
+
 /* What the connections of this process to one database file share. */
 struct sq_file {
 	struct sq_file *next;
 	char *path; /* sqlite3_db_filename; "" for a database without a file (not shared) */
 	int refs;
-	pthread_mutex_t write; /* held through each write transaction on `writer` */
+	atomic_int want;       /* threads waiting for `write` */
+	pthread_mutex_t write; /* held through each turn on `writer`, and guards what follows */
 	struct sq_handle writer;
-	pthread_mutex_t sync; /* guards what follows */
+	int open;		   /* the group transaction is open on `writer` */
+	int nmembers;		   /* the write transactions it holds */
+	struct sq_member *members; /* waiting for its commit */
+	pthread_mutex_t sync;	   /* guards what follows */
+	pthread_cond_t decided;	   /* a group's commit is done */
 	pthread_cond_t synced;
-	uint64_t committed; /* write transactions committed so far */
+	uint64_t transactions; /* write transactions committed so far */
+	uint64_t committed;    /* commits of SQLite that made them */
 	uint64_t durable;   /* of which on disk */
 	uint64_t syncs;	    /* of the WAL, that commits waited for */
 	int syncing;	    /* an fdatasync of the WAL is under way */
@@ -131,7 +152,9 @@ static int handle_open(struct sq_handle *h, const char *path, const char *sync, 
 {
 	char pragmas[128];
 	snprintf(pragmas, sizeof(pragmas),
-		 "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;", sync);
+		 "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON; "
+		 "PRAGMA temp_store=MEMORY;",
+		 sync);
 	int rc = sqlite3_open_v2(
 	    path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc == SQLITE_OK) {
@@ -164,6 +187,7 @@ static void file_free(struct sq_file *f)
 	pthread_mutex_destroy(&f->write);
 	pthread_mutex_destroy(&f->sync);
 	pthread_cond_destroy(&f->synced);
+	pthread_cond_destroy(&f->decided);
 	free(f->path);
 	free(f);
 }
@@ -185,6 +209,7 @@ static int file_join(struct sq_conn *c, const char *url_path, char *errbuf, size
 		pthread_mutex_init(&f->write, NULL);
 		pthread_mutex_init(&f->sync, NULL);
 		pthread_cond_init(&f->synced, NULL);
+		pthread_cond_init(&f->decided, NULL);
 		if (*path) { /* a database without a file is its connection's alone */
 			f->next = files;
 			files = f;
@@ -448,13 +473,53 @@ static int durable_wait(struct sq_conn *c, uint64_t upto)
 	return storage_errno(err) ? DB_STORAGE : DB_UNAVAILABLE;
 }
 
+/* Decide the open group transaction of f, whose members get rc and, committed, the number
+ * of f's commits it made; with f->write held. */
+static void group_decide(struct sq_file *f, int rc, const char *err)
+{
+	pthread_mutex_lock(&f->sync);
+	uint64_t seq = rc == DB_OK ? ++f->committed : 0;
+	if (rc == DB_OK)
+		f->transactions += (uint64_t)f->nmembers;
+	for (struct sq_member *m = f->members; m; m = m->next) {
+		m->rc = rc;
+		m->seq = seq;
+		if (rc < 0 && m->conn->err != err)
+			snprintf(m->conn->err, sizeof(m->conn->err), "%s", err);
+		m->decided = 1;
+	}
+	pthread_cond_broadcast(&f->decided);
+	pthread_mutex_unlock(&f->sync);
+	f->members = NULL;
+	f->nmembers = 0;
+	f->open = 0;
+}
+
+/* End c's turn on the writing handle. The group transaction stays open for the next writer
+ * when one is waiting and the group is not full; else it is committed now, for all its members
+ * (rolled back when it has none). SQLite may have rolled it back itself on an error (a full
+ * disk): then every member fails. */
 static void writer_done(struct sq_conn *c)
 {
-	if (c->writing) {
-		c->writing = 0;
-		c->cur = &c->own;
-		pthread_mutex_unlock(&c->file->write);
+	if (!c->writing)
+		return;
+	struct sq_file *f = c->file;
+	sqlite3 *db = c->cur->db;
+	if (f->open && c->cur == &f->writer) {
+		if (sqlite3_get_autocommit(db)) {
+			/* the error that made SQLite roll the transaction back (a full disk) */
+			group_decide(f, map_error(c, sqlite3_extended_errcode(db)), c->err);
+		} else if (!atomic_load(&f->want) || f->nmembers >= GROUP_MAX) {
+			int rc = sq_exec((struct dbc *)c, f->nmembers ? "COMMIT" : "ROLLBACK", NULL,
+					 0, NULL);
+			if (rc < 0 && !sqlite3_get_autocommit(db))
+				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			group_decide(f, rc, c->err);
+		}
 	}
+	c->writing = 0;
+	c->cur = &c->own;
+	pthread_mutex_unlock(&f->write);
 }
 
 /* A handle that opened its file read-only stays so: before a write, open the file again, in
@@ -479,19 +544,34 @@ static void reopen_if_readonly(struct sq_handle *h, const char *sync)
 static int sq_begin(struct dbc *dc, int write)
 {
 	struct sq_conn *c = SQ(dc);
+	struct sq_file *f = c->file;
 	if (!write) {
-		pthread_mutex_lock(&c->file->sync);
-		uint64_t committed = c->file->committed;
-		pthread_mutex_unlock(&c->file->sync);
+		pthread_mutex_lock(&f->sync);
+		uint64_t committed = f->committed;
+		pthread_mutex_unlock(&f->sync);
 		int rc = durable_wait(c, committed);
 		return rc < 0 ? rc : sq_exec(dc, "BEGIN", NULL, 0, NULL);
 	}
-	pthread_mutex_lock(&c->file->write);
+	atomic_fetch_add(&f->want, 1);
+	pthread_mutex_lock(&f->write);
+	atomic_fetch_sub(&f->want, 1);
 	c->writing = 1;
-	if (c->file->writer.db)
-		c->cur = &c->file->writer;
-	reopen_if_readonly(c->cur, c->cur == &c->own ? "FULL" : "NORMAL");
-	int rc = sq_exec(dc, "BEGIN IMMEDIATE", NULL, 0, NULL);
+	if (!f->writer.db) { /* the file's only connection: its own handle, synced at commit */
+		reopen_if_readonly(c->cur, "FULL");
+		int rc = sq_exec(dc, "BEGIN IMMEDIATE", NULL, 0, NULL);
+		if (rc < 0)
+			writer_done(c);
+		return rc;
+	}
+	c->cur = &f->writer;
+	int rc = DB_OK;
+	if (!f->open) {
+		reopen_if_readonly(c->cur, "NORMAL");
+		if ((rc = sq_exec(dc, "BEGIN IMMEDIATE", NULL, 0, NULL)) == DB_OK)
+			f->open = 1;
+	}
+	if (rc == DB_OK)
+		rc = sq_exec(dc, "SAVEPOINT w", NULL, 0, NULL);
 	if (rc < 0)
 		writer_done(c);
 	return rc;
@@ -500,34 +580,48 @@ static int sq_begin(struct dbc *dc, int write)
 static int sq_commit(struct dbc *dc)
 {
 	struct sq_conn *c = SQ(dc);
-	int group = c->writing && c->cur == &c->file->writer;
-	int rc = sq_exec(dc, "COMMIT", NULL, 0, NULL);
-	if (rc < 0)
+	struct sq_file *f = c->file;
+	if (!c->writing || c->cur != &f->writer) {
+		int rc = sq_exec(dc, "COMMIT", NULL, 0, NULL);
+		if (rc == DB_OK)
+			writer_done(c);
 		return rc;
-	uint64_t seq = 0;
-	if (group) {
-		pthread_mutex_lock(&c->file->sync);
-		seq = ++c->file->committed;
-		pthread_mutex_unlock(&c->file->sync);
 	}
+	int rc = sq_exec(dc, "RELEASE w", NULL, 0, NULL);
+	if (rc < 0)
+		return rc; /* the caller rolls back */
+	struct sq_member me = {.conn = c, .next = f->members};
+	f->members = &me;
+	f->nmembers++;
 	writer_done(c);
-	return group ? durable_wait(c, seq) : DB_OK;
+	pthread_mutex_lock(&f->sync);
+	while (!me.decided)
+		pthread_cond_wait(&f->decided, &f->sync);
+	pthread_mutex_unlock(&f->sync);
+	return me.rc < 0 ? me.rc : durable_wait(c, me.seq);
 }
 
 static void sq_rollback(struct dbc *dc)
 {
 	struct sq_conn *c = SQ(dc);
-	if (!sqlite3_get_autocommit(c->cur->db))
-		sqlite3_exec(c->cur->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3 *db = c->cur->db;
+	if (!c->writing || c->cur != &c->file->writer) {
+		if (!sqlite3_get_autocommit(db))
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	} else if (!sqlite3_get_autocommit(db)) {
+		/* only this writer's part: the group's earlier members stay */
+		sqlite3_exec(db, "ROLLBACK TO w; RELEASE w", NULL, NULL, NULL);
+	}
 	writer_done(c);
 }
 
-static void sq_commit_stats(struct dbc *dc, uint64_t *commits, uint64_t *syncs)
+static void sq_commit_stats(struct dbc *dc, struct db_commit_stats *out)
 {
 	struct sq_file *f = SQ(dc)->file;
 	pthread_mutex_lock(&f->sync);
-	*commits = f->committed;
-	*syncs = f->syncs;
+	out->transactions = f->transactions;
+	out->commits = f->committed;
+	out->syncs = f->syncs;
 	pthread_mutex_unlock(&f->sync);
 }
 
