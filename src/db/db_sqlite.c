@@ -39,6 +39,7 @@
 
 #include "core/log.h"
 #include "db/db.h"
+#include "db/wal_buffer.h"
 
 #define STMT_SETS	128 /* sets of the statement cache, a power of two */
 #define STMT_WAYS	4   /* statements a set holds, the least recently used replaced first */
@@ -155,8 +156,9 @@ static int handle_open(struct sq_handle *h, const char *path, const char *sync, 
 		 "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON; "
 		 "PRAGMA temp_store=MEMORY;",
 		 sync);
-	int rc = sqlite3_open_v2(
-	    path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	int rc = sqlite3_open_v2(path, &h->db,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+				 wal_buffer_vfs());
 	if (rc == SQLITE_OK) {
 		sqlite3_extended_result_codes(h->db, 1);
 		sqlite3_busy_timeout(h->db, BUSY_TIMEOUT_MS);
