@@ -33,59 +33,64 @@ static const char *rule_name(const char *rule)
 /* The columns every rule's query gives, in this order, for the rows it may raise. */
 #define RAISE_COLUMNS "key, center_id, unit_id, case_id, step_id, urge_id, followup_id, user_id"
 
-/* Each rule: the rows due before today (?), read by the indexed due day, the first column
- * named key. A step's center and unit are its
- * case's (migration 012); its case's state is a scalar subquery, which both backends look up
- * by key for each overdue step: a join made PostgreSQL, which expects several times more
+/* Each rule reads the rows of `table` (as `alias`) that fit `where` and are due before today
+ * (`due` < ?); `key` is a row's card's key, `columns` the rest of RAISE_COLUMNS. `mark` is
+ * the row's column that keeps the value of `value` for which its card exists (migration
+ * 017): the rule reads only the rows whose mark does not match, through an index that holds
+ * just those, and a sweep then marks the ones whose card exists. A step's center and unit are
+ * its case's (migration 012); its case's state is a scalar subquery, which both backends look
+ * up by key for each step read: a join made PostgreSQL, which expects several times more
  * overdue steps than there are (state and due day go together), hash all the open cases. */
 #define STEP_CASE_OPEN "(SELECT k.state FROM cases k WHERE k.id = s.case_id) = 'in_process'"
 static const struct sweep_rule {
-	const char *rule, *color, *select;
+	const char *rule, *color, *table, *alias, *key, *columns, *where, *due, *mark, *value;
 } sweep_rules[] = {
-    {"step_overdue", "yellow",
-     "SELECT 'step_overdue:' || s.id || ':' || s.started_day AS key, s.center_id, s.unit_id, "
-     "s.case_id, "
-     "s.id, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), s.handler_id FROM case_steps s "
-     "WHERE s.state = 'active' AND s.due_day < ? AND " STEP_CASE_OPEN},
-    {"transfer_overdue", "yellow",
-     "SELECT 'transfer_overdue:' || s.id || ':' || s.out_day AS key, s.center_id, s.unit_id, "
-     "s.case_id, "
-     "s.id, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), s.handler_id FROM case_steps s "
-     "WHERE s.state = 'out' AND s.due_day < ? AND " STEP_CASE_OPEN},
-    {"case_overdue", "red",
-     "SELECT 'case_overdue:' || k.id || ':' || k.due_day AS key, k.center_id, k.unit_id, k.id, "
-     "(SELECT s.id FROM case_steps s WHERE s.case_id = k.id AND s.state = 'active' ORDER BY "
-     "s.due_day, s.id LIMIT 1), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), (SELECT s.handler_id "
-     "FROM case_steps s WHERE "
-     "s.case_id = k.id AND s.state = 'active' ORDER BY s.due_day, s.id LIMIT 1) FROM cases k "
-     "WHERE k.state IN ('accepted', 'in_process') AND k.due_day < ? AND "
-     "k.paused_since IS NULL"},
-    {"urge_unanswered", "red",
-     "SELECT 'urge_unanswered:' || g.id AS key, g.center_id, g.unit_id, g.case_id, g.step_id, "
-     "g.id, "
-     "CAST(NULL AS BIGINT), g.to_user FROM urges g WHERE g.answered_at IS NULL AND "
-     "g.reply_by < ?"},
-    {"followup_overdue", "yellow",
-     "SELECT 'followup_overdue:' || f.id AS key, f.center_id, f.unit_id, f.case_id, CAST(NULL AS "
-     "BIGINT), "
-     "CAST(NULL AS BIGINT), f.id, "
-     "CAST(NULL AS BIGINT) FROM followups f WHERE f.answered_at IS NULL AND f.due_day < ?"},
+    {"step_overdue", "yellow", "case_steps", "s", "'step_overdue:' || s.id || ':' || s.started_day",
+     "s.center_id, s.unit_id, s.case_id, s.id, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), "
+     "s.handler_id",
+     "s.state = 'active' AND " STEP_CASE_OPEN, "due_day", "card_started_day", "started_day"},
+    {"transfer_overdue", "yellow", "case_steps", "s",
+     "'transfer_overdue:' || s.id || ':' || s.out_day",
+     "s.center_id, s.unit_id, s.case_id, s.id, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), "
+     "s.handler_id",
+     "s.state = 'out' AND " STEP_CASE_OPEN, "due_day", "card_out_day", "out_day"},
+    {"case_overdue", "red", "cases", "k", "'case_overdue:' || k.id || ':' || k.due_day",
+     "k.center_id, k.unit_id, k.id, (SELECT s.id FROM case_steps s WHERE s.case_id = k.id AND "
+     "s.state = 'active' ORDER BY s.due_day, s.id LIMIT 1), CAST(NULL AS BIGINT), CAST(NULL AS "
+     "BIGINT), (SELECT s.handler_id FROM case_steps s WHERE s.case_id = k.id AND s.state = "
+     "'active' ORDER BY s.due_day, s.id LIMIT 1)",
+     "k.state IN ('accepted', 'in_process') AND k.paused_since IS NULL", "due_day", "card_due_day",
+     "due_day"},
+    {"urge_unanswered", "red", "urges", "g", "'urge_unanswered:' || g.id",
+     "g.center_id, g.unit_id, g.case_id, g.step_id, g.id, CAST(NULL AS BIGINT), g.to_user",
+     "g.answered_at IS NULL", "reply_by", "card_reply_by", "reply_by"},
+    {"followup_overdue", "yellow", "followups", "f", "'followup_overdue:' || f.id",
+     "f.center_id, f.unit_id, f.case_id, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), f.id, "
+     "CAST(NULL AS BIGINT)",
+     "f.answered_at IS NULL", "due_day", "card_due_day", "due_day"},
 };
+
+/* Whether a row's card exists (its key is `key`): a scalar subquery, looked up by key for each
+ * row. PostgreSQL would turn [NOT] EXISTS into a join and, expecting from the sweep's indexes
+ * as many rows as are due in the whole table (the statistics know nothing of the marks), hash
+ * every card first as soon as a single row comes. */
+static const char *card_of(struct ctx *c, const char *key)
+{
+	return arena_printf(c->arena, "(SELECT d.id FROM cards d WHERE d.key = %s)", key);
+}
 
 /* Insert the cards `select` gives (with `p`) that do not exist yet, each with its event. A row
  * whose card exists is dropped by its key before anything else is computed for it (the step
- * of an overdue case, the insert's own conflict check): a sweep with nothing new reads little
- * more than the due rows. */
+ * of an overdue case, the insert's own conflict check). */
 static int raise(struct ctx *c, const char *rule, const char *color, const char *select,
 		 const struct db_val *p, int n, int64_t *raised)
 {
 	const char *sql = arena_printf(
 	    c->arena,
 	    "INSERT INTO cards (" RAISE_COLUMNS ", rule, color, raised_at) SELECT t.*, '%s', '%s', "
-	    "%lld FROM (%s) t WHERE NOT EXISTS (SELECT 1 FROM cards d WHERE d.key = t.key) ON "
-	    "CONFLICT (key) DO NOTHING RETURNING id, center_id, "
-	    "COALESCE(case_id, 0)",
-	    rule, color, (long long)c->now, select);
+	    "%lld FROM (%s) t WHERE %s IS NULL ON CONFLICT (key) DO NOTHING RETURNING id, "
+	    "center_id, COALESCE(case_id, 0)",
+	    rule, color, (long long)c->now, select, card_of(c, "t.key"));
 	struct db_res *r;
 	int rc = db_query(c->db, &r, sql, p, n);
 	if (rc < 0)
@@ -119,13 +124,45 @@ static int raise(struct ctx *c, const char *rule, const char *color, const char 
 	return E_OK;
 }
 
+/* Raise the cards of rule `s` that are due before `today`, then mark the rows it read whose
+ * card exists (raised now or before), so that the next sweeps skip them. Both statements run
+ * only when there is a row to read: the probe is a MIN, which PostgreSQL reads in order from
+ * the rule's index when it can (a step's: one state) and from its range otherwise, never by
+ * a table scan (which it chose for a LIMIT 1, expecting many rows). Read in order, it is a
+ * plain index scan, which flags for the next scans the index entries the marks left behind
+ * (the rows' old versions, until a VACUUM): a bitmap scan, which PostgreSQL may choose for
+ * the statements, would read their table pages again at each sweep. */
+static int sweep(struct ctx *c, const struct sweep_rule *s, int64_t today, int64_t *raised)
+{
+	const char *a = s->alias;
+	const char *rows =
+	    arena_printf(c->arena, "%s AND %s.%s < ? AND (%s.%s IS NULL OR %s.%s <> %s.%s)",
+			 s->where, a, s->due, a, s->mark, a, s->mark, a, s->value);
+	struct db_val p[] = {DBI(today), DBI(today)};
+	int64_t first = 0;
+	int rc =
+	    ctx_int(c,
+		    arena_printf(c->arena, "SELECT COALESCE(MIN(%s.%s), ?) FROM %s %s WHERE %s", a,
+				 s->due, s->table, a, rows),
+		    p, 2, &first);
+	if (rc < 0 || first >= today)
+		return rc;
+	if ((rc = raise(c, s->rule, s->color,
+			arena_printf(c->arena, "SELECT %s AS key, %s FROM %s %s WHERE %s", s->key,
+				     s->columns, s->table, a, rows),
+			p, 1, raised)) < 0)
+		return rc;
+	const char *mark =
+	    arena_printf(c->arena, "UPDATE %s AS %s SET %s = %s.%s WHERE %s AND %s IS NOT NULL",
+			 s->table, a, s->mark, a, s->value, rows, card_of(c, s->key));
+	return ctx_db(c, db_exec(c->db, mark, p, 1, NULL));
+}
+
 int card_sweep(struct ctx *c, int64_t *raised)
 {
-	struct db_val p[] = {DBI(calendar_day_of(c->now))};
 	*raised = 0;
 	for (size_t i = 0; i < sizeof(sweep_rules) / sizeof(sweep_rules[0]); i++) {
-		const struct sweep_rule *s = &sweep_rules[i];
-		int rc = raise(c, s->rule, s->color, s->select, p, 1, raised);
+		int rc = sweep(c, &sweep_rules[i], calendar_day_of(c->now), raised);
 		if (rc < 0)
 			return rc;
 	}

@@ -65,6 +65,17 @@ test('an overdue case and step raise a red and a yellow card by themselves, once
   assert.equal(r.code, 0, r.out);
   assert.match(r.stdout, /生成问责记录 \d+ 条/);
   assert.equal((await get(sup, '/api/v1/cards?size=100')).json.items.filter((x) => x.case_no === c.no).length, 2);
+  // a new deadline, or the step started again (a return), is a new card: what the sweep keeps
+  // on the rows it has raised a card for is tied to those values
+  await srv.db.sql(`UPDATE cases SET due_day = due_day - 1 WHERE id = ${c.id}`);
+  await srv.db.sql(`UPDATE case_steps SET started_day = started_day - 1 WHERE case_id = ${c.id} AND name = '现场核查'`);
+  const four = await cardsOf(c.no, 4);
+  assert.deepEqual(four.map((x) => x.rule).sort(), ['case_overdue', 'case_overdue', 'step_overdue', 'step_overdue']);
+  // and forgotten, it only costs a look at the cards: none is raised twice
+  await srv.db.sql(`UPDATE cases SET card_due_day = NULL WHERE id = ${c.id}`);
+  await srv.db.sql(`UPDATE case_steps SET card_started_day = NULL WHERE case_id = ${c.id}`);
+  assert.equal((await srv.cli(['sweep'])).code, 0);
+  assert.equal((await get(sup, '/api/v1/cards?size=100')).json.items.filter((x) => x.case_no === c.no).length, 4);
   // the evidence is the case's events
   const full = (await get(sup, `/api/v1/cards/${red.id}`)).json;
   assert.deepEqual(full.evidence.slice(0, 2).map((e) => e.type), ['case.apply', 'case.accept']);

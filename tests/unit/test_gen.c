@@ -2,7 +2,7 @@
  * test_gen.c - `shenpi gen` at a small scale: the counts follow the options, every case's
  * state fits its dates and steps, numbers are unique and continue in `serials`, the
  * database and the event chain verify, the tables' indexes and foreign keys dropped for the
- * load are all back, and the sweep raises a card for each overdue case;
+ * load are all back, and the sweep raises a card for each overdue case and marks its row;
  * on SQLite and (with SHENPI_TEST_PG_URL) PostgreSQL.
  */
 #include "testdb.h" /* cmocka, g_c and the rest of the per-test database */
@@ -187,6 +187,20 @@ static void test_sweep(void **state)
 			       "due_day < 20454"));
 	/* each card has its event, appended to the chain in one move of its head */
 	assert_int_equal(COUNT("events WHERE type = 'card.raise'"), raised);
+	/* the rows with a card are marked, so that the next sweeps skip them (migration 017);
+	 * the next one raises nothing */
+	assert_int_equal(COUNT("cases WHERE card_due_day = due_day"),
+			 COUNT("cards WHERE rule = 'case_overdue'"));
+	assert_int_equal(COUNT("case_steps WHERE card_started_day = started_day"),
+			 COUNT("cards WHERE rule = 'step_overdue'"));
+	assert_int_equal(COUNT("followups WHERE card_due_day = due_day"),
+			 COUNT("cards WHERE rule = 'followup_overdue'"));
+	assert_true(COUNT("cards WHERE rule = 'step_overdue'") > 0);
+	int64_t again = -1;
+	assert_int_equal(db_begin_write(g_c.db), DB_OK);
+	assert_int_equal(card_sweep(&g_c, &again), E_OK);
+	assert_int_equal(db_commit(g_c.db), DB_OK);
+	assert_int_equal(again, 0);
 	int64_t verified = 0, bad = 0;
 	const char *why = NULL;
 	assert_int_equal(db_begin_read(g_c.db), DB_OK);
