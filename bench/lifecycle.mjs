@@ -13,7 +13,7 @@
 // The writes ask for the case in brief (`Prefer: return=minimal`), as a program does; with
 // --full they get the whole case back, as the web does.
 //
-//   node bench/lifecycle.mjs [--clients 32] [--seconds 20] [--threads 4] [--full] [--hello]
+//   node bench/lifecycle.mjs [--clients 32] [--seconds 20] [--threads 12] [--full] [--hello]
 //                            [--record FILE]
 //
 // On SQLite it also measures the disk's rate of one-row commits (WAL, synchronous=FULL) beside
@@ -30,7 +30,7 @@ import { setupLifecycle, lifecycle, percentiles, statusKB, waitMs, cpuMs, writte
 const { values: opt } = parseArgs({ options: {
   clients: { type: 'string', default: '32' },
   seconds: { type: 'string', default: '20' },
-  threads: { type: 'string', default: '4' },
+  threads: { type: 'string', default: '12' },
   hello: { type: 'boolean', default: false },
   full: { type: 'boolean', default: false },
   record: { type: 'string' },
