@@ -143,7 +143,7 @@ static void on_reply(struct client *c, size_t head, size_t total, int stopping)
 		const char *no = json_string_value(json_object_get(j, "no"));
 		if (!no || strlen(no) >= sizeof(c->no))
 			die(s->kind, "no case number in the reply");
-		strcpy(c->no, no);
+		snprintf(c->no, sizeof(c->no), "%s", no);
 		json_decref(j);
 	}
 	memmove(c->in, c->in + total, c->len - total);
