@@ -202,6 +202,18 @@ static int admit(struct call *k, const struct route *rt)
 	return E_OK;
 }
 
+/* A write route's handler, run by db_write. */
+struct write {
+	struct call *k;
+	const struct route *rt;
+};
+
+static int write_fn(void *arg)
+{
+	struct write *w = arg;
+	return w->rt->fn(w->k);
+}
+
 static int run(struct call *k, const struct route *rt)
 {
 	struct dbc *db = k->ctx.db;
@@ -213,14 +225,21 @@ static int run(struct call *k, const struct route *rt)
 		k->in = json_object();
 	if (rt->flags & (R_OWN_TX | R_PUBLIC))
 		return rt->fn(k);
-	rc = (rt->flags & R_WRITE) ? db_begin_write(db) : db_begin_read(db);
-	if ((rc = ctx_db(&k->ctx, rc)) < 0)
+	if (rt->flags & R_WRITE) {
+		struct write w = {k, rt};
+		int result;
+		rc = db_write(db, write_fn, &w, &result);
+		if (result < 0)
+			return result;
+	} else if ((rc = ctx_db(&k->ctx, db_begin_read(db))) < 0) {
 		return rc;
-	if ((rc = rt->fn(k)) < 0) {
+	} else if ((rc = rt->fn(k)) < 0) {
 		db_rollback(db);
 		return rc;
+	} else {
+		rc = db_commit(db);
 	}
-	if ((rc = ctx_db(&k->ctx, db_commit(db))) < 0 || !k->reply ||
+	if ((rc = ctx_db(&k->ctx, rc)) < 0 || !k->reply ||
 	    (rc = ctx_db(&k->ctx, db_begin_read(db))) < 0)
 		return rc;
 	rc = k->reply(k);

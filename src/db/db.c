@@ -145,6 +145,26 @@ void db_rollback(struct dbc *c)
 	HEAD(c)->in_tx = 0;
 }
 
+int db_write_plain(struct dbc *c, int (*fn)(void *arg), void *arg, int *result)
+{
+	*result = 0;
+	int rc = db_begin_write(c);
+	if (rc < 0)
+		return rc;
+	if ((*result = fn(arg)) < 0) {
+		db_rollback(c);
+		return DB_OK;
+	}
+	return db_commit(c);
+}
+
+int db_write(struct dbc *c, int (*fn)(void *arg), void *arg, int *result)
+{
+	*result = 0;
+	return HEAD(c)->be->write ? HEAD(c)->be->write(c, fn, arg, result)
+				  : db_write_plain(c, fn, arg, result);
+}
+
 int db_exec(struct dbc *c, const char *sql, const struct db_val *params, int n, int64_t *changes)
 {
 	return HEAD(c)->be->exec(c, sql, params, n, changes);

@@ -68,6 +68,12 @@ int db_begin_read(struct dbc *c);
 int db_begin_write(struct dbc *c);
 int db_commit(struct dbc *c);
 void db_rollback(struct dbc *c);
+/* A write transaction of c running fn(arg): as db_begin_write, fn, then db_commit, or
+ * db_rollback when fn returns < 0. *result gets what fn returned (0 when it did not run); the
+ * return is the DB_ code of the begin or the commit (DB_OK when fn failed). On SQLite fn may run
+ * on another thread, one that runs the queued transactions of several callers in turn (while the
+ * caller waits), so fn must use only c, arg and what they lead to. */
+int db_write(struct dbc *c, int (*fn)(void *arg), void *arg, int *result);
 
 /* Run one statement that returns no rows; *changes (may be NULL) gets the rows affected. */
 int db_exec(struct dbc *c, const char *sql, const struct db_val *params, int n, int64_t *changes);
@@ -195,6 +201,8 @@ struct db_backend {
 	int (*begin)(struct dbc *c, int write);
 	int (*commit)(struct dbc *c);
 	void (*rollback)(struct dbc *c);
+	/* db_write; NULL for db_write_plain */
+	int (*write)(struct dbc *c, int (*fn)(void *arg), void *arg, int *result);
 	int (*exec)(struct dbc *c, const char *sql, const struct db_val *p, int n, int64_t *changes);
 	int (*query)(struct dbc *c, struct db_res **out, const char *sql, const struct db_val *p,
 		     int n);
@@ -233,6 +241,9 @@ struct db_backend {
 	int (*copy_row)(struct dbc *c, const struct db_val *vals, int n);
 	int (*copy_end)(struct dbc *c, int failed);
 };
+
+/* db_write through begin, commit and rollback. */
+int db_write_plain(struct dbc *c, int (*fn)(void *arg), void *arg, int *result);
 
 extern const struct db_backend db_sqlite_backend;
 extern const struct db_backend db_pg_backend;

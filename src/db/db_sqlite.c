@@ -9,16 +9,23 @@
  * handle's cache is dropped whenever another handle has written.
  *
  * Group commit: the write transactions of concurrent requests are made one transaction of
- * SQLite. Each runs in a savepoint of the group's transaction on the writing handle; when it is
- * done and another writer is waiting for the handle, the group stays open for that one, and
- * the last writer of the group commits it for all (a writer that fails rolls back its savepoint
- * only). The pages they share (the day's statistics, the event chain's head, the last leaves of
- * the tables and their indexes) are then written to the WAL once a group, not once a request.
- * The commit uses synchronous=NORMAL, which appends the transaction to the WAL without waiting
- * for the disk; then each member waits until one fdatasync of the WAL, its own or another's
- * that started after the commit, has put it on disk. db_commit returns only then, so a reply
- * still follows a durable commit. A read transaction first waits for the commits before it to
- * be durable, so that no reply shows what a power cut could still take back.
+ * SQLite. Each runs in a savepoint of the group's transaction on the writing handle; a writer
+ * that fails rolls back its savepoint only. The pages they share (the day's statistics, the
+ * event chain's head, the last leaves of the tables and their indexes) are then written to the
+ * WAL once a group, not once a request. In a process with a writing handle (the server) three
+ * threads serve the file:
+ * - the writer runs the transactions of db_write one after another, each in its savepoint,
+ *   while its callers wait, and commits the group when no more are queued (or it holds
+ *   GROUP_MAX): the writing handle is not handed from thread to thread, each of which may have
+ *   to wait for a CPU first. db_begin_write's transactions (the sweep, a login) take the handle
+ *   in turn with it and join the group it has open;
+ * - the syncer: commits use synchronous=NORMAL, which appends the transaction to the WAL
+ *   without waiting for the disk; the syncer then fdatasyncs the WAL, one sync for all the
+ *   commits made before it began, and only then are their transactions done: db_write and
+ *   db_commit return, and a reply still follows a durable commit. A read transaction first
+ *   waits for the commits before it to be durable, so that no reply shows what a power cut
+ *   could still take back;
+ * - the checkpointer copies the WAL into the database file beside them (see wal_written).
  *
  * Prepared statements are cached per handle, looked up by a hash of their text
  * (db_sql_hash), so SQL built per call is prepared once too.
@@ -28,6 +35,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -47,6 +56,8 @@
 #define BACKUP_PAGES	1024 /* pages a backup step copies: 4 MB at the default page size */
 #define BACKUP_PAUSE_US 2000 /* between steps, leaving the disk to the server a moment */
 #define GROUP_MAX	64   /* write transactions one commit takes at most */
+#define CHECKPOINT_PAGES  1000 /* WAL pages between checkpoints, as SQLite's default */
+#define WAL_RESTART_PAGES 10000 /* the WAL's length at which the writer checkpoints itself */
 
 /* An open sqlite3 handle and its prepared statements. */
 struct sq_handle {
@@ -60,34 +71,52 @@ struct sq_handle {
 	uint64_t tick;
 };
 
-/* A write transaction waiting for the commit of the group it joined. */
+/* A write transaction: queued for the writing thread (db_write), then waiting for the commit
+ * of the group it joined and the WAL's sync. */
 struct sq_member {
 	struct sq_member *next;
 	struct sq_conn *conn;
+	int (*fn)(void *arg); /* db_write's; NULL for db_begin_write's */
+	void *arg;
+	int result;   /* fn's */
 	uint64_t seq; /* the file's commits once its group's was made */
-	int rc;	      /* of that commit */
-	int decided;  /* under sync */
+	int rc;	      /* of its savepoint, that commit or the sync */
+	sem_t done;   /* posted once rc is final */
 };
 
-/* What the connections of this process to one database file share. */
+/* What the connections of this process to one database file share. With a writing handle (a
+ * process of several connections, the server), three threads serve it: the writer runs the
+ * queued write transactions, the syncer makes their commits durable, and the checkpointer
+ * copies the WAL into the database file. */
 struct sq_file {
 	struct sq_file *next;
 	char *path; /* sqlite3_db_filename; "" for a database without a file (not shared) */
 	int refs;
-	atomic_int want;       /* threads waiting for `write` */
+	atomic_int want;       /* threads waiting in db_begin_write for `write` */
 	pthread_mutex_t write; /* held through each turn on `writer`, and guards what follows */
 	struct sq_handle writer;
 	int open;		   /* the group transaction is open on `writer` */
 	int nmembers;		   /* the write transactions it holds */
 	struct sq_member *members; /* waiting for its commit */
 	pthread_mutex_t sync;	   /* guards what follows */
-	pthread_cond_t decided;	   /* a group's commit is done */
-	pthread_cond_t synced;
-	uint64_t transactions; /* write transactions committed so far */
-	uint64_t committed;    /* commits of SQLite that made them */
-	uint64_t durable;   /* of which on disk */
-	uint64_t syncs;	    /* of the WAL, that commits waited for */
-	int syncing;	    /* an fdatasync of the WAL is under way */
+	struct sq_member *queue, **queue_tail; /* db_write's, for the writer */
+	struct sq_member *unsynced;	       /* committed, for the syncer */
+	pthread_cond_t work;		       /* for the writer: queued, or `want` is back to 0 */
+	pthread_cond_t to_sync; /* for the syncer: `committed` has grown, or `retry` */
+	pthread_cond_t synced;	/* a sync has ended */
+	uint64_t transactions;	/* write transactions committed so far */
+	uint64_t committed;	/* commits of SQLite that made them */
+	uint64_t attempted;	/* of which the last sync covered */
+	uint64_t durable;	/* of which on disk */
+	uint64_t syncs;		/* of the WAL, that commits waited for */
+	int sync_err;		/* errno of the last sync */
+	int retry;		/* a reader waits for commits whose sync failed */
+	int ckpt_frames;	/* the WAL's length at the last checkpoint */
+	int ckpt_due;
+	pthread_cond_t ckpt_wake;
+	int stop; /* the threads end */
+	pthread_t writer_thread, syncer_thread, ckpt_thread;
+	struct sq_handle ckpt; /* the checkpointer's */
 };
 
 static pthread_mutex_t files_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -147,21 +176,38 @@ static int map_error(struct sq_conn *c, int rc)
 	}
 }
 
-/* Open path into h with the given synchronous setting; on failure errbuf says why. */
-static int handle_open(struct sq_handle *h, const char *path, const char *sync, char *errbuf,
-		       size_t errlen)
+static int wal_written(void *arg, sqlite3 *db, const char *name, int frames);
+
+/* Before SQLite's first use: no statistics of its memory, whose global mutex every allocation
+ * of every thread would take. */
+static void configure(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+static void *writer_main(void *arg);
+static void *syncer_main(void *arg);
+
+/* Open path into h with the given synchronous setting; on failure errbuf says why. With hook,
+ * the writing handle of that file: its commits leave the checkpoints to the file's
+ * checkpointer. */
+static int handle_open(struct sq_handle *h, const char *path, const char *sync,
+		       struct sq_file *hook, char *errbuf, size_t errlen)
 {
 	char pragmas[128];
 	snprintf(pragmas, sizeof(pragmas),
 		 "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON; "
 		 "PRAGMA temp_store=MEMORY;",
 		 sync);
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, configure);
 	int rc = sqlite3_open_v2(path, &h->db,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 				 wal_buffer_vfs());
 	if (rc == SQLITE_OK) {
 		sqlite3_extended_result_codes(h->db, 1);
 		sqlite3_busy_timeout(h->db, BUSY_TIMEOUT_MS);
+		if (hook)
+			sqlite3_wal_hook(h->db, wal_written, hook);
 		rc = sqlite3_exec(h->db, pragmas, NULL, NULL, NULL);
 	}
 	if (rc != SQLITE_OK) {
@@ -183,15 +229,131 @@ static void handle_close(struct sq_handle *h)
 	sqlite3_close(h->db);
 }
 
+/* A handle that opened its file read-only stays so: before a write, open the file again, in
+ * case it has been made writable since, so that the server writes again without a restart
+ * (else the write fails with DB_STORAGE, as it would have). hook: as handle_open's. */
+static void reopen_if_readonly(struct sq_handle *h, const char *sync, struct sq_file *hook)
+{
+	if (sqlite3_db_readonly(h->db, "main") != 1)
+		return;
+	struct sq_handle fresh = {0};
+	char why[256];
+	if (handle_open(&fresh, sqlite3_db_filename(h->db, "main"), sync, hook, why, sizeof(why)) <
+	    0)
+		return;
+	if (sqlite3_db_readonly(fresh.db, "main") == 1) {
+		handle_close(&fresh);
+		return;
+	}
+	handle_close(h);
+	*h = fresh;
+}
+
+/* The checkpointer copies the WAL's pages into the database file (a passive checkpoint, beside
+ * the writer and the readers) each time the writer has added CHECKPOINT_PAGES to the WAL, so
+ * that the writer does not spend its time on it: SQLite's automatic checkpoint runs in the
+ * commit that crosses its threshold, syncs included. The writer still checkpoints itself once
+ * the WAL holds WAL_RESTART_PAGES: a checkpoint made while no one writes lets the next write
+ * start the WAL again from its beginning, which a checkpoint beside the writes never does. */
+static int wal_written(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct sq_file *f = arg;
+	pthread_mutex_lock(&f->sync);
+	if (frames < f->ckpt_frames) /* the WAL has started again from its beginning */
+		f->ckpt_frames = 0;
+	if (frames - f->ckpt_frames >= CHECKPOINT_PAGES && !f->ckpt_due) {
+		f->ckpt_due = 1;
+		pthread_cond_signal(&f->ckpt_wake);
+	}
+	pthread_mutex_unlock(&f->sync);
+	if (frames >= WAL_RESTART_PAGES)
+		sqlite3_wal_checkpoint(db, name);
+	return SQLITE_OK;
+}
+
+static void *checkpointer(void *arg)
+{
+	struct sq_file *f = arg;
+	int failing = 0;
+	pthread_setname_np(pthread_self(), "db-checkpoint");
+	pthread_mutex_lock(&f->sync);
+	for (;;) {
+		while (!f->ckpt_due && !f->stop)
+			pthread_cond_wait(&f->ckpt_wake, &f->sync);
+		if (f->stop)
+			break;
+		f->ckpt_due = 0;
+		pthread_mutex_unlock(&f->sync);
+		reopen_if_readonly(&f->ckpt, "NORMAL", NULL);
+		int frames = 0, copied = 0;
+		int rc = sqlite3_wal_checkpoint_v2(f->ckpt.db, "main", SQLITE_CHECKPOINT_PASSIVE,
+						   &frames, &copied);
+		/* on a full or read-only disk the WAL grows meanwhile: said once a failure */
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY && !failing)
+			log_msg(LOG_WARN, "checkpoint failed: the WAL grows until one succeeds",
+				json_pack("{s:s,s:s}", "file", f->path, "error",
+					  sqlite3_errmsg(f->ckpt.db)));
+		failing = rc != SQLITE_OK && rc != SQLITE_BUSY;
+		pthread_mutex_lock(&f->sync);
+		if (rc == SQLITE_OK)
+			f->ckpt_frames = frames;
+	}
+	pthread_mutex_unlock(&f->sync);
+	return NULL;
+}
+
 static void file_free(struct sq_file *f)
 {
-	handle_close(&f->writer);
+	if (f->writer.db) {
+		pthread_mutex_lock(&f->sync);
+		f->stop = 1;
+		pthread_cond_signal(&f->work);
+		pthread_cond_signal(&f->to_sync);
+		pthread_cond_signal(&f->ckpt_wake);
+		pthread_mutex_unlock(&f->sync);
+		pthread_join(f->writer_thread, NULL);
+		pthread_join(f->syncer_thread, NULL);
+		pthread_join(f->ckpt_thread, NULL);
+		handle_close(&f->ckpt);
+		handle_close(&f->writer);
+	}
 	pthread_mutex_destroy(&f->write);
 	pthread_mutex_destroy(&f->sync);
+	pthread_cond_destroy(&f->work);
+	pthread_cond_destroy(&f->to_sync);
 	pthread_cond_destroy(&f->synced);
-	pthread_cond_destroy(&f->decided);
+	pthread_cond_destroy(&f->ckpt_wake);
 	free(f->path);
 	free(f);
+}
+
+/* Start fn(arg) on a thread of its own that takes no signal: they are the process's to
+ * handle (the server waits for them on its main thread). */
+static void thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, was;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &was);
+	if (pthread_create(t, NULL, fn, arg))
+		abort();
+	pthread_sigmask(SIG_SETMASK, &was, NULL);
+}
+
+/* The writing handle of f and its threads, for f's second connection. */
+static int file_serve(struct sq_file *f, const char *url_path, char *errbuf, size_t errlen)
+{
+	int rc = handle_open(&f->writer, url_path, "NORMAL", f, errbuf, errlen);
+	if (rc == DB_OK &&
+	    (rc = handle_open(&f->ckpt, url_path, "NORMAL", NULL, errbuf, errlen)) < 0) {
+		handle_close(&f->writer);
+		f->writer = (struct sq_handle){0};
+	}
+	if (rc == DB_OK) {
+		thread_start(&f->writer_thread, writer_main, f);
+		thread_start(&f->syncer_thread, syncer_main, f);
+		thread_start(&f->ckpt_thread, checkpointer, f);
+	}
+	return rc;
 }
 
 /* The shared part of the file c->own is open on, made for the first connection. The writing
@@ -210,16 +372,17 @@ static int file_join(struct sq_conn *c, const char *url_path, char *errbuf, size
 			abort();
 		pthread_mutex_init(&f->write, NULL);
 		pthread_mutex_init(&f->sync, NULL);
+		pthread_cond_init(&f->work, NULL);
+		pthread_cond_init(&f->to_sync, NULL);
 		pthread_cond_init(&f->synced, NULL);
-		pthread_cond_init(&f->decided, NULL);
+		pthread_cond_init(&f->ckpt_wake, NULL);
+		f->queue_tail = &f->queue;
 		if (*path) { /* a database without a file is its connection's alone */
 			f->next = files;
 			files = f;
 		}
 	} else if (!f->writer.db) {
-		pthread_mutex_lock(&f->write);
-		rc = handle_open(&f->writer, url_path, "NORMAL", errbuf, errlen);
-		pthread_mutex_unlock(&f->write);
+		rc = file_serve(f, url_path, errbuf, errlen);
 	}
 	if (rc == DB_OK)
 		f->refs++;
@@ -251,7 +414,7 @@ static int sq_connect(struct dbc **out, const char *url, char *errbuf, size_t er
 		abort();
 	c->lock_fd = -1;
 	c->cur = &c->own;
-	if (handle_open(&c->own, path, "FULL", errbuf, errlen) < 0) {
+	if (handle_open(&c->own, path, "FULL", NULL, errbuf, errlen) < 0) {
 		free(c);
 		return DB_UNAVAILABLE;
 	}
@@ -445,102 +608,264 @@ static int wal_sync(struct sq_file *f)
 	return err;
 }
 
-/* Wait until the first `upto` write transactions of f are on disk, syncing the WAL when no one
- * else is. */
-static int durable_wait(struct sq_conn *c, uint64_t upto)
+/* m is done with rc: its thread goes on. */
+static void member_done(struct sq_member *m, int rc)
+{
+	m->rc = rc;
+	sem_post(&m->done);
+}
+
+/* The code of a failed sync of the WAL (errno err), with c's message. */
+static int sync_error(struct sq_conn *c, int err)
+{
+	snprintf(c->err, sizeof(c->err), "%s-wal: fdatasync: %s", c->file->path, strerror(err));
+	return storage_errno(err) ? DB_STORAGE : DB_UNAVAILABLE;
+}
+
+/* The syncer: syncs the WAL when commits have been made since its last sync began (or a reader
+ * asks again after a failed one). One sync covers every commit made before it began: then the
+ * transactions these commits hold are done, and the readers waiting for them go on. */
+static void *syncer_main(void *arg)
+{
+	struct sq_file *f = arg;
+	pthread_setname_np(pthread_self(), "db-syncer");
+	pthread_mutex_lock(&f->sync);
+	for (;;) {
+		while (f->attempted == f->committed && !f->retry && !f->stop)
+			pthread_cond_wait(&f->to_sync, &f->sync);
+		if (f->attempted == f->committed && !f->retry)
+			break;
+		uint64_t upto = f->committed;
+		f->retry = 0;
+		pthread_mutex_unlock(&f->sync);
+		int err = wal_sync(f);
+		pthread_mutex_lock(&f->sync);
+		f->syncs++;
+		f->attempted = upto;
+		f->sync_err = err;
+		if (!err && upto > f->durable)
+			f->durable = upto;
+		struct sq_member *done = NULL;
+		for (struct sq_member **p = &f->unsynced; *p;) {
+			struct sq_member *m = *p;
+			if (m->seq > upto) {
+				p = &m->next;
+				continue;
+			}
+			*p = m->next;
+			m->next = done;
+			done = m;
+		}
+		pthread_cond_broadcast(&f->synced);
+		pthread_mutex_unlock(&f->sync);
+		for (struct sq_member *m = done, *next; m; m = next) {
+			next = m->next; /* m is gone once posted */
+			member_done(m, err ? sync_error(m->conn, err) : DB_OK);
+		}
+		pthread_mutex_lock(&f->sync);
+	}
+	pthread_mutex_unlock(&f->sync);
+	return NULL;
+}
+
+/* Before a read transaction of c: wait until the commits made so far are on disk, so that no
+ * reply shows what a power cut could still take back. */
+static int read_wait(struct sq_conn *c)
 {
 	struct sq_file *f = c->file;
 	int err = 0;
 	pthread_mutex_lock(&f->sync);
+	uint64_t upto = f->committed, syncs = f->syncs;
+	if (f->durable < upto && f->attempted >= upto) { /* their sync failed: again */
+		f->retry = 1;
+		pthread_cond_signal(&f->to_sync);
+	}
 	while (f->durable < upto && !err) {
-		if (f->syncing) {
+		if (f->syncs > syncs && f->attempted >= upto)
+			err = f->sync_err;
+		else
 			pthread_cond_wait(&f->synced, &f->sync);
-			continue;
-		}
-		uint64_t committed = f->committed;
-		f->syncing = 1;
-		pthread_mutex_unlock(&f->sync);
-		err = wal_sync(f);
-		pthread_mutex_lock(&f->sync);
-		f->syncing = 0;
-		f->syncs++;
-		if (!err && committed > f->durable)
-			f->durable = committed;
-		pthread_cond_broadcast(&f->synced);
 	}
 	pthread_mutex_unlock(&f->sync);
-	if (!err)
-		return DB_OK;
-	snprintf(c->err, sizeof(c->err), "%s-wal: fdatasync: %s", f->path, strerror(err));
-	return storage_errno(err) ? DB_STORAGE : DB_UNAVAILABLE;
+	return err ? sync_error(c, err) : DB_OK;
 }
 
-/* Decide the open group transaction of f, whose members get rc and, committed, the number
- * of f's commits it made; with f->write held. */
+/* Decide the open group transaction of f, with f->write held: committed (rc DB_OK), its
+ * members wait for the syncer (a group without members was rolled back: nothing to sync);
+ * else they are done with rc. */
 static void group_decide(struct sq_file *f, int rc, const char *err)
 {
 	pthread_mutex_lock(&f->sync);
-	uint64_t seq = rc == DB_OK ? ++f->committed : 0;
-	if (rc == DB_OK)
+	if (rc == DB_OK && f->members) {
+		f->committed++;
 		f->transactions += (uint64_t)f->nmembers;
-	for (struct sq_member *m = f->members; m; m = m->next) {
-		m->rc = rc;
-		m->seq = seq;
-		if (rc < 0 && m->conn->err != err)
-			snprintf(m->conn->err, sizeof(m->conn->err), "%s", err);
-		m->decided = 1;
+		pthread_cond_signal(&f->to_sync);
 	}
-	pthread_cond_broadcast(&f->decided);
+	for (struct sq_member *m = f->members, *next; m; m = next) {
+		next = m->next;
+		if (rc == DB_OK) {
+			m->seq = f->committed;
+			m->next = f->unsynced;
+			f->unsynced = m;
+			continue;
+		}
+		if (m->conn->err != err)
+			snprintf(m->conn->err, sizeof(m->conn->err), "%s", err);
+		member_done(m, rc);
+	}
 	pthread_mutex_unlock(&f->sync);
 	f->members = NULL;
 	f->nmembers = 0;
 	f->open = 0;
 }
 
-/* End c's turn on the writing handle. The group transaction stays open for the next writer
- * when one is waiting and the group is not full; else it is committed now, for all its members
- * (rolled back when it has none). SQLite may have rolled it back itself on an error (a full
- * disk): then every member fails. */
+/* Wait until m is done; its code. */
+static int member_wait(struct sq_member *m)
+{
+	while (sem_wait(&m->done))
+		;
+	sem_destroy(&m->done);
+	return m->rc;
+}
+
+/* Begin c's turn on the writing handle, with f->write held: a savepoint of the group
+ * transaction, which is begun first when none is open. */
+static int turn_open(struct sq_conn *c)
+{
+	struct sq_file *f = c->file;
+	c->writing = 1;
+	c->cur = &f->writer;
+	int rc = DB_OK;
+	if (!f->open) {
+		reopen_if_readonly(c->cur, "NORMAL", f);
+		if ((rc = sq_exec((struct dbc *)c, "BEGIN IMMEDIATE", NULL, 0, NULL)) == DB_OK)
+			f->open = 1;
+	}
+	return rc == DB_OK ? sq_exec((struct dbc *)c, "SAVEPOINT w", NULL, 0, NULL) : rc;
+}
+
+/* End c's savepoint: with keep, released, and m joins the group's members; else (or when the
+ * release fails) rolled back, only this writer's part: the group's earlier members stay. SQLite
+ * may have rolled the whole group back itself on an error (a full disk): then every member
+ * fails. */
+static int turn_close(struct sq_conn *c, struct sq_member *m, int keep)
+{
+	struct sq_file *f = c->file;
+	sqlite3 *db = f->writer.db;
+	int rc = keep ? sq_exec((struct dbc *)c, "RELEASE w", NULL, 0, NULL) : DB_OK;
+	if (keep && rc == DB_OK) {
+		m->next = f->members;
+		f->members = m;
+		f->nmembers++;
+		return DB_OK;
+	}
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK TO w; RELEASE w", NULL, NULL, NULL);
+	else if (f->open)
+		group_decide(f, map_error(c, sqlite3_extended_errcode(db)), c->err);
+	return rc;
+}
+
+/* End c's turn on the writing handle. The group transaction stays open when a db_begin_write
+ * waits for the handle and the group is not full; else it is committed now, for all its
+ * members (rolled back when it has none). */
 static void writer_done(struct sq_conn *c)
 {
 	if (!c->writing)
 		return;
 	struct sq_file *f = c->file;
-	sqlite3 *db = c->cur->db;
-	if (f->open && c->cur == &f->writer) {
-		if (sqlite3_get_autocommit(db)) {
-			/* the error that made SQLite roll the transaction back (a full disk) */
-			group_decide(f, map_error(c, sqlite3_extended_errcode(db)), c->err);
-		} else if (!atomic_load(&f->want) || f->nmembers >= GROUP_MAX) {
-			int rc = sq_exec((struct dbc *)c, f->nmembers ? "COMMIT" : "ROLLBACK", NULL,
-					 0, NULL);
-			if (rc < 0 && !sqlite3_get_autocommit(db))
-				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-			group_decide(f, rc, c->err);
-		}
+	if (f->open && c->cur == &f->writer &&
+	    (!atomic_load(&f->want) || f->nmembers >= GROUP_MAX)) {
+		int rc =
+		    sq_exec((struct dbc *)c, f->nmembers ? "COMMIT" : "ROLLBACK", NULL, 0, NULL);
+		if (rc < 0 && !sqlite3_get_autocommit(f->writer.db))
+			sqlite3_exec(f->writer.db, "ROLLBACK", NULL, NULL, NULL);
+		group_decide(f, rc, c->err);
 	}
 	c->writing = 0;
 	c->cur = &c->own;
 	pthread_mutex_unlock(&f->write);
 }
 
-/* A handle that opened its file read-only stays so: before a write, open the file again, in
- * case it has been made writable since, so that the server writes again without a restart
- * (else the write fails with DB_STORAGE, as it would have). */
-static void reopen_if_readonly(struct sq_handle *h, const char *sync)
+/* One turn of the writer (self, a connection without a handle of its own): the queued write
+ * transactions, each in its savepoint of one group, until the queue is empty or the group
+ * full; then the group is committed. */
+static void writer_turn(struct sq_conn *self)
 {
-	if (sqlite3_db_readonly(h->db, "main") != 1)
-		return;
-	struct sq_handle fresh = {0};
-	char why[256];
-	if (handle_open(&fresh, sqlite3_db_filename(h->db, "main"), sync, why, sizeof(why)) < 0)
-		return;
-	if (sqlite3_db_readonly(fresh.db, "main") == 1) {
-		handle_close(&fresh);
-		return;
+	struct sq_file *f = self->file;
+	pthread_mutex_lock(&f->write);
+	for (;;) {
+		pthread_mutex_lock(&f->sync);
+		struct sq_member *m = f->nmembers < GROUP_MAX ? f->queue : NULL;
+		if (m && !(f->queue = m->next))
+			f->queue_tail = &f->queue;
+		pthread_mutex_unlock(&f->sync);
+		if (!m)
+			break;
+		struct sq_conn *c = m->conn;
+		int rc = turn_open(c);
+		if (rc == DB_OK) {
+			c->head.in_tx = 1;
+			m->result = m->fn(m->arg);
+			c->head.in_tx = 0;
+		}
+		int kept = rc == DB_OK && m->result >= 0;
+		int closed = turn_close(c, m, kept);
+		c->writing = 0;
+		c->cur = &c->own;
+		if (!kept ||
+		    closed < 0) /* done without joining the group: c is its thread's again */
+			member_done(m, rc < 0 ? rc : closed);
 	}
-	handle_close(h);
-	*h = fresh;
+	self->writing = 1;
+	self->cur = &f->writer;
+	writer_done(self);
+}
+
+/* The writer: one thread runs the write transactions of every db_write, so that the writing
+ * handle is not handed from thread to thread, each of which may have to wait for a CPU first.
+ * It gives way to db_begin_write's. */
+static void *writer_main(void *arg)
+{
+	struct sq_file *f = arg;
+	struct sq_conn *self = calloc(1, sizeof(*self));
+	if (!self)
+		abort();
+	self->file = f;
+	self->lock_fd = -1;
+	pthread_setname_np(pthread_self(), "db-writer");
+	pthread_mutex_lock(&f->sync);
+	for (;;) {
+		while ((!f->queue || atomic_load(&f->want)) && !f->stop)
+			pthread_cond_wait(&f->work, &f->sync);
+		if (f->stop)
+			break;
+		pthread_mutex_unlock(&f->sync);
+		writer_turn(self);
+		pthread_mutex_lock(&f->sync);
+	}
+	pthread_mutex_unlock(&f->sync);
+	free(self);
+	return NULL;
+}
+
+static int sq_write(struct dbc *dc, int (*fn)(void *arg), void *arg, int *result)
+{
+	struct sq_conn *c = SQ(dc);
+	struct sq_file *f = c->file;
+	if (!f->writer.db)
+		return db_write_plain(dc, fn, arg, result);
+	struct sq_member m = {.conn = c, .fn = fn, .arg = arg};
+	sem_init(&m.done, 0, 0);
+	pthread_mutex_lock(&f->sync);
+	*f->queue_tail = &m;
+	f->queue_tail = &m.next;
+	if (f->queue == &m) /* the writer waits only for an empty queue to fill */
+		pthread_cond_signal(&f->work);
+	pthread_mutex_unlock(&f->sync);
+	int rc = member_wait(&m);
+	*result = m.result;
+	return rc;
 }
 
 static int sq_begin(struct dbc *dc, int write)
@@ -548,32 +873,25 @@ static int sq_begin(struct dbc *dc, int write)
 	struct sq_conn *c = SQ(dc);
 	struct sq_file *f = c->file;
 	if (!write) {
-		pthread_mutex_lock(&f->sync);
-		uint64_t committed = f->committed;
-		pthread_mutex_unlock(&f->sync);
-		int rc = durable_wait(c, committed);
+		int rc = read_wait(c);
 		return rc < 0 ? rc : sq_exec(dc, "BEGIN", NULL, 0, NULL);
 	}
 	atomic_fetch_add(&f->want, 1);
 	pthread_mutex_lock(&f->write);
-	atomic_fetch_sub(&f->want, 1);
-	c->writing = 1;
+	if (atomic_fetch_sub(&f->want, 1) == 1 && f->writer.db) { /* the writer may go on */
+		pthread_mutex_lock(&f->sync);
+		pthread_cond_signal(&f->work);
+		pthread_mutex_unlock(&f->sync);
+	}
 	if (!f->writer.db) { /* the file's only connection: its own handle, synced at commit */
-		reopen_if_readonly(c->cur, "FULL");
+		c->writing = 1;
+		reopen_if_readonly(c->cur, "FULL", NULL);
 		int rc = sq_exec(dc, "BEGIN IMMEDIATE", NULL, 0, NULL);
 		if (rc < 0)
 			writer_done(c);
 		return rc;
 	}
-	c->cur = &f->writer;
-	int rc = DB_OK;
-	if (!f->open) {
-		reopen_if_readonly(c->cur, "NORMAL");
-		if ((rc = sq_exec(dc, "BEGIN IMMEDIATE", NULL, 0, NULL)) == DB_OK)
-			f->open = 1;
-	}
-	if (rc == DB_OK)
-		rc = sq_exec(dc, "SAVEPOINT w", NULL, 0, NULL);
+	int rc = turn_open(c);
 	if (rc < 0)
 		writer_done(c);
 	return rc;
@@ -589,18 +907,15 @@ static int sq_commit(struct dbc *dc)
 			writer_done(c);
 		return rc;
 	}
-	int rc = sq_exec(dc, "RELEASE w", NULL, 0, NULL);
-	if (rc < 0)
-		return rc; /* the caller rolls back */
-	struct sq_member me = {.conn = c, .next = f->members};
-	f->members = &me;
-	f->nmembers++;
+	struct sq_member me = {.conn = c};
+	sem_init(&me.done, 0, 0);
+	int rc = turn_close(c, &me, 1);
 	writer_done(c);
-	pthread_mutex_lock(&f->sync);
-	while (!me.decided)
-		pthread_cond_wait(&f->decided, &f->sync);
-	pthread_mutex_unlock(&f->sync);
-	return me.rc < 0 ? me.rc : durable_wait(c, me.seq);
+	if (rc < 0) {
+		sem_destroy(&me.done);
+		return rc;
+	}
+	return member_wait(&me);
 }
 
 static void sq_rollback(struct dbc *dc)
@@ -610,9 +925,8 @@ static void sq_rollback(struct dbc *dc)
 	if (!c->writing || c->cur != &c->file->writer) {
 		if (!sqlite3_get_autocommit(db))
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	} else if (!sqlite3_get_autocommit(db)) {
-		/* only this writer's part: the group's earlier members stay */
-		sqlite3_exec(db, "ROLLBACK TO w; RELEASE w", NULL, NULL, NULL);
+	} else {
+		turn_close(c, NULL, 0);
 	}
 	writer_done(c);
 }
@@ -767,6 +1081,7 @@ const struct db_backend db_sqlite_backend = {
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
+	.write = sq_write,
 	.exec = sq_exec,
 	.query = sq_query,
 	.next = sq_next,

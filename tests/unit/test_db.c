@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "db/db.h"
@@ -517,9 +518,40 @@ struct writer {
 	char err[256];
 };
 
-/* One writer: each transaction takes the next number from a counter row and records it, the
- * pattern of gapless case numbers; every third is followed by one that does the same and rolls
- * back, as a request refused midway. */
+/* What one write transaction of a writer does. */
+struct take {
+	struct dbc *c;
+	int thread;
+	int refuse; /* give up midway: a request refused after its writes */
+};
+
+/* Take the next number from a counter row and record it, the pattern of gapless case numbers;
+ * -1 when refused (or failed). */
+static int take_number(void *arg)
+{
+	struct take *t = arg;
+	struct db_res *r = NULL;
+	int64_t no = 0;
+	int rc = db_exec(t->c, "UPDATE ut_counter SET n = n + 1 WHERE id = 1", NULL, 0, NULL);
+
+	if (rc == DB_OK)
+		rc = db_query(t->c, &r, "SELECT n FROM ut_counter WHERE id = 1", NULL, 0);
+	if (rc == DB_OK) {
+		rc = db_next(r) == 1 ? DB_OK : DB_ERROR;
+		no = rc == DB_OK ? db_int(r, 0) : 0;
+		db_res_free(r);
+	}
+	if (rc == DB_OK) {
+		struct db_val p[] = {DBI(t->refuse ? -1 : no), DBI(t->thread)};
+
+		rc = db_exec(t->c, "INSERT INTO ut_seq (no, thread) VALUES (?, ?)", p, 2, NULL);
+	}
+	return rc == DB_OK && !t->refuse ? 0 : -1;
+}
+
+/* One writer: each transaction takes a number; every third is followed by one that does the
+ * same and is refused. Writers of odd id go through db_write (on SQLite, run by its writing
+ * thread), the others through db_begin_write and db_commit. */
 static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
@@ -527,45 +559,21 @@ static void *writer_main(void *arg)
 	int i, rc;
 
 	for (i = 0; i < WRITES_PER_THREAD; i++) {
-		int64_t no = 0;
-		struct db_res *r = NULL;
+		for (int refuse = 0; refuse <= (i % 3 == 2); refuse++) {
+			struct take t = {c, w->id, refuse};
+			int result = 0;
 
-		rc = db_begin_write(c);
-		if (rc == DB_OK)
-			rc = db_exec(c, "UPDATE ut_counter SET n = n + 1 WHERE id = 1", NULL, 0,
-				     NULL);
-		if (rc == DB_OK)
-			rc = db_query(c, &r, "SELECT n FROM ut_counter WHERE id = 1", NULL, 0);
-		if (rc == DB_OK) {
-			rc = db_next(r) == 1 ? DB_OK : DB_ERROR;
-			no = rc == DB_OK ? db_int(r, 0) : 0;
-			db_res_free(r);
-		}
-		if (rc == DB_OK) {
-			struct db_val p[] = {DBI(no), DBI(w->id)};
-
-			rc = db_exec(c, "INSERT INTO ut_seq (no, thread) VALUES (?, ?)", p, 2,
-				     NULL);
-		}
-		if (rc == DB_OK)
-			rc = db_commit(c);
-		else
-			db_rollback(c);
-		if (rc != DB_OK && w->failures++ == 0)
-			snprintf(w->err, sizeof(w->err), "rc %d: %s", rc, db_errmsg(c));
-		if (i % 3 == 2) { /* a write given up midway: its own part only is undone */
-			struct db_val p[] = {DBI(-1), DBI(w->id)};
-
-			rc = db_begin_write(c);
-			if (rc == DB_OK)
-				rc = db_exec(c, "UPDATE ut_counter SET n = n + 1 WHERE id = 1",
-					     NULL, 0, NULL);
-			if (rc == DB_OK)
-				rc = db_exec(c, "INSERT INTO ut_seq (no, thread) VALUES (?, ?)", p,
-					     2, NULL);
-			db_rollback(c);
-			if (rc != DB_OK && w->failures++ == 0)
-				snprintf(w->err, sizeof(w->err), "rc %d: %s", rc, db_errmsg(c));
+			if (w->id % 2) {
+				rc = db_write(c, take_number, &t, &result);
+			} else if ((rc = db_begin_write(c)) == DB_OK) {
+				if ((result = take_number(&t)) == 0)
+					rc = db_commit(c);
+				else
+					db_rollback(c);
+			}
+			if ((rc != DB_OK || result != -refuse) && w->failures++ == 0)
+				snprintf(w->err, sizeof(w->err), "rc %d, result %d: %s", rc, result,
+					 db_errmsg(c));
 		}
 	}
 	db_release(c);
@@ -1092,6 +1100,67 @@ static void test_wal_on_disk(void **state)
 	db_release(c);
 }
 
+/* A row of 64 KB of ut_kv, by db_write (struct take's thread and refuse fields as its key). */
+static int put_big(void *arg)
+{
+	static char text[64 * 1024];
+	struct take *t = arg;
+	char key[32];
+
+	if (!text[0])
+		memset(text, 'x', sizeof(text) - 1);
+	snprintf(key, sizeof(key), "%d-%d", t->thread, t->refuse);
+	struct db_val p[] = {DBT(key), DBI(t->thread), DBT(text)};
+	return db_exec(t->c, "INSERT INTO ut_kv (k, i, s) VALUES (?, ?, ?)", p, 3, NULL) == DB_OK
+		   ? 0
+		   : -1;
+}
+
+static void *big_writer(void *arg)
+{
+	int id = (int)(intptr_t)arg, failures = 0;
+	struct dbc *c = db_acquire(g_db);
+
+	for (int i = 0; i < 400; i++) {
+		struct take t = {c, id, i};
+		int result;
+
+		failures += db_write(c, put_big, &t, &result) != DB_OK || result != 0;
+	}
+	db_release(c);
+	return (void *)(intptr_t)failures;
+}
+
+/* The server's WAL stays bounded under steady writes: the checkpointer copies it into the
+ * database file beside the writer, and the writer checkpoints itself at WAL_RESTART_PAGES so
+ * that the WAL starts again from its beginning. 4 writers put 100 MB (25,600 pages); the WAL
+ * file, as long as the most it ever held, stays under 15,000 pages of 4 KB. */
+static void test_wal_bounded(void **state)
+{
+	pthread_t th[4];
+	char wal[160];
+	struct stat st;
+	intptr_t failures = 0;
+
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, big_writer, (void *)(intptr_t)i), 0);
+	for (int i = 0; i < 4; i++) {
+		void *f;
+
+		pthread_join(th[i], &f);
+		failures += (intptr_t)f;
+	}
+	assert_int_equal(failures, 0);
+	struct dbc *c = db_acquire(g_db);
+	assert_int_equal(query_int(c, "SELECT COUNT(*) FROM ut_kv", NULL, 0), 1600);
+	db_release(c);
+	snprintf(wal, sizeof(wal), "%s/t.db-wal", g_dir);
+	assert_int_equal(stat(wal, &st), 0);
+	if (st.st_size > 15000LL * 4096)
+		fail_msg("the WAL grew to %lld bytes", (long long)st.st_size);
+}
+
 #define COMMON_TESTS                                                                               \
 	cmocka_unit_test_setup(test_kind, reset_tables),                                           \
 		cmocka_unit_test_setup(test_exec_query_changes, reset_tables),                     \
@@ -1169,6 +1238,7 @@ int main(void)
 	const struct CMUnitTest sqlite_tests[] = {
 	    COMMON_TESTS,
 	    cmocka_unit_test_setup(test_wal_on_disk, reset_tables),
+	    cmocka_unit_test_setup(test_wal_bounded, reset_tables),
 	};
 	const struct CMUnitTest pg_tests[] = {
 		COMMON_TESTS,
