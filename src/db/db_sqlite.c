@@ -594,18 +594,18 @@ static int sq_script(struct dbc *dc, const char *sql)
 	return rc == SQLITE_OK ? DB_OK : map_error(c, sqlite3_extended_errcode(c->cur->db));
 }
 
-/* fdatasync the WAL of f (through a descriptor of its own: a sync covers the file, whoever
- * wrote it); 0 or an errno. No WAL: nothing waits, a checkpoint has synced the database file. */
-static int wal_sync(struct sq_file *f)
+/* fdatasync the WAL of f through *fd, a descriptor of its own opened on first use (a sync
+ * covers the file, whoever wrote it; the WAL lasts as long as the server's connections); 0 or
+ * an errno. No WAL: nothing waits, a checkpoint has synced the database file. */
+static int wal_sync(struct sq_file *f, int *fd)
 {
-	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s-wal", f->path);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : errno;
-	int err = fdatasync(fd) == 0 ? 0 : errno;
-	close(fd);
-	return err;
+	if (*fd < 0) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s-wal", f->path);
+		if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			return errno == ENOENT ? 0 : errno;
+	}
+	return fdatasync(*fd) == 0 ? 0 : errno;
 }
 
 /* m is done with rc: its thread goes on. */
@@ -628,6 +628,7 @@ static int sync_error(struct sq_conn *c, int err)
 static void *syncer_main(void *arg)
 {
 	struct sq_file *f = arg;
+	int fd = -1;
 	pthread_setname_np(pthread_self(), "db-syncer");
 	pthread_mutex_lock(&f->sync);
 	for (;;) {
@@ -638,7 +639,7 @@ static void *syncer_main(void *arg)
 		uint64_t upto = f->committed;
 		f->retry = 0;
 		pthread_mutex_unlock(&f->sync);
-		int err = wal_sync(f);
+		int err = wal_sync(f, &fd);
 		pthread_mutex_lock(&f->sync);
 		f->syncs++;
 		f->attempted = upto;
@@ -665,6 +666,8 @@ static void *syncer_main(void *arg)
 		pthread_mutex_lock(&f->sync);
 	}
 	pthread_mutex_unlock(&f->sync);
+	if (fd >= 0)
+		close(fd);
 	return NULL;
 }
 
