@@ -816,8 +816,8 @@ static void writer_turn(struct sq_conn *self)
 		int closed = turn_close(c, m, kept);
 		c->writing = 0;
 		c->cur = &c->own;
-		if (!kept ||
-		    closed < 0) /* done without joining the group: c is its thread's again */
+		/* done without joining the group: c is its thread's again */
+		if (!kept || closed < 0)
 			member_done(m, rc < 0 ? rc : closed);
 	}
 	self->writing = 1;
