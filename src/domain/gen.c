@@ -835,10 +835,8 @@ static int generate(struct gen *g, json_t **out)
 	 * steps at random places, hashed it reads them in case order (docs/performance.md,
 	 * 20 million cases); for this transaction only */
 	if (!db_file(g->c->db) &&
-	    ((rc = ctx_db(g->c, db_exec(g->c->db, "SET LOCAL work_mem = '256MB'", NULL, 0, NULL))) <
-		 0 ||
-	     (rc = ctx_db(g->c, db_exec(g->c->db, "SET LOCAL enable_sort = off", NULL, 0, NULL))) <
-		 0))
+	    (rc = ctx_db(g->c, db_script(g->c->db, "SET LOCAL work_mem = '256MB'; "
+						   "SET LOCAL enable_sort = off"))) < 0)
 		return rc;
 	if ((rc = stats_rebuild(g->c)) < 0)
 		return rc;
