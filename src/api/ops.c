@@ -37,9 +37,12 @@ int api_ops_metrics(struct call *k)
 	    "# HELP shenpi_db_syncs_total Syncs of the SQLite WAL that commits waited for; "
 	    "several commits may share one.\n"
 	    "# TYPE shenpi_db_syncs_total counter\n"
-	    "shenpi_db_syncs_total %llu\n",
+	    "shenpi_db_syncs_total %llu\n"
+	    "# HELP shenpi_db_durable_commits_total Of these commits, those known to be on disk.\n"
+	    "# TYPE shenpi_db_durable_commits_total counter\n"
+	    "shenpi_db_durable_commits_total %llu\n",
 	    (unsigned long long)st.transactions, (unsigned long long)st.commits,
-	    (unsigned long long)st.syncs);
+	    (unsigned long long)st.syncs, (unsigned long long)st.durable);
 	k->text = arena_strndup(&k->r->arena, b.buf, b.len);
 	k->text_len = b.len;
 	k->text_type = "text/plain; version=0.0.4; charset=utf-8";

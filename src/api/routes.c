@@ -228,8 +228,7 @@ static int run(struct call *k, const struct route *rt)
 	if (rt->flags & R_WRITE) {
 		struct write w = {k, rt};
 		int result;
-		rc = db_write(db, write_fn, &w, &result);
-		if (result < 0)
+		if ((rc = db_write(db, write_fn, &w, &result)) >= 0 && result < 0)
 			return result;
 	} else if ((rc = ctx_db(&k->ctx, db_begin_read(db))) < 0) {
 		return rc;

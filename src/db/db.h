@@ -70,7 +70,9 @@ int db_commit(struct dbc *c);
 void db_rollback(struct dbc *c);
 /* A write transaction of c running fn(arg): as db_begin_write, fn, then db_commit, or
  * db_rollback when fn returns < 0. *result gets what fn returned (0 when it did not run); the
- * return is the DB_ code of the begin or the commit (DB_OK when fn failed). On SQLite fn may run
+ * return is the DB_ code of the begin or the commit. When fn failed it is DB_OK once what fn
+ * read is as durable as a commit would be, else the code of what kept it from that: a refusal
+ * is not answered before the writes it may rest on could survive a power cut. On SQLite fn may run
  * on another thread, one that runs the queued transactions of several callers in turn (while the
  * caller waits), so fn must use only c, arg and what they lead to. */
 int db_write(struct dbc *c, int (*fn)(void *arg), void *arg, int *result);
@@ -144,6 +146,7 @@ struct db_commit_stats {
 	uint64_t transactions; /* write transactions committed */
 	uint64_t commits;      /* commits of SQLite that made them: several a commit */
 	uint64_t syncs;	       /* of the log, that commits waited for: several commits a sync */
+	uint64_t durable;      /* of the commits, those known to be on disk */
 };
 void db_commit_stats(struct dbc *c, struct db_commit_stats *out);
 

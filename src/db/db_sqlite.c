@@ -96,7 +96,7 @@ struct sq_file {
 	pthread_mutex_t write; /* held through each turn on `writer`, and guards what follows */
 	struct sq_handle writer;
 	int open;		   /* the group transaction is open on `writer` */
-	int nmembers;		   /* the write transactions it holds */
+	int nmembers;		   /* the write transactions it holds (not the refused) */
 	struct sq_member *members; /* waiting for its commit */
 	pthread_mutex_t sync;	   /* guards what follows */
 	struct sq_member *queue, **queue_tail; /* db_write's, for the writer */
@@ -694,25 +694,28 @@ static int read_wait(struct sq_conn *c)
 }
 
 /* Decide the open group transaction of f, with f->write held: committed (rc DB_OK), its
- * members wait for the syncer (a group without members was rolled back: nothing to sync);
- * else they are done with rc. */
+ * members wait until the commits so far are durable (a group whose transactions were all
+ * refused was rolled back: there is nothing new to sync); else they are done with rc. */
 static void group_decide(struct sq_file *f, int rc, const char *err)
 {
 	pthread_mutex_lock(&f->sync);
-	if (rc == DB_OK && f->members) {
+	if (rc == DB_OK && f->nmembers) {
 		f->committed++;
 		f->transactions += (uint64_t)f->nmembers;
+		pthread_cond_signal(&f->to_sync);
+	} else if (rc == DB_OK && f->durable < f->committed && f->attempted == f->committed) {
+		f->retry = 1; /* the last sync failed: again, for them */
 		pthread_cond_signal(&f->to_sync);
 	}
 	for (struct sq_member *m = f->members, *next; m; m = next) {
 		next = m->next;
-		if (rc == DB_OK) {
+		if (rc == DB_OK && f->durable < f->committed) {
 			m->seq = f->committed;
 			m->next = f->unsynced;
 			f->unsynced = m;
 			continue;
 		}
-		if (m->conn->err != err)
+		if (rc < 0 && m->conn->err != err)
 			snprintf(m->conn->err, sizeof(m->conn->err), "%s", err);
 		member_done(m, rc);
 	}
@@ -747,25 +750,30 @@ static int turn_open(struct sq_conn *c)
 	return rc == DB_OK ? sq_exec((struct dbc *)c, "SAVEPOINT w", NULL, 0, NULL) : rc;
 }
 
-/* End c's savepoint: with keep, released, and m joins the group's members; else (or when the
- * release fails) rolled back, only this writer's part: the group's earlier members stay. SQLite
- * may have rolled the whole group back itself on an error (a full disk): then every member
- * fails. */
+/* End c's savepoint: with keep, released; else (or when the release fails) rolled back, only
+ * this writer's part: the group's earlier members stay. Then m, when given, joins the group's
+ * members, unless the release failed: a refused transaction's answer too may rest on what the
+ * group and the commits before it wrote, so it waits until they are durable as well. DB_OK
+ * when m has joined; else m's code. SQLite may have rolled the whole group back itself on an
+ * error (a full disk): then every member fails. */
 static int turn_close(struct sq_conn *c, struct sq_member *m, int keep)
 {
 	struct sq_file *f = c->file;
 	sqlite3 *db = f->writer.db;
 	int rc = keep ? sq_exec((struct dbc *)c, "RELEASE w", NULL, 0, NULL) : DB_OK;
-	if (keep && rc == DB_OK) {
+	if ((!keep || rc < 0) && !sqlite3_get_autocommit(db)) {
+		sqlite3_exec(db, "ROLLBACK TO w; RELEASE w", NULL, NULL, NULL);
+	} else if (!keep || rc < 0) {
+		int lost = map_error(c, sqlite3_extended_errcode(db));
+		if (f->open)
+			group_decide(f, lost, c->err);
+		return rc < 0 ? rc : lost;
+	}
+	if (rc == DB_OK && m) {
 		m->next = f->members;
 		f->members = m;
-		f->nmembers++;
-		return DB_OK;
+		f->nmembers += keep;
 	}
-	if (!sqlite3_get_autocommit(db))
-		sqlite3_exec(db, "ROLLBACK TO w; RELEASE w", NULL, NULL, NULL);
-	else if (f->open)
-		group_decide(f, map_error(c, sqlite3_extended_errcode(db)), c->err);
 	return rc;
 }
 
@@ -811,14 +819,15 @@ static void writer_turn(struct sq_conn *self)
 			c->head.in_tx = 1;
 			m->result = m->fn(m->arg);
 			c->head.in_tx = 0;
+			rc = turn_close(c, m, m->result >= 0);
+		} else {
+			turn_close(c, NULL, 0);
 		}
-		int kept = rc == DB_OK && m->result >= 0;
-		int closed = turn_close(c, m, kept);
 		c->writing = 0;
 		c->cur = &c->own;
 		/* done without joining the group: c is its thread's again */
-		if (!kept || closed < 0)
-			member_done(m, rc < 0 ? rc : closed);
+		if (rc < 0)
+			member_done(m, rc);
 	}
 	self->writing = 1;
 	self->cur = &f->writer;
@@ -928,10 +937,18 @@ static void sq_rollback(struct dbc *dc)
 	if (!c->writing || c->cur != &c->file->writer) {
 		if (!sqlite3_get_autocommit(db))
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	} else {
-		turn_close(c, NULL, 0);
+		writer_done(c);
+		return;
 	}
+	/* what the caller answers may rest on the group's writes: it waits as a commit would */
+	struct sq_member me = {.conn = c};
+	sem_init(&me.done, 0, 0);
+	int joined = turn_close(c, &me, 0) == DB_OK;
 	writer_done(c);
+	if (joined)
+		member_wait(&me);
+	else
+		sem_destroy(&me.done);
 }
 
 static void sq_commit_stats(struct dbc *dc, struct db_commit_stats *out)
@@ -941,6 +958,7 @@ static void sq_commit_stats(struct dbc *dc, struct db_commit_stats *out)
 	out->transactions = f->transactions;
 	out->commits = f->committed;
 	out->syncs = f->syncs;
+	out->durable = f->durable;
 	pthread_mutex_unlock(&f->sync);
 }
 

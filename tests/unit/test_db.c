@@ -522,7 +522,8 @@ struct writer {
 struct take {
 	struct dbc *c;
 	int thread;
-	int refuse; /* give up midway: a request refused after its writes */
+	int refuse;    /* give up midway: a request refused after its writes */
+	uint64_t seen; /* when refused: the commits made before it read */
 };
 
 /* Take the next number from a counter row and record it, the pattern of gapless case numbers;
@@ -546,6 +547,12 @@ static int take_number(void *arg)
 
 		rc = db_exec(t->c, "INSERT INTO ut_seq (no, thread) VALUES (?, ?)", p, 2, NULL);
 	}
+	if (t->refuse) {
+		struct db_commit_stats st;
+
+		db_commit_stats(t->c, &st);
+		t->seen = st.commits;
+	}
 	return rc == DB_OK && !t->refuse ? 0 : -1;
 }
 
@@ -560,7 +567,7 @@ static void *writer_main(void *arg)
 
 	for (i = 0; i < WRITES_PER_THREAD; i++) {
 		for (int refuse = 0; refuse <= (i % 3 == 2); refuse++) {
-			struct take t = {c, w->id, refuse};
+			struct take t = {.c = c, .thread = w->id, .refuse = refuse};
 			int result = 0;
 
 			if (w->id % 2) {
@@ -574,6 +581,14 @@ static void *writer_main(void *arg)
 			if ((rc != DB_OK || result != -refuse) && w->failures++ == 0)
 				snprintf(w->err, sizeof(w->err), "rc %d, result %d: %s", rc, result,
 					 db_errmsg(c));
+			/* a refusal, like a commit, is answered once what it read is on disk */
+			struct db_commit_stats st;
+
+			db_commit_stats(c, &st);
+			if (refuse && st.durable < t.seen && w->failures++ == 0)
+				snprintf(w->err, sizeof(w->err),
+					 "refused before %llu commits it saw were durable",
+					 (unsigned long long)(t.seen - st.durable));
 		}
 	}
 	db_release(c);
@@ -634,7 +649,8 @@ static void test_concurrent_writers(void **state)
 				 WRITERS, (unsigned long long)tx, (unsigned long long)commits,
 				 (unsigned long long)syncs);
 	} else {
-		assert_true(st.transactions == 0 && st.commits == 0 && st.syncs == 0);
+		assert_true(st.transactions == 0 && st.commits == 0 && st.syncs == 0 &&
+			    st.durable == 0);
 	}
 }
 
@@ -1122,7 +1138,7 @@ static void *big_writer(void *arg)
 	struct dbc *c = db_acquire(g_db);
 
 	for (int i = 0; i < 400; i++) {
-		struct take t = {c, id, i};
+		struct take t = {.c = c, .thread = id, .refuse = i};
 		int result;
 
 		failures += db_write(c, put_big, &t, &result) != DB_OK || result != 0;
