@@ -761,14 +761,14 @@ static int turn_close(struct sq_conn *c, struct sq_member *m, int keep)
 	struct sq_file *f = c->file;
 	sqlite3 *db = f->writer.db;
 	int rc = keep ? sq_exec((struct dbc *)c, "RELEASE w", NULL, 0, NULL) : DB_OK;
-	if ((!keep || rc < 0) && !sqlite3_get_autocommit(db)) {
-		sqlite3_exec(db, "ROLLBACK TO w; RELEASE w", NULL, NULL, NULL);
-	} else if (!keep || rc < 0) {
+	if ((!keep || rc < 0) && sqlite3_get_autocommit(db)) {
 		int lost = map_error(c, sqlite3_extended_errcode(db));
 		if (f->open)
 			group_decide(f, lost, c->err);
 		return rc < 0 ? rc : lost;
 	}
+	if (!keep || rc < 0)
+		sqlite3_exec(db, "ROLLBACK TO w; RELEASE w", NULL, NULL, NULL);
 	if (rc == DB_OK && m) {
 		m->next = f->members;
 		f->members = m;
