@@ -20,24 +20,40 @@ static int64_t seen_every(void)
 	return g < 1 ? 1 : g > 60 ? 60 : g;
 }
 
-/* Count this attempt before the password is checked, in one atomic statement, so that
- * parallel guesses cannot slip past the limit; a successful login deletes the count.
- * E_THROTTLED once more than LOGIN_MAX_FAILURES attempts fell in the window. */
-static int count_attempt(struct ctx *c, const char *username)
+/* The count of login_attempt, with its result in n. */
+struct attempt {
+	struct ctx *c;
+	const char *username;
+	int64_t n;
+};
+
+static int count_attempt(void *arg)
 {
-	int64_t old = c->now - LOGIN_WINDOW, n = 0;
-	struct db_val p[] = {DBT(username), DBI(c->now), DBI(old), DBI(old), DBI(c->now)};
-	int rc = ctx_int(c,
-			 "INSERT INTO login_failures (username, failures, window_start) "
-			 "VALUES (?, 1, ?) ON CONFLICT (username) DO UPDATE SET "
-			 "failures = CASE WHEN login_failures.window_start <= ? THEN 1 "
-			 "ELSE login_failures.failures + 1 END, "
-			 "window_start = CASE WHEN login_failures.window_start <= ? THEN ? "
-			 "ELSE login_failures.window_start END RETURNING failures",
-			 p, 5, &n);
-	if (rc < 0)
+	struct attempt *t = arg;
+	int64_t old = t->c->now - LOGIN_WINDOW;
+	struct db_val p[] = {DBT(t->username), DBI(t->c->now), DBI(old), DBI(old), DBI(t->c->now)};
+	return ctx_int(t->c,
+		       "INSERT INTO login_failures (username, failures, window_start) "
+		       "VALUES (?, 1, ?) ON CONFLICT (username) DO UPDATE SET "
+		       "failures = CASE WHEN login_failures.window_start <= ? THEN 1 "
+		       "ELSE login_failures.failures + 1 END, "
+		       "window_start = CASE WHEN login_failures.window_start <= ? THEN ? "
+		       "ELSE login_failures.window_start END RETURNING failures",
+		       p, 5, &t->n);
+}
+
+/* Count this attempt before the password is checked, in one atomic statement, so that
+ * parallel guesses cannot slip past the limit; a successful login deletes the count. It is a
+ * write transaction of its own (db_write: on SQLite the writer thread's, as every write of the
+ * server is, not one that waits for the write lock beside it). E_THROTTLED once more than
+ * LOGIN_MAX_FAILURES attempts fell in the window. */
+static int login_attempt(struct ctx *c, const char *username)
+{
+	struct attempt t = {c, username, 0};
+	int result, rc = ctx_db(c, db_write(c->db, count_attempt, &t, &result));
+	if (rc < 0 || (rc = result) < 0)
 		return rc;
-	return n > LOGIN_MAX_FAILURES ? E_THROTTLED : E_OK;
+	return t.n > LOGIN_MAX_FAILURES ? E_THROTTLED : E_OK;
 }
 
 int session_login(struct ctx *c, const char *username, const char *password,
@@ -47,7 +63,7 @@ int session_login(struct ctx *c, const char *username, const char *password,
 	int64_t id = 0, center = 0;
 	int disabled = 0, rc;
 	struct db_res *r;
-	if ((rc = count_attempt(c, username)) < 0)
+	if ((rc = login_attempt(c, username)) < 0)
 		return rc;
 	struct db_val p[] = {DBT(username)};
 	if ((rc = db_query(c->db, &r,
@@ -134,6 +150,19 @@ static const struct secret_kind token_kind = {
 	"JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
 	"UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?", 1};
 
+/* Record a session's or token's use: sql with its time and hash. */
+struct touch {
+	struct dbc *db;
+	const char *sql;
+	struct db_val p[2];
+};
+
+static int touch(void *arg)
+{
+	struct touch *t = arg;
+	return db_exec(t->db, t->sql, t->p, 2, NULL);
+}
+
 static int from_secret(struct ctx *c, const struct secret_kind *k, const char *secret,
 		       struct actor *a)
 {
@@ -165,9 +194,13 @@ static int from_secret(struct ctx *c, const struct secret_kind *k, const char *s
 	if (!k->by_token)
 		memcpy(a->session_hash, h, sizeof(h));
 	if (c->now - used >= (k->by_token ? 60 : seen_every())) {
-		/* on a full or read-only disk the use goes unrecorded and reads go on */
-		struct db_val u[] = {DBI(c->now), DBT(h)};
-		if ((rc = db_exec(c->db, k->touch, u, 2, NULL)) < 0 && rc != DB_STORAGE)
+		/* in a write transaction of its own, as login_attempt; on a full or read-only disk
+		 * the use goes unrecorded and reads go on */
+		struct touch t = {c->db, k->touch, {DBI(c->now), DBT(h)}};
+		int result;
+		if ((rc = db_write(c->db, touch, &t, &result)) == DB_OK)
+			rc = result;
+		if (rc < 0 && rc != DB_STORAGE)
 			return ctx_db(c, rc);
 	}
 	return E_OK;
