@@ -160,7 +160,6 @@ int db_write_plain(struct dbc *c, int (*fn)(void *arg), void *arg, int *result)
 
 int db_write(struct dbc *c, int (*fn)(void *arg), void *arg, int *result)
 {
-	*result = 0;
 	return HEAD(c)->be->write ? HEAD(c)->be->write(c, fn, arg, result)
 				  : db_write_plain(c, fn, arg, result);
 }

@@ -909,25 +909,32 @@ static int sq_begin(struct dbc *dc, int write)
 	return rc;
 }
 
-static int sq_commit(struct dbc *dc)
+/* End db_begin_write's turn of c on the writing handle, its savepoint kept or not, and wait as
+ * a member of the group: what the caller answers, even a refusal, may rest on the group's
+ * writes. DB_OK once they are durable; else the code. */
+static int turn_end(struct sq_conn *c, int keep)
 {
-	struct sq_conn *c = SQ(dc);
-	struct sq_file *f = c->file;
-	if (!c->writing || c->cur != &f->writer) {
-		int rc = sq_exec(dc, "COMMIT", NULL, 0, NULL);
-		if (rc == DB_OK)
-			writer_done(c);
-		return rc;
-	}
 	struct sq_member me = {.conn = c};
 	sem_init(&me.done, 0, 0);
-	int rc = turn_close(c, &me, 1);
+	int rc = turn_close(c, &me, keep);
 	writer_done(c);
 	if (rc < 0) {
 		sem_destroy(&me.done);
 		return rc;
 	}
 	return member_wait(&me);
+}
+
+static int sq_commit(struct dbc *dc)
+{
+	struct sq_conn *c = SQ(dc);
+	if (!c->writing || c->cur != &c->file->writer) {
+		int rc = sq_exec(dc, "COMMIT", NULL, 0, NULL);
+		if (rc == DB_OK)
+			writer_done(c);
+		return rc;
+	}
+	return turn_end(c, 1);
 }
 
 static void sq_rollback(struct dbc *dc)
@@ -940,15 +947,7 @@ static void sq_rollback(struct dbc *dc)
 		writer_done(c);
 		return;
 	}
-	/* what the caller answers may rest on the group's writes: it waits as a commit would */
-	struct sq_member me = {.conn = c};
-	sem_init(&me.done, 0, 0);
-	int joined = turn_close(c, &me, 0) == DB_OK;
-	writer_done(c);
-	if (joined)
-		member_wait(&me);
-	else
-		sem_destroy(&me.done);
+	turn_end(c, 0);
 }
 
 static void sq_commit_stats(struct dbc *dc, struct db_commit_stats *out)
