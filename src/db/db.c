@@ -432,10 +432,22 @@ out_unlocked:
 	return rc < 0 ? rc : DB_OK;
 }
 
+/* Eight bytes a step, as statements run to kilobytes (the statistics' upserts) and are hashed
+ * on every run; the last step mixes the high bits into the low ones the caches index by. */
 uint64_t db_sql_hash(const char *sql)
 {
-	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
-	for (; *sql; sql++)
-		h = (h ^ (unsigned char)*sql) * 1099511628211ULL;
-	return h;
+	const uint64_t k = 0x9e3779b97f4a7c15ULL;
+	size_t n = strlen(sql);
+	uint64_t h = n * k, w;
+	for (; n >= 8; n -= 8, sql += 8) {
+		memcpy(&w, sql, 8);
+		h = (h ^ w) * k;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, sql, n);
+	h = (h ^ w) * k;
+	h ^= h >> 29;
+	h *= k;
+	return h ^ (h >> 32);
 }

@@ -408,11 +408,24 @@ static int case_event(struct ctx *c, const struct kase *k, const char *action, j
 			    payload);
 }
 
-static int set_state(struct ctx *c, struct kase *k, const char *state)
+#define SET_MAX 6 /* the most columns a transition sets beside the state */
+
+/* Move the case to `state` and set the columns of `set` ("col = ?, ..." or "") to the n
+ * values p, in the one UPDATE of its row (and of the indexes that hold the state). */
+static int set_state(struct ctx *c, struct kase *k, const char *state, const char *set,
+		     const struct db_val *p, int n)
 {
-	struct db_val p[] = {DBT(state), DBI(c->now), DBI(k->id)};
-	int rc =
-	    db_exec(c->db, "UPDATE cases SET state = ?, updated_at = ? WHERE id = ?", p, 3, NULL);
+	struct db_val q[SET_MAX + 3];
+	for (int i = 0; i < n; i++)
+		q[i] = p[i];
+	q[n] = DBT(state);
+	q[n + 1] = DBI(c->now);
+	q[n + 2] = DBI(k->id);
+	int rc = db_exec(c->db,
+			 arena_printf(c->arena,
+				      "UPDATE cases SET %s%sstate = ?, updated_at = ? WHERE id = ?",
+				      set, *set ? ", " : ""),
+			 q, n + 3, NULL);
 	k->state = state;
 	return rc < 0 ? ctx_db(c, rc) : E_OK;
 }
@@ -850,18 +863,12 @@ static int act_accept(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
 	}
 	k->due_day = calendar_add_workdays(&cal, today, k->promised_days);
 	const char *state = strcmp(k->kind, "promised") ? "accepted" : "in_process";
-	struct db_val p[] = {c->actor ? DBI(c->actor->id) : DBN,
-			     DBI(c->now),
-			     DBI(today),
-			     DBI(k->due_day),
-			     DBI(version),
-			     DBI(k->id)};
-	if ((rc = db_exec(c->db,
-			  "UPDATE cases SET accepted_by = ?, accepted_at = ?, accepted_day = ?, "
-			  "due_day = ?, process_version = ? WHERE id = ?",
-			  p, 6, NULL)) < 0)
-		return ctx_db(c, rc);
-	if ((rc = set_state(c, k, state)) < 0)
+	struct db_val p[] = {c->actor ? DBI(c->actor->id) : DBN, DBI(c->now), DBI(today),
+			     DBI(k->due_day), DBI(version)};
+	if ((rc = set_state(c, k, state,
+			    "accepted_by = ?, accepted_at = ?, accepted_day = ?, due_day = ?, "
+			    "process_version = ?",
+			    p, 5)) < 0)
 		return rc;
 	json_object_set_new(ev, "due_day", json_integer(k->due_day));
 	if (strcmp(k->kind, "promised"))
@@ -882,12 +889,9 @@ static int act_refuse(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
 		return ctx_fail(c, E_STATE, NULL, "办件%s，不能不予受理", state_name(k->state));
 	if ((rc = text_field(c, in, "reason", "不予受理理由", &reason)) < 0)
 		return rc;
-	struct db_val p[] = {DBT(reason), DBI(c->now), DBI(k->id)};
-	if ((rc = db_exec(c->db, "UPDATE cases SET decision_note = ?, decided_at = ? WHERE id = ?",
-			  p, 3, NULL)) < 0)
-		return ctx_db(c, rc);
+	struct db_val p[] = {DBT(reason), DBI(c->now)};
 	json_object_set_new(ev, "reason", json_string(reason));
-	return set_state(c, k, "refused");
+	return set_state(c, k, "refused", "decision_note = ?, decided_at = ?", p, 2);
 }
 
 static int act_supplement(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
@@ -907,13 +911,10 @@ static int act_supplement(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
 				"必交材料已齐全，无需一次性告知，请直接受理");
 	}
 	json_object_set_new(ev, "missing", missing);
-	struct db_val p[] = {DBT(note), DBI(c->now), DBI(k->id)};
-	if ((rc = db_exec(c->db, "UPDATE cases SET decision_note = ?, decided_at = ? WHERE id = ?",
-			  p, 3, NULL)) < 0)
-		return ctx_db(c, rc);
-	if ((rc = card_late_notice(c, k->id)) < 0)
+	struct db_val p[] = {DBT(note), DBI(c->now)};
+	if ((rc = set_state(c, k, "supplement", "decision_note = ?, decided_at = ?", p, 2)) < 0)
 		return rc;
-	return set_state(c, k, "supplement");
+	return card_late_notice(c, k->id);
 }
 
 static int act_resupply(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
@@ -922,7 +923,7 @@ static int act_resupply(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
 	int rc;
 	if (!is(k, "supplement"))
 		return ctx_fail(c, E_STATE, NULL, "办件%s，无需补正材料", state_name(k->state));
-	return (rc = materials_tick(c, k, in)) < 0 ? rc : set_state(c, k, "applied");
+	return (rc = materials_tick(c, k, in)) < 0 ? rc : set_state(c, k, "applied", "", NULL, 0);
 }
 
 static int act_withdraw(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
@@ -933,18 +934,15 @@ static int act_withdraw(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
 		return ctx_fail(c, E_STATE, NULL, "办件%s，不能撤回", state_name(k->state));
 	if ((rc = text_field(c, in, "reason", "撤回原因", &reason)) < 0)
 		return rc;
-	struct db_val p[] = {DBT(reason), DBI(c->now), DBI(k->id)};
+	struct db_val p[] = {DBT(reason), DBI(c->now)}, q[] = {DBI(k->id)};
 	if ((rc = db_exec(c->db,
-			  "UPDATE cases SET decision_note = ?, decided_at = ?, paused_since = NULL "
-			  "WHERE id = ?",
-			  p, 3, NULL)) < 0 ||
-	    (rc = db_exec(c->db,
 			  "UPDATE case_steps SET state = 'waiting' WHERE case_id = ? AND state <> "
 			  "'done'",
-			  &p[2], 1, NULL)) < 0)
+			  q, 1, NULL)) < 0)
 		return ctx_db(c, rc);
 	json_object_set_new(ev, "reason", json_string(reason));
-	return set_state(c, k, "withdrawn");
+	return set_state(c, k, "withdrawn",
+			 "decision_note = ?, decided_at = ?, paused_since = NULL", p, 2);
 }
 
 /* The step actions share their start: the steps, the calendar and the one step. */
@@ -1074,17 +1072,14 @@ static int act_complete(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
 			     DBI(today),
 			     DBI(permitted),
 			     DBT(doc_no),
-			     DBT(opinion),
-			     DBI(k->id)};
-	if ((rc = db_exec(c->db,
-			  "UPDATE cases SET completed_by = ?, completed_at = ?, completed_day = ?, "
-			  "permitted = ?, doc_no = ?, opinion = ? WHERE id = ?",
-			  p, 7, NULL)) < 0)
-		return ctx_db(c, rc);
+			     DBT(opinion)};
 	json_object_set_new(ev, "permitted", json_boolean(permitted));
 	json_object_set_new(ev, "doc_no", json_string(doc_no));
 	json_object_set_new(ev, "on_time", json_boolean(today <= k->due_day));
-	return set_state(c, k, "completed");
+	return set_state(c, k, "completed",
+			 "completed_by = ?, completed_at = ?, completed_day = ?, permitted = ?, "
+			 "doc_no = ?, opinion = ?",
+			 p, 6);
 }
 
 static const char *const rating_names[] = {"",	       "非常不满意", "不满意",
@@ -1118,22 +1113,17 @@ static int act_pickup(struct ctx *c, struct kase *k, json_t *in, json_t *ev)
 	if ((rc = field_lines(c, in, "comment", "评价意见", 0, 0, CASE_MAX_TEXT, &comment, NULL)) <
 	    0)
 		return rc;
-	struct db_val p[] = {c->actor ? DBI(c->actor->id) : DBN,
-			     DBI(c->now),
-			     DBI(no_card),
-			     DBI(rating),
-			     DBT(comment),
-			     DBI(k->id)};
-	if ((rc = db_exec(c->db,
-			  "UPDATE cases SET picked_up_by = ?, picked_up_at = ?, no_id_card = ?, "
-			  "rating = ?, rating_comment = ? WHERE id = ?",
-			  p, 6, NULL)) < 0)
-		return ctx_db(c, rc);
+	struct db_val p[] = {c->actor ? DBI(c->actor->id) : DBN, DBI(c->now), DBI(no_card),
+			     DBI(rating), DBT(comment)};
+	if ((rc = set_state(c, k, "picked_up",
+			    "picked_up_by = ?, picked_up_at = ?, no_id_card = ?, rating = ?, "
+			    "rating_comment = ?",
+			    p, 5)) < 0)
+		return rc;
 	json_object_set_new(ev, "rating", json_integer(rating));
 	json_object_set_new(ev, "no_id_card", json_boolean(no_card));
-	if (rating <= 2 && (rc = followup_open(c, k->id)) < 0) /* 差评: a follow-up is due */
-		return rc;
-	return set_state(c, k, "picked_up");
+	/* 差评: a follow-up is due */
+	return rating <= 2 ? followup_open(c, k->id) : E_OK;
 }
 
 struct action {
