@@ -4,7 +4,7 @@
 import http from 'node:http';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makeDb, startServer, expectStatus, agentRequest, ROOT } from '../tests/http/server.mjs';
@@ -41,14 +41,21 @@ async function startHello(threads) {
  * material}} where clerk, h1, h2 are {session} (plain data, to hand to worker threads).
  * shenpi (SHENPI_BIN, --threads threads): a demo database, four activated users, an item whose
  * process is accept → approve (h1) → approve (h2) → complete. hello: stand-ins of the same sizes.
- * env: extra environment of the server process.
+ * env: extra environment of the server process. The server logs a line a request: to a file
+ * in a temporary folder (removed by close()), so that no process of the bench reads it during
+ * the load and takes CPU from the two cores (Node reading it through a pipe took 9% of a core
+ * and cost 10% of the lifecycles a second, docs/performance.md).
  */
 export async function setupLifecycle({ hello = false, threads = 4, env } = {}) {
   if (hello) {
     const who = { session: { cookie: '0'.repeat(64), csrf: '0'.repeat(64) } };
     return { srv: await startHello(threads), ids: { clerk: who, h1: who, h2: who, item: 1000, material: 1000 } };
   }
-  const srv = await startServer({ db: await makeDb({ demo: true }), args: ['--threads', String(threads)], env });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'shenpi-bench-'));
+  const srv = await startServer({ db: await makeDb({ demo: true }), args: ['--threads', String(threads)], env,
+    logFile: path.join(dir, 'server.log') }).catch((e) => { rmSync(dir, { recursive: true }); throw e; });
+  const close = srv.close;
+  srv.close = () => close().finally(() => rmSync(dir, { recursive: true, force: true }));
   try {
     const [admin, clerk, h1, h2] = await Promise.all(
       ['510104admin', '510104ck01', '510104scj01', '510104scj02'].map((u) => srv.activate(u)));
@@ -63,10 +70,6 @@ export async function setupLifecycle({ hello = false, threads = 4, env } = {}) {
     expectStatus(await srv.req('PUT', `/api/v1/items/${item.id}/process`, { session: admin.session, body: { steps: [
       step(1, '受理', 'accept', 0), step(2, '初审', 'approve', 2, h1.user.id),
       step(3, '复审', 'approve', 2, h2.user.id), step(4, '办结', 'complete', 1)] } }), 200);
-    // The harness parses every line the server logs (one a request); the clients share the
-    // CPU with the server, so the log is dropped during the load.
-    srv.proc.stderr.removeAllListeners('data');
-    srv.proc.stderr.resume();
     const s = (who) => ({ session: who.session });
     return { srv, ids: { clerk: s(clerk), h1: s(h1), h2: s(h2), item: item.id, material: item.materials[0].id } };
   } catch (e) {

@@ -10,7 +10,7 @@
 //   SHENPI_TEST_VERBOSE=1  echo the server's stderr
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -215,12 +215,17 @@ export function expectStatus(res, status) {
  *  close() (stop if running, drop the database), log() (stderr so far),
  *  and fixtures: admin() (admin with changed password), newUser(adminSession, spec, pw),
  *  activate(username, pw), create(path, body, who), org() (two centers with units).
+ * With logFile the server's stderr goes to that file, which this process reads only until
+ * the server listens (and for log()): a benchmark's server then writes its log as to a file
+ * in deployment, and no reader here wakes for every line.
  */
-export async function startServer({ demo = false, db: givenDb, args = [], env, uid, gid } = {}) {
+export async function startServer({ demo = false, db: givenDb, args = [], env, uid, gid, logFile } = {}) {
   const db = givenDb || (await makeDb({ demo }));
+  const logFd = logFile ? openSync(logFile, 'w') : null;
   const proc = spawn(BIN, ['serve', '--db', db.url, '--listen', '127.0.0.1:0', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, uid, gid,
+    stdio: ['ignore', 'pipe', logFd ?? 'pipe'], env: { ...process.env, ...env }, uid, gid,
   });
+  if (logFd !== null) closeSync(logFd);
   let stderr = '';
   let exited = null;
   const exitP = new Promise((resolve) => {
@@ -228,9 +233,9 @@ export async function startServer({ demo = false, db: givenDb, args = [], env, u
   });
   const port = await new Promise((resolve, reject) => {
     let pending = '';
+    let poll = null;
     const timer = setTimeout(() => reject(new Error(`no "listening" log line in 20 s:\n${stderr}`)), 20000);
-    proc.stderr.on('data', (d) => {
-      const s = d.toString();
+    const feed = (s) => {
       stderr += s;
       if (process.env.SHENPI_TEST_VERBOSE) process.stderr.write(s);
       pending += s;
@@ -242,14 +247,24 @@ export async function startServer({ demo = false, db: givenDb, args = [], env, u
           const j = JSON.parse(line);
           if (j.msg === 'listening' && j.addr) {
             clearTimeout(timer);
+            clearInterval(poll);
             resolve(Number(String(j.addr).split(':').pop()));
           }
         } catch { /* not JSON */ }
       }
-    });
+    };
+    if (logFile) {
+      poll = setInterval(() => feed(readFileSync(logFile, 'utf8').slice(stderr.length)), 20);
+    } else {
+      proc.stderr.on('data', (d) => feed(d.toString()));
+    }
     proc.stdout.on('data', () => {});
-    proc.on('error', (e) => { clearTimeout(timer); reject(e); });
-    exitP.then((e) => { clearTimeout(timer); reject(new Error(`server exited ${JSON.stringify(e)} before listening:\n${stderr}`)); });
+    const fail = (e) => { clearTimeout(timer); clearInterval(poll); reject(e); };
+    proc.on('error', fail);
+    exitP.then((e) => {
+      if (logFile) stderr = readFileSync(logFile, 'utf8');
+      fail(new Error(`server exited ${JSON.stringify(e)} before listening:\n${stderr}`));
+    });
   }).catch(async (e) => {
     if (!exited) proc.kill('SIGKILL');
     if (!givenDb) await db.drop();
@@ -262,7 +277,7 @@ export async function startServer({ demo = false, db: givenDb, args = [], env, u
 
   const srv = {
     url, port, db, proc, ...c,
-    log: () => stderr,
+    log: () => (logFile ? readFileSync(logFile, 'utf8') : stderr),
     exited: () => exited,
     cli: (args, opts = {}) => cli(args, { dbUrl: db.url, ...opts }),
     /** SIGTERM and wait (at most `ms`); returns {code, signal}, or null on timeout. */
@@ -280,7 +295,7 @@ export async function startServer({ demo = false, db: givenDb, args = [], env, u
         const r = await srv.stop();
         if (!r) proc.kill('SIGKILL');
         assert.ok(r, 'server did not exit within 15 s of SIGTERM');
-        assert.deepEqual(r, { code: 0, signal: null }, `server exit on SIGTERM:\n${stderr.slice(-2000)}`);
+        assert.deepEqual(r, { code: 0, signal: null }, `server exit on SIGTERM:\n${srv.log().slice(-2000)}`);
       } finally {
         if (!givenDb) await db.drop();
       }
