@@ -830,14 +830,6 @@ static int generate(struct gen *g, json_t **out)
 		return rc;
 	if (g->o->progress)
 		fprintf(g->o->progress, "gen: statistics rollups\n");
-	/* PostgreSQL: the "complete" fact counts each completed case's steps; with the default
-	 * settings a province of millions sorts those cases by day first and then reads its
-	 * steps at random places, hashed it reads them in case order (docs/performance.md,
-	 * 20 million cases); for this transaction only */
-	if (!db_file(g->c->db) &&
-	    (rc = ctx_db(g->c, db_script(g->c->db, "SET LOCAL work_mem = '256MB'; "
-						   "SET LOCAL enable_sort = off"))) < 0)
-		return rc;
 	if ((rc = stats_rebuild(g->c)) < 0)
 		return rc;
 	*out = json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I}", "regions",

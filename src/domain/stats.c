@@ -20,15 +20,22 @@
 #define DAY_OF(col)    "((" col " + 28800) / 86400)"
 #define COUNT_IF(cond) "SUM(CASE WHEN " cond " THEN 1 ELSE 0 END)"
 #define PROMISED(expr) "SUM(CASE WHEN k.item_kind = 'promised' THEN " expr " ELSE 0 END)"
+/* What the "complete" fact reads beside the case: its completer, as cu, and its done steps
+ * summed, as st: the transfer-outs, and those finished by someone who does not work in the
+ * center (or by nobody). `only` narrows the steps to one case ("s.case_id = ? AND ") or
+ * leaves them all (""): the rebuild reads case_steps once, in case order, where a subquery a
+ * case looked its steps up at random. */
+/* clang-format off */
+#define COMPLETE_JOIN(only)                                                                        \
+	" LEFT JOIN users cu ON cu.id = k.completed_by LEFT JOIN (SELECT s.case_id, "              \
+	COUNT_IF("s.kind = 'transfer_out'") " AS transfers, "                                      \
+	COUNT_IF("COALESCE(u.in_center, 0) <> 1") " AS offsite FROM case_steps s LEFT JOIN users " \
+	"u ON u.id = s.finished_by WHERE " only "s.state = 'done' GROUP BY s.case_id) st ON "      \
+	"st.case_id = k.id"
+/* clang-format on */
 /* Completed on site: the completer and whoever finished each step work in the center. */
-#define ONSITE                                                                                     \
-	"CASE WHEN EXISTS (SELECT 1 FROM users u WHERE u.id = k.completed_by AND u.in_center = "   \
-	"1) AND NOT EXISTS (SELECT 1 FROM case_steps s LEFT JOIN users u ON u.id = "               \
-	"s.finished_by WHERE s.case_id = k.id AND s.state = 'done' AND COALESCE(u.in_center, 0) "  \
-	"<> 1) THEN 1 ELSE 0 END"
-#define TRANSFERS                                                                                  \
-	"(SELECT COUNT(*) FROM case_steps s WHERE s.case_id = k.id AND s.kind = 'transfer_out' "   \
-	"AND s.state = 'done')"
+#define ONSITE	  "CASE WHEN cu.in_center = 1 AND COALESCE(st.offsite, 0) = 0 THEN 1 ELSE 0 END"
+#define TRANSFERS "COALESCE(st.transfers, 0)"
 #define COMPLETE_COLS                                                                              \
 	"completed, completed_onsite, completed_instant, completed_ontime, completed_early, "      \
 	"completed_late, permitted, completed_promised, promised_days_sum, used_days_sum, "        \
@@ -51,18 +58,20 @@
 struct fact {
 	const char *action, *day, *cond, *cols, *sums;
 	int used_days; /* the sums bind one parameter: the working days used (see used_days) */
+	int steps;     /* the sums read its completer and steps (COMPLETE_JOIN) */
 };
 
 static const struct fact facts[] = {
-    {"apply", "k.applied_day", "1 = 1", "applied", "COUNT(*)", 0},
-    {"accept", "k.accepted_day", "k.accepted_day IS NOT NULL", "accepted", "COUNT(*)", 0},
-    {"refuse", DAY_OF("k.decided_at"), "k.state = 'refused'", "refused", "COUNT(*)", 0},
-    {"complete", "k.completed_day", "k.completed_day IS NOT NULL", COMPLETE_COLS, COMPLETE_SUMS, 1},
+    {"apply", "k.applied_day", "1 = 1", "applied", "COUNT(*)", 0, 0},
+    {"accept", "k.accepted_day", "k.accepted_day IS NOT NULL", "accepted", "COUNT(*)", 0, 0},
+    {"refuse", DAY_OF("k.decided_at"), "k.state = 'refused'", "refused", "COUNT(*)", 0, 0},
+    {"complete", "k.completed_day", "k.completed_day IS NOT NULL", COMPLETE_COLS, COMPLETE_SUMS, 1,
+     1},
     {"pickup", DAY_OF("k.picked_up_at"), "k.picked_up_at IS NOT NULL",
      "picked_up, rated, rating_satisfied, rating_bad",
      "COUNT(*), " COUNT_IF("k.rating IS NOT NULL") ", " COUNT_IF("k.rating >= 3") ", " COUNT_IF(
 	 "k.rating <= 2"),
-     0},
+     0, 0},
 };
 #define NFACTS (sizeof(facts) / sizeof(facts[0]))
 
@@ -112,10 +121,11 @@ static char *fact_sql(const struct fact *f, const struct rollup *ru)
 		col += strspn(col, ", ");
 	}
 	buf_addf(&sql,
-		 "INSERT INTO %s (%s, %s) SELECT %s, %s, %s FROM cases k WHERE k.id = ? AND %s "
+		 "INSERT INTO %s (%s, %s) SELECT %s, %s, %s FROM cases k%s WHERE k.id = ? AND %s "
 		 "GROUP BY %s ON CONFLICT (%s) DO UPDATE SET %s",
-		 ru->table, ru->keys, f->cols, f->day, ru->case_keys, f->sums, f->cond, ru->group,
-		 ru->keys, set.buf);
+		 ru->table, ru->keys, f->cols, f->day, ru->case_keys, f->sums,
+		 f->steps ? COMPLETE_JOIN("s.case_id = ? AND ") : "", f->cond, ru->group, ru->keys,
+		 set.buf);
 	buf_release(&set);
 	char *text = buf_detach(&sql, NULL);
 	if (!text)
@@ -149,7 +159,7 @@ static int used_days(const struct calendar *cal, int32_t accepted, int32_t compl
 
 int stats_on_case(struct ctx *c, int64_t case_id, const char *action)
 {
-	struct db_val p[2];
+	struct db_val p[3];
 	int n = 0, rc = E_OK;
 	size_t fi = 0;
 	while (fi < NFACTS && strcmp(facts[fi].action, action))
@@ -176,6 +186,8 @@ int stats_on_case(struct ctx *c, int64_t case_id, const char *action)
 			return rc < 0 ? ctx_db(c, rc)
 				      : ctx_fail(c, E_NOT_FOUND, NULL, "办件不存在");
 	}
+	if (f->steps)
+		p[n++] = DBI(case_id);
 	p[n++] = DBI(case_id);
 	for (size_t i = 0; i < NROLLUPS && rc >= 0; i++)
 		rc = db_exec(c->db, upsert(fi, i), p, n, NULL);
@@ -290,8 +302,9 @@ static int rebuild_daily(struct ctx *c)
 		const struct fact *f = &facts[i];
 		buf_addf(&sql,
 			 "f%zu (day, center_id, unit_id, item_id, %s) AS (SELECT %s, %s, %s FROM "
-			 "cases k WHERE %s GROUP BY 1, 2, 3, 4), ",
-			 i, f->cols, f->day, rollups[0].case_keys, f->sums, f->cond);
+			 "cases k%s WHERE %s GROUP BY 1, 2, 3, 4), ",
+			 i, f->cols, f->day, rollups[0].case_keys, f->sums,
+			 f->steps ? COMPLETE_JOIN("") : "", f->cond);
 		if (f->used_days)
 			zero[n++] = DBI(0);
 	}
