@@ -23,8 +23,8 @@
 /* What the "complete" fact reads beside the case: its completer, as cu, and its done steps
  * summed, as st: the transfer-outs, and those finished by someone who does not work in the
  * center (or by nobody). `only` narrows the steps to one case ("s.case_id = ? AND ") or
- * leaves them all (""): the rebuild reads case_steps once, in case order, where a subquery a
- * case looked its steps up at random. */
+ * leaves them all (""): the rebuild then reads case_steps once, grouped by case, where
+ * subqueries looked up each completed case's steps and completer one case at a time. */
 /* clang-format off */
 #define COMPLETE_JOIN(only)                                                                        \
 	" LEFT JOIN users cu ON cu.id = k.completed_by LEFT JOIN (SELECT s.case_id, "              \
